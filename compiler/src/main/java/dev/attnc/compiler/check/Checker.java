@@ -1,0 +1,909 @@
+package dev.attnc.compiler.check;
+
+import dev.attnc.compiler.ast.AttnFile;
+import dev.attnc.compiler.ast.Expr;
+import dev.attnc.compiler.ast.Name;
+import dev.attnc.compiler.ast.ParamType;
+import dev.attnc.compiler.ast.Stmt;
+import dev.attnc.compiler.ast.TypeExpr;
+import dev.attnc.compiler.diag.Diagnostics;
+import dev.attnc.compiler.diag.Messages;
+import dev.attnc.compiler.diag.Span;
+import dev.attnc.compiler.ir.DType;
+import dev.attnc.compiler.ir.Dim;
+import dev.attnc.compiler.ir.GraphBuilder;
+import dev.attnc.compiler.ir.Node;
+import dev.attnc.compiler.ir.Op;
+import dev.attnc.compiler.ir.TensorType;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * The semantic check of a file: names, constants, shapes, op signatures, attention rules and
+ * checkpoint names. Statements are checked in order; every problem is reported and checking
+ * goes on, with a failed expression yielding {@code null} so that one mistake is reported
+ * once. A model that checks clean comes out as an attention {@link dev.attnc.compiler.ir.Graph}.
+ */
+public final class Checker {
+    static final String DEFAULT_REPEAT_INDEX = "layer";
+
+    private final Diagnostics diagnostics;
+    private final Set<Object> usedDecls = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private final List<Object> declaredForWarning = new ArrayList<>();
+    private final Set<Stmt.Block> calledBlocks = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+
+    // Per model being checked.
+    private GraphBuilder graph;
+    private final List<String> scopePath = new ArrayList<>();
+    private final List<Binding.RepeatIndex> repeats = new ArrayList<>();
+    private final List<Stmt.Block> blockStack = new ArrayList<>();
+    private final List<String> checkpointPrefixes = new ArrayList<>();
+    private final Map<String, Span> checkpointNames = new LinkedHashMap<>();
+    private final Map<String, Span> outputs = new LinkedHashMap<>();
+    private final Modifiers modifiers;
+    private final Ops ops;
+
+    private Checker(Diagnostics diagnostics) {
+        this.diagnostics = diagnostics;
+        this.modifiers = new Modifiers(diagnostics);
+        this.ops = new Ops(this, modifiers, diagnostics);
+    }
+
+    /** Checks every model of a file; the graphs of the models that checked clean. */
+    public static List<CheckedModel> check(AttnFile file, Diagnostics diagnostics) {
+        return new Checker(diagnostics).checkFile(file);
+    }
+
+    private List<CheckedModel> checkFile(AttnFile file) {
+        Scope fileScope = new Scope(null, true);
+        List<Stmt.Model> models = new ArrayList<>();
+        // Blocks, attention variants and models are visible throughout the file; constants in order.
+        for (Stmt decl : file.decls()) {
+            switch (decl) {
+                case Stmt.Block block -> declare(fileScope, block.name(), new Binding.Block(block, fileScope));
+                case Stmt.Attention spec -> declare(fileScope, spec.name(), new Binding.AttentionSpec(spec));
+                case Stmt.Model model -> {
+                    declare(fileScope, model.name(), new Binding.Model(model));
+                    models.add(model);
+                }
+                default -> {
+                }
+            }
+        }
+        for (Stmt decl : file.decls()) {
+            if (decl instanceof Stmt.Const constants) {
+                constDecl(constants, fileScope);
+            } else if (decl instanceof Stmt.Attention spec) {
+                modifiers.checkSpecAlone(spec, fileScope);
+            }
+        }
+        if (models.isEmpty()) {
+            int end = file.source().text().isEmpty() ? 0 : 1;
+            diagnostics.error(new Span(file.source(), 0, end), Messages.NO_MODEL);
+        }
+        List<CheckedModel> checked = new ArrayList<>();
+        for (Stmt.Model model : models) {
+            int errorsBefore = diagnostics.errorCount();
+            graph = new GraphBuilder(model.name().text());
+            checkpointNames.clear();
+            outputs.clear();
+            Scope modelScope = new Scope(fileScope, true);
+            body(model.body(), modelScope, BodyKind.MODEL);
+            if (outputs.isEmpty()) {
+                diagnostics.error(model.name().span(), Messages.noOutput(model.name().text()));
+            }
+            if (diagnostics.errorCount() == errorsBefore) {
+                checked.add(new CheckedModel(model.name().text(), graph.build(), Map.copyOf(checkpointNames)));
+            }
+        }
+        warnUnused(file);
+        return checked;
+    }
+
+    private void warnUnused(AttnFile file) {
+        for (Object decl : declaredForWarning) {
+            if (usedDecls.contains(decl)) {
+                continue;
+            }
+            if (decl instanceof Stmt.Param param) {
+                diagnostics.warning(param.name().span(), Messages.unusedParam(param.name().text()));
+            } else if (decl instanceof Stmt.Input input) {
+                diagnostics.warning(input.name().span(), Messages.unusedInput(input.name().text()));
+            }
+        }
+        for (Stmt decl : file.decls()) {
+            if (decl instanceof Stmt.Block block && !calledBlocks.contains(block)) {
+                diagnostics.warning(block.name().span(), Messages.unusedBlock(block.name().text()));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- statements
+
+    enum BodyKind { MODEL, REPEAT, BLOCK }
+
+    /** Checks a body; for a block, returns what its {@code return} gives. */
+    private Value body(List<Stmt> stmts, Scope scope, BodyKind kind) {
+        // Nested blocks and attention variants are visible in their whole body.
+        for (Stmt stmt : stmts) {
+            if (stmt instanceof Stmt.Block block) {
+                declare(scope, block.name(), new Binding.Block(block, scope));
+            } else if (stmt instanceof Stmt.Attention spec) {
+                declare(scope, spec.name(), new Binding.AttentionSpec(spec));
+            }
+        }
+        Value returned = null;
+        for (int index = 0; index < stmts.size(); index++) {
+            Stmt stmt = stmts.get(index);
+            switch (stmt) {
+                case Stmt.Const constants -> constDecl(constants, scope);
+                case Stmt.Dim dims -> {
+                    if (kind != BodyKind.MODEL) {
+                        diagnostics.error(stmt.span(), Messages.misplaced("dim", "the model body"));
+                    } else {
+                        dimDecl(dims, scope);
+                    }
+                }
+                case Stmt.Input input -> {
+                    if (kind != BodyKind.MODEL) {
+                        diagnostics.error(stmt.span(), Messages.misplaced("input", "the model body"));
+                    } else {
+                        inputDecl(input, scope);
+                    }
+                }
+                case Stmt.Param param -> paramDecl(param, scope);
+                case Stmt.Assign assign -> assign(assign, scope);
+                case Stmt.Repeat repeat -> repeat(repeat, scope);
+                case Stmt.Output output -> {
+                    if (kind != BodyKind.MODEL) {
+                        diagnostics.error(stmt.span(), Messages.misplaced("output", "the model body"));
+                    } else {
+                        output(output, scope);
+                    }
+                }
+                case Stmt.Return ret -> {
+                    if (kind != BodyKind.BLOCK) {
+                        diagnostics.error(stmt.span(), Messages.RETURN_OUTSIDE_BLOCK);
+                    } else if (index != stmts.size() - 1) {
+                        diagnostics.error(stmts.get(index + 1).span(), Messages.AFTER_RETURN);
+                    } else {
+                        returned = returnValue(ret, scope);
+                    }
+                }
+                case Stmt.Block block -> {
+                    // Declared above; its body is checked at each call.
+                }
+                case Stmt.Attention spec -> modifiers.checkSpecAlone(spec, scope);
+                case Stmt.Model model -> diagnostics.error(model.span(), Messages.misplaced("model", "the top level"));
+            }
+        }
+        return returned;
+    }
+
+    private void declare(Scope scope, Name name, Binding binding) {
+        Binding existing = scope.lookupLocal(name.text());
+        if (existing != null && existing != binding) {
+            if (existing.declared().equals(name.span())) {
+                return; // the same declaration seen again (a nested block declared in its body pass)
+            }
+            diagnostics.error(name.span(), Messages.duplicate(name.text(), existing.declared().line()));
+            return;
+        }
+        scope.define(name.text(), binding);
+    }
+
+    private void constDecl(Stmt.Const constants, Scope scope) {
+        for (Stmt.ConstItem item : constants.items()) {
+            Value value = value(item.value(), scope);
+            if (value == null) {
+                // Define it anyway, so later uses do not report "unknown name" as well.
+                scope.define(item.name().text(), new Binding.Var(null, item.name().span()));
+                continue;
+            }
+            if (!(value instanceof Value.Num number)) {
+                diagnostics.error(item.value().span(), Messages.constNotConstant(item.name().text(), describe(value)));
+                scope.define(item.name().text(), new Binding.Var(null, item.name().span()));
+                continue;
+            }
+            declare(scope, item.name(), new Binding.Constant(number, item.name().span()));
+        }
+    }
+
+    private void dimDecl(Stmt.Dim dims, Scope scope) {
+        for (Stmt.DimItem item : dims.items()) {
+            Optional<Long> max = Optional.empty();
+            if (item.max().isPresent()) {
+                Long bound = wholeNumber(item.max().get(), scope, "the largest value of a dim");
+                if (bound != null && bound < 1) {
+                    diagnostics.error(item.max().get().span(), Messages.mustBePositive("the largest value of a dim", bound));
+                } else if (bound != null) {
+                    max = Optional.of(bound);
+                }
+            }
+            declare(scope, item.name(), new Binding.RunDim(Dim.symbol(item.name().text()), max, item.name().span()));
+        }
+    }
+
+    private void inputDecl(Stmt.Input input, Scope scope) {
+        TensorType type = tensorType(input.type(), scope, true);
+        if (type == null) {
+            scope.define(input.name().text(), new Binding.Var(null, input.name().span()));
+            return;
+        }
+        Node node = node(Op.INPUT, List.of(), type, Map.of("name", input.name().text()), input.span());
+        graph.name(node, input.name().text());
+        declaredForWarning.add(input);
+        declare(scope, input.name(), new Binding.Input(new Value.Tensor(node), input));
+    }
+
+    /** {@code [T, D]}: every dim a whole number, constant or run-time (when allowed). */
+    TensorType tensorType(TypeExpr type, Scope scope, boolean runTimeDimsAllowed) {
+        List<Dim> dims = new ArrayList<>();
+        boolean ok = true;
+        for (Expr dimExpr : type.dims()) {
+            Dim dim = dim(dimExpr, scope);
+            if (dim == null) {
+                ok = false;
+                continue;
+            }
+            if (!runTimeDimsAllowed && !dim.isConstant()) {
+                diagnostics.error(dimExpr.span(), Messages.paramDimNotConstant(dim.toString()));
+                ok = false;
+                continue;
+            }
+            if (dim.constant().isPresent() && dim.constant().get() < 1) {
+                diagnostics.error(dimExpr.span(), Messages.mustBePositive("a dimension", dim.constant().get()));
+                ok = false;
+                continue;
+            }
+            dims.add(dim);
+        }
+        return ok ? new TensorType(type.isInt() ? DType.INT : DType.FLOAT, dims) : null;
+    }
+
+    private void paramDecl(Stmt.Param param, Scope scope) {
+        String template = checkpointTemplate(param);
+        ParamInfo info = switch (param.type()) {
+            case ParamType.Tensor tensor -> {
+                TensorType type = tensorType(tensor.type(), scope, false);
+                yield type == null ? null : new ParamInfo(param, ParamInfo.Kind.TENSOR, Map.of("", type),
+                        Map.of(), template, new Node[1]);
+            }
+            case ParamType.Layer layer -> ops.layerParam(param, layer, template, scope);
+        };
+        declaredForWarning.add(param);
+        if (info == null) {
+            scope.define(param.name().text(), new Binding.Var(null, param.name().span()));
+            return;
+        }
+        if (template != null) {
+            Span previous = checkpointNames.putIfAbsent(template, param.span());
+            if (previous != null && !previous.equals(param.span())) {
+                diagnostics.error(param.source().map(s -> s.span()).orElse(param.name().span()),
+                        Messages.duplicateCheckpoint(template, previous.line()));
+            }
+        }
+        declare(scope, param.name(), new Binding.Param(info));
+    }
+
+    /**
+     * The full checkpoint name of a param: the block call prefixes, then its {@code from} (or
+     * its own name, after {@code index.{index}.} per enclosing repeat when it has no {@code from}).
+     * Null when the template is malformed (reported).
+     */
+    private String checkpointTemplate(Stmt.Param param) {
+        String own;
+        Span span = param.source().map(s -> s.span()).orElse(param.name().span());
+        if (param.source().isPresent()) {
+            own = param.source().get().value();
+            if (own.isEmpty()) {
+                diagnostics.error(span, Messages.EMPTY_CHECKPOINT_NAME);
+                return null;
+            }
+        } else {
+            StringBuilder implicit = new StringBuilder();
+            for (Binding.RepeatIndex index : repeatsSinceLastBlock()) {
+                implicit.append(index.name()).append(".{").append(index.name()).append("}.");
+            }
+            own = implicit + param.name().text();
+        }
+        StringBuilder full = new StringBuilder();
+        for (String prefix : checkpointPrefixes) {
+            if (!prefix.isEmpty()) {
+                full.append(prefix).append('.');
+            }
+        }
+        full.append(own);
+        String template = full.toString();
+
+        // Placeholders must name repeat indices in scope, and a param inside a repeat must
+        // depend on every enclosing index, or all layers would read one tensor.
+        Set<String> mentioned = new HashSet<>();
+        int at = 0;
+        while (at < template.length()) {
+            char c = template.charAt(at);
+            if (c == '}') {
+                diagnostics.error(span, Messages.badPlaceholder(template));
+                return null;
+            }
+            if (c != '{') {
+                at++;
+                continue;
+            }
+            int close = template.indexOf('}', at);
+            if (close < 0) {
+                diagnostics.error(span, Messages.badPlaceholder(template));
+                return null;
+            }
+            String placeholder = template.substring(at + 1, close);
+            if (repeats.stream().noneMatch(r -> r.name().equals(placeholder))) {
+                diagnostics.error(span, Messages.unknownPlaceholder(placeholder,
+                        repeats.stream().map(Binding.RepeatIndex::name).toList()));
+                return null;
+            }
+            mentioned.add(placeholder);
+            at = close + 1;
+        }
+        for (Binding.RepeatIndex index : repeats) {
+            if (!mentioned.contains(index.name())) {
+                diagnostics.error(span, Messages.checkpointIgnoresRepeat(param.name().text(), template, index.name()));
+                return null;
+            }
+        }
+        return template;
+    }
+
+    private List<Binding.RepeatIndex> repeatsSinceLastBlock() {
+        // Repeats enclosing the declaration lexically: those entered since the innermost block call.
+        int from = blockRepeatDepth.isEmpty() ? 0 : blockRepeatDepth.get(blockRepeatDepth.size() - 1);
+        return repeats.subList(from, repeats.size());
+    }
+
+    private final List<Integer> blockRepeatDepth = new ArrayList<>();
+
+    private void assign(Stmt.Assign assign, Scope scope) {
+        Value value = value(assign.value(), scope);
+        List<Name> targets = assign.targets();
+        List<Value> values;
+        if (value == null) {
+            values = java.util.Collections.nCopies(targets.size(), null);
+        } else if (targets.size() == 1) {
+            if (value instanceof Value.Tuple tuple) {
+                diagnostics.error(assign.value().span(), Messages.tupleToOneName(tuple.items().size()));
+                value = null;
+            }
+            values = java.util.Collections.singletonList(value);
+        } else if (value instanceof Value.Tuple tuple && tuple.items().size() == targets.size()) {
+            values = tuple.items();
+        } else {
+            int count = value instanceof Value.Tuple tuple ? tuple.items().size() : 1;
+            diagnostics.error(assign.value().span(), Messages.unpackCount(count, targets.size()));
+            values = java.util.Collections.nCopies(targets.size(), null);
+        }
+        Set<String> seen = new HashSet<>();
+        for (int index = 0; index < targets.size(); index++) {
+            Name target = targets.get(index);
+            if (!seen.add(target.text())) {
+                diagnostics.error(target.span(), Messages.assignedTwice(target.text()));
+                continue;
+            }
+            bindVar(target, values.get(index), scope);
+        }
+    }
+
+    private void bindVar(Name target, Value value, Scope scope) {
+        Scope owner = scope.assignmentTarget(target.text());
+        if (owner == null) {
+            Binding outer = scope.lookup(target.text());
+            if (outer != null && !(outer instanceof Binding.Var)) {
+                diagnostics.error(target.span(), Messages.cannotAssign(target.text(), describe(outer), outer.declared().line()));
+                return;
+            }
+            scope.define(target.text(), new Binding.Var(value, target.span()));
+        } else {
+            Binding existing = owner.lookupLocal(target.text());
+            if (!(existing instanceof Binding.Var)) {
+                diagnostics.error(target.span(), Messages.cannotAssign(target.text(), describe(existing), existing.declared().line()));
+                return;
+            }
+            owner.define(target.text(), new Binding.Var(value, target.span()));
+        }
+        if (value instanceof Value.Tensor tensor) {
+            graph.name(tensor.node(), target.text());
+        }
+    }
+
+    private void repeat(Stmt.Repeat repeat, Scope scope) {
+        Long count = wholeNumber(repeat.count(), scope, "a repeat count");
+        if (count != null && count < 1) {
+            diagnostics.error(repeat.count().span(), Messages.mustBePositive("a repeat count", count));
+            count = null;
+        }
+        String indexName = repeat.index().map(Name::text).orElse(DEFAULT_REPEAT_INDEX);
+        Span indexSpan = repeat.index().map(Name::span).orElse(repeat.span());
+        if (repeats.stream().anyMatch(r -> r.name().equals(indexName))) {
+            diagnostics.error(indexSpan, Messages.repeatIndexInUse(indexName));
+            return;
+        }
+        // Values carried from one layer to the next must keep their types.
+        Map<String, TensorType> before = new LinkedHashMap<>();
+        Scope body = new Scope(scope, false);
+        Binding.RepeatIndex index = new Binding.RepeatIndex(indexName, count == null ? 1 : count, indexSpan);
+        body.define(indexName, index);
+        repeats.add(index);
+        scopePath.add("repeat " + (count == null ? "?" : count) + " as " + indexName);
+        try {
+            for (Stmt stmt : repeat.body()) {
+                if (stmt instanceof Stmt.Assign assign) {
+                    for (Name target : assign.targets()) {
+                        Binding outer = scope.lookup(target.text());
+                        if (outer instanceof Binding.Var var && var.value() instanceof Value.Tensor tensor) {
+                            before.putIfAbsent(target.text(), tensor.type());
+                        }
+                    }
+                }
+            }
+            body(repeat.body(), body, BodyKind.REPEAT);
+        } finally {
+            repeats.remove(repeats.size() - 1);
+            scopePath.remove(scopePath.size() - 1);
+        }
+        for (Map.Entry<String, TensorType> carried : before.entrySet()) {
+            Binding after = scope.lookup(carried.getKey());
+            if (after instanceof Binding.Var var && var.value() instanceof Value.Tensor tensor
+                    && !tensor.type().equals(carried.getValue())) {
+                diagnostics.error(var.declared(), Messages.repeatChangesShape(carried.getKey(), carried.getValue(), tensor.type()));
+            }
+        }
+    }
+
+    private void output(Stmt.Output output, Scope scope) {
+        for (Name name : output.names()) {
+            Value value = value(new Expr.Ref(name, name.span()), scope);
+            if (value == null) {
+                continue;
+            }
+            if (!(value instanceof Value.Tensor tensor)) {
+                diagnostics.error(name.span(), Messages.outputNotTensor(name.text(), describe(value)));
+                continue;
+            }
+            Span previous = outputs.putIfAbsent(name.text(), name.span());
+            if (previous != null) {
+                diagnostics.error(name.span(), Messages.duplicateOutput(name.text(), previous.line()));
+                continue;
+            }
+            Node out = node(Op.OUTPUT, List.of(tensor.node()), tensor.type(), Map.of("name", name.text()), name.span());
+            graph.name(out, name.text());
+        }
+    }
+
+    private Value returnValue(Stmt.Return ret, Scope scope) {
+        List<Value> values = new ArrayList<>();
+        for (Expr expr : ret.values()) {
+            Value value = value(expr, scope);
+            if (value == null) {
+                return null;
+            }
+            values.add(value);
+        }
+        return values.size() == 1 ? values.get(0) : new Value.Tuple(values);
+    }
+
+    // ---------------------------------------------------------------- expressions
+
+    /** The value of a tensor-level expression; null after reporting an error. */
+    Value value(Expr expr, Scope scope) {
+        try {
+            return switch (expr) {
+                case Expr.Number n -> new Value.Num(n.value(), n.isInt());
+                case Expr.Bool b -> new Value.Flag(b.value());
+                case Expr.Str str -> {
+                    diagnostics.error(str.span(), Messages.STRING_OUTSIDE_PREFIX);
+                    yield null;
+                }
+                case Expr.Ref ref -> reference(ref.name(), scope);
+                case Expr.Call call -> call(call, scope);
+                case Expr.Attention attention -> ops.attention(attention.args(), null, attention.clauses(), attention.span(), scope);
+                case Expr.Index index -> {
+                    diagnostics.error(index.span(), Messages.INDEX_OUTSIDE_MODIFIER);
+                    yield null;
+                }
+                case Expr.Unary unary -> unary(unary, scope);
+                case Expr.Binary binary -> binary(binary, scope);
+                case Expr.ListLit list -> {
+                    diagnostics.error(list.span(), Messages.LIST_OUTSIDE_SPLIT);
+                    yield null;
+                }
+            };
+        } catch (ArithmeticException overflow) {
+            diagnostics.error(expr.span(), Messages.NUMBER_OVERFLOW);
+            return null;
+        }
+    }
+
+    private Value reference(Name name, Scope scope) {
+        Binding binding = scope.lookup(name.text());
+        if (binding == null) {
+            if (name.text().equals("inf")) {
+                return new Value.Num(Double.POSITIVE_INFINITY, false);
+            }
+            if (name.text().equals("pi")) {
+                return new Value.Num(Math.PI, false);
+            }
+            diagnostics.error(name.span(), Messages.unknownName(name.text(), Suggest.closest(name.text(), scope.visibleNames())));
+            return null;
+        }
+        return switch (binding) {
+            case Binding.Constant c -> c.value();
+            case Binding.RunDim d -> new Value.Size(d.dim());
+            case Binding.Input in -> {
+                usedDecls.add(in.decl());
+                yield in.value();
+            }
+            case Binding.Param p -> {
+                usedDecls.add(p.info().decl());
+                if (p.info().kind() != ParamInfo.Kind.TENSOR) {
+                    diagnostics.error(name.span(), Messages.layerUsedAsValue(name.text(), p.info().kind().spelling));
+                    yield null;
+                }
+                yield new Value.Tensor(paramNode(p.info(), name.span()));
+            }
+            case Binding.Var v -> v.value();
+            case Binding.Block b -> {
+                diagnostics.error(name.span(), Messages.notAValue(name.text(), "a block"));
+                yield null;
+            }
+            case Binding.AttentionSpec a -> {
+                diagnostics.error(name.span(), Messages.notAValue(name.text(), "an attention variant"));
+                yield null;
+            }
+            case Binding.Model m -> {
+                diagnostics.error(name.span(), Messages.notAValue(name.text(), "a model"));
+                yield null;
+            }
+            case Binding.RepeatIndex r -> {
+                diagnostics.error(name.span(), Messages.repeatIndexAsValue(name.text()));
+                yield null;
+            }
+        };
+    }
+
+    /** The PARAM node of a bare tensor param, made on first use. */
+    Node paramNode(ParamInfo info, Span span) {
+        if (info.node()[0] == null) {
+            TensorType type = info.tensors().get("");
+            info.node()[0] = node(Op.PARAM, List.of(), type, Map.of("param", info.name(), "from", info.checkpoint()), info.decl().span());
+            graph.name(info.node()[0], info.name());
+        }
+        return info.node()[0];
+    }
+
+    private Value call(Expr.Call call, Scope scope) {
+        String callee = call.callee().text();
+        Binding binding = scope.lookup(callee);
+        if (binding == null) {
+            if (Ops.isBuiltin(callee)) {
+                return ops.builtin(call, scope);
+            }
+            List<String> candidates = new ArrayList<>(Ops.builtinNames());
+            candidates.addAll(scope.visibleNames());
+            diagnostics.error(call.callee().span(), Messages.unknownFunction(callee, Suggest.closest(callee, candidates)));
+            return null;
+        }
+        return switch (binding) {
+            case Binding.Param p -> {
+                usedDecls.add(p.info().decl());
+                yield ops.applyLayer(p.info(), call, scope);
+            }
+            case Binding.Block b -> expandBlock(b, call, scope);
+            case Binding.AttentionSpec a -> ops.attention(call.args(), a.decl(), List.of(), call.span(), scope);
+            default -> {
+                if (Ops.isBuiltin(callee)) {
+                    // A user name shadows nothing that is called: `gelu = ...` then `gelu(x)` still means the op.
+                    yield ops.builtin(call, scope);
+                }
+                diagnostics.error(call.callee().span(), Messages.notCallable(callee, describe(binding)));
+                yield null;
+            }
+        };
+    }
+
+    private Value expandBlock(Binding.Block block, Expr.Call call, Scope callerScope) {
+        Stmt.Block decl = block.decl();
+        calledBlocks.add(decl);
+        if (blockStack.contains(decl)) {
+            List<String> cycle = new ArrayList<>();
+            for (Stmt.Block b : blockStack.subList(blockStack.indexOf(decl), blockStack.size())) {
+                cycle.add(b.name().text());
+            }
+            cycle.add(decl.name().text());
+            diagnostics.error(call.callee().span(), Messages.blockRecursion(String.join(" -> ", cycle)));
+            return null;
+        }
+        String prefix = "";
+        List<Value> args = new ArrayList<>();
+        boolean ok = true;
+        for (var arg : call.args()) {
+            if (arg.name().isEmpty()) {
+                Value value = value(arg.value(), callerScope);
+                ok &= value != null;
+                args.add(value);
+            } else if (!arg.name().get().text().equals("prefix")) {
+                diagnostics.error(arg.name().get().span(), Messages.unknownBlockArgument(arg.name().get().text(), decl.name().text()));
+                ok = false;
+            } else if (arg.value() instanceof Expr.Str str) {
+                prefix = str.value();
+            } else {
+                diagnostics.error(arg.value().span(), Messages.PREFIX_NOT_STRING);
+                ok = false;
+            }
+        }
+        if (call.args().stream().filter(a -> a.name().isEmpty()).count() != decl.params().size()) {
+            diagnostics.error(call.span(), Messages.blockArity(decl.name().text(), decl.params().size(),
+                    (int) call.args().stream().filter(a -> a.name().isEmpty()).count()));
+            return null;
+        }
+        if (!ok) {
+            return null;
+        }
+        Scope scope = new Scope(block.scope(), true);
+        for (int index = 0; index < decl.params().size(); index++) {
+            Stmt.BlockParam param = decl.params().get(index);
+            Value arg = args.get(index);
+            if (param.type().isPresent() && !bindParamType(param, arg, scope, call.args().get(index).span())) {
+                ok = false;
+            }
+            scope.define(param.name().text(), new Binding.Var(arg, param.name().span()));
+        }
+        if (!ok) {
+            return null;
+        }
+        blockStack.add(decl);
+        blockRepeatDepth.add(repeats.size());
+        checkpointPrefixes.add(prefix);
+        scopePath.add("block " + decl.name().text());
+        try {
+            int errorsBefore = diagnostics.errorCount();
+            Value result = body(decl.body(), scope, BodyKind.BLOCK);
+            if (result == null && diagnostics.errorCount() == errorsBefore) {
+                diagnostics.error(decl.name().span(), Messages.blockReturnsNothing(decl.name().text()));
+            }
+            return result;
+        } finally {
+            blockStack.remove(blockStack.size() - 1);
+            blockRepeatDepth.remove(blockRepeatDepth.size() - 1);
+            checkpointPrefixes.remove(checkpointPrefixes.size() - 1);
+            scopePath.remove(scopePath.size() - 1);
+        }
+    }
+
+    /**
+     * Checks a block argument against the parameter's declared type, binding dim names the
+     * block does not know yet (so {@code x : [T, D]} gives the block a {@code D}).
+     */
+    private boolean bindParamType(Stmt.BlockParam param, Value arg, Scope scope, Span argSpan) {
+        TypeExpr type = param.type().get();
+        if (!(arg instanceof Value.Tensor tensor)) {
+            diagnostics.error(argSpan, Messages.blockArgNotTensor(param.name().text(), describe(arg)));
+            return false;
+        }
+        TensorType actual = tensor.type();
+        boolean wantInt = type.isInt();
+        if (actual.rank() != type.dims().size() || (actual.dtype() == DType.INT) != wantInt) {
+            diagnostics.error(argSpan, Messages.blockArgType(param.name().text(), typeText(type), actual));
+            return false;
+        }
+        for (int index = 0; index < type.dims().size(); index++) {
+            Expr dimExpr = type.dims().get(index);
+            Dim actualDim = actual.shape().get(index);
+            if (dimExpr instanceof Expr.Ref ref && scope.lookup(ref.name().text()) == null) {
+                Binding bound = actualDim.constant()
+                        .<Binding>map(c -> new Binding.Constant(new Value.Num(c, true), ref.span()))
+                        .orElseGet(() -> new Binding.RunDim(actualDim, Optional.empty(), ref.span()));
+                scope.define(ref.name().text(), bound);
+                continue;
+            }
+            Dim expected = dim(dimExpr, scope);
+            if (expected == null) {
+                return false;
+            }
+            if (!expected.equals(actualDim)) {
+                diagnostics.error(argSpan, Messages.blockArgType(param.name().text(), typeText(type), actual));
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String typeText(TypeExpr type) {
+        return type.span().file().text().substring(type.span().start(), type.span().end());
+    }
+
+    private Value unary(Expr.Unary unary, Scope scope) {
+        Value operand = value(unary.operand(), scope);
+        if (operand == null) {
+            return null;
+        }
+        if (unary.op() == Expr.UnaryOp.NOT) {
+            diagnostics.error(unary.span(), Messages.conditionOutsideMask("!"));
+            return null;
+        }
+        return switch (operand) {
+            case Value.Num n -> new Value.Num(-n.value(), n.isInt());
+            case Value.Size s -> new Value.Size(s.dim().times(Dim.of(-1)));
+            case Value.Tensor t -> {
+                if (!requireFloat(t, unary.operand().span(), "-")) {
+                    yield null;
+                }
+                yield new Value.Tensor(node(Op.NEG, List.of(t.node()), t.type(), Map.of(), unary.span()));
+            }
+            default -> {
+                diagnostics.error(unary.operand().span(), Messages.badOperand("-", describe(operand)));
+                yield null;
+            }
+        };
+    }
+
+    private Value binary(Expr.Binary binary, Scope scope) {
+        Expr.BinaryOp op = binary.op();
+        if (op.isComparison() || op.isLogical()) {
+            diagnostics.error(binary.span(), Messages.conditionOutsideMask(op.symbol));
+            return null;
+        }
+        Value left = value(binary.left(), scope);
+        Value right = value(binary.right(), scope);
+        if (left == null || right == null) {
+            return null;
+        }
+        if (op == Expr.BinaryOp.MATMUL) {
+            return ops.matmul(left, right, binary.left().span(), binary.right().span(), binary.span());
+        }
+        if (left instanceof Value.Num a && right instanceof Value.Num b) {
+            return foldNumbers(op, a, b, binary);
+        }
+        if (isWhole(left) && isWhole(right)) {
+            return sizeArithmetic(op, left, right, binary);
+        }
+        if (left instanceof Value.Tensor || right instanceof Value.Tensor) {
+            return ops.elementwise(op, left, right, binary);
+        }
+        diagnostics.error(binary.span(), Messages.badOperands(op.symbol, describe(left), describe(right)));
+        return null;
+    }
+
+    private static boolean isWhole(Value value) {
+        return value instanceof Value.Size || value instanceof Value.Num n && n.isInt();
+    }
+
+    private Value foldNumbers(Expr.BinaryOp op, Value.Num a, Value.Num b, Expr.Binary binary) {
+        boolean ints = a.isInt() && b.isInt();
+        double x = a.value();
+        double y = b.value();
+        switch (op) {
+            case ADD:
+                return ints ? new Value.Num(Math.addExact(a.asLong(), b.asLong()), true) : new Value.Num(x + y, false);
+            case SUB:
+                return ints ? new Value.Num(Math.subtractExact(a.asLong(), b.asLong()), true) : new Value.Num(x - y, false);
+            case MUL:
+                return ints ? new Value.Num(Math.multiplyExact(a.asLong(), b.asLong()), true) : new Value.Num(x * y, false);
+            case DIV:
+                if (y == 0) {
+                    diagnostics.error(binary.span(), Messages.DIVISION_BY_ZERO);
+                    return null;
+                }
+                if (ints && a.asLong() % b.asLong() == 0) {
+                    return new Value.Num(a.asLong() / b.asLong(), true);
+                }
+                return new Value.Num(x / y, false);
+            case MOD:
+                if (!ints) {
+                    diagnostics.error(binary.span(), Messages.MOD_NEEDS_WHOLE);
+                    return null;
+                }
+                if (b.asLong() == 0) {
+                    diagnostics.error(binary.span(), Messages.DIVISION_BY_ZERO);
+                    return null;
+                }
+                return new Value.Num(Math.floorMod(a.asLong(), b.asLong()), true);
+            default:
+                throw new IllegalStateException(op.name());
+        }
+    }
+
+    private Value sizeArithmetic(Expr.BinaryOp op, Value left, Value right, Expr.Binary binary) {
+        Dim a = asDim(left);
+        Dim b = asDim(right);
+        return switch (op) {
+            case ADD -> new Value.Size(a.plus(b));
+            case SUB -> new Value.Size(a.minus(b));
+            case MUL -> new Value.Size(a.times(b));
+            case DIV, MOD -> {
+                Optional<Long> divisor = b.constant();
+                Optional<Dim> quotient = divisor.flatMap(a::dividedBy);
+                if (op == Expr.BinaryOp.DIV && quotient.isPresent()) {
+                    yield new Value.Size(quotient.get());
+                }
+                diagnostics.error(binary.span(), Messages.runTimeDivision(a.toString(), op.symbol, b.toString()));
+                yield null;
+            }
+            default -> throw new IllegalStateException(op.name());
+        };
+    }
+
+    static Dim asDim(Value value) {
+        return value instanceof Value.Size s ? s.dim() : Dim.of(((Value.Num) value).asLong());
+    }
+
+    /** A dimension: a whole number, constant or depending on run-time dims. */
+    Dim dim(Expr expr, Scope scope) {
+        Value value = value(expr, scope);
+        if (value == null) {
+            return null;
+        }
+        if (!isWhole(value)) {
+            diagnostics.error(expr.span(), Messages.notADimension(describe(value)));
+            return null;
+        }
+        return asDim(value);
+    }
+
+    /** A whole number known at compile time, for counts; null after reporting. */
+    Long wholeNumber(Expr expr, Scope scope, String what) {
+        Value value = value(expr, scope);
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof Value.Num n && n.isInt()) {
+            return n.asLong();
+        }
+        diagnostics.error(expr.span(), Messages.notWholeConstant(what, describe(value)));
+        return null;
+    }
+
+    boolean requireFloat(Value.Tensor tensor, Span span, String op) {
+        if (tensor.type().dtype() != DType.FLOAT) {
+            diagnostics.error(span, Messages.needsFloat(op, tensor.type()));
+            return false;
+        }
+        return true;
+    }
+
+    Node node(Op op, List<Node> inputs, TensorType type, Map<String, String> attrs, Span span) {
+        return graph.add(op, inputs, type, attrs, span, scopePath);
+    }
+
+    List<Binding.RepeatIndex> repeats() {
+        return repeats;
+    }
+
+    void markUsed(Object decl) {
+        usedDecls.add(decl);
+    }
+
+    /** A value described for messages: "a tensor [T, 768]", "the number 12". */
+    static String describe(Object value) {
+        return switch (value) {
+            case Value.Num n -> "the number " + n;
+            case Value.Size s -> "the run-time size " + s.dim();
+            case Value.Flag f -> "the flag " + f.value();
+            case Value.Tensor t -> "a tensor " + t.type();
+            case Value.Tuple t -> t.items().size() + " values";
+            case Binding.Constant c -> "a constant";
+            case Binding.RunDim d -> "a dim";
+            case Binding.Input i -> "an input";
+            case Binding.Param p -> "a param";
+            case Binding.Var v -> "a value";
+            case Binding.Block b -> "a block";
+            case Binding.AttentionSpec a -> "an attention variant";
+            case Binding.RepeatIndex r -> "a repeat index";
+            case Binding.Model m -> "a model";
+            default -> String.valueOf(value);
+        };
+    }
+}

@@ -1,0 +1,517 @@
+package dev.attnc.compiler.check;
+
+import dev.attnc.compiler.ast.Arg;
+import dev.attnc.compiler.ast.Clause;
+import dev.attnc.compiler.ast.Expr;
+import dev.attnc.compiler.ast.Stmt;
+import dev.attnc.compiler.diag.Diagnostics;
+import dev.attnc.compiler.diag.Messages;
+import dev.attnc.compiler.diag.Span;
+import dev.attnc.compiler.ir.DType;
+import dev.attnc.compiler.ir.Dim;
+import dev.attnc.compiler.ir.Node;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The clauses of an attention: {@code scale}, {@code temperature} and {@code softcap} are
+ * constants; {@code score} rewrites the scaled score {@code s} per query {@code i}, key
+ * {@code j} and head {@code h}; {@code mask} is a condition on {@code i, j, h} that decides
+ * which keys a query sees. Each clause may read only what exists when it runs: a mask cannot
+ * read {@code s}, and a scale cannot vary per head.
+ */
+final class Modifiers {
+
+    enum ClauseKind {
+        SCALE("scale"), TEMPERATURE("temperature"), SCORE("score"), MASK("mask"), SOFTCAP("softcap");
+
+        final String spelling;
+
+        ClauseKind(String spelling) {
+            this.spelling = spelling;
+        }
+
+        static ClauseKind of(String key) {
+            for (ClauseKind kind : values()) {
+                if (kind.spelling.equals(key)) {
+                    return kind;
+                }
+            }
+            return null;
+        }
+
+        boolean isConstant() {
+            return this == SCALE || this == TEMPERATURE || this == SOFTCAP;
+        }
+    }
+
+    /** Scalar types inside modifiers. */
+    enum MType {
+        INT("a whole number"), FLOAT("a number"), BOOL("a condition");
+
+        final String description;
+
+        MType(String description) {
+            this.description = description;
+        }
+
+        boolean isNumeric() {
+            return this != BOOL;
+        }
+    }
+
+    record Context(long heads, long kvHeads, long headDim, Dim queryLength, Dim keyLength) {
+    }
+
+    /** What the clauses came to: attributes for the graph, the tensors they read, causality. */
+    record Result(Map<String, String> attrs, List<Node> reads, boolean causal) {
+    }
+
+    static final Set<String> POSITION_VARIABLES = Set.of("i", "j", "h");
+    private static final Map<String, Integer> FUNCTIONS = Map.ofEntries(
+            Map.entry("abs", 1), Map.entry("min", 2), Map.entry("max", 2), Map.entry("exp", 1), Map.entry("log", 1),
+            Map.entry("sqrt", 1), Map.entry("tanh", 1), Map.entry("sigmoid", 1), Map.entry("floor", 1),
+            Map.entry("ceil", 1), Map.entry("where", 3), Map.entry("alibi_slope", 1));
+
+    private final Diagnostics diagnostics;
+
+    Modifiers(Diagnostics diagnostics) {
+        this.diagnostics = diagnostics;
+    }
+
+    /**
+     * What can be checked of a named variant where it is declared: its clause names and
+     * which of i, j, h, s each clause reads. Names of params and constants are looked up
+     * where the variant is used, so the rest is checked at each use.
+     */
+    void checkSpecAlone(Stmt.Attention spec, Scope scope) {
+        clauseKinds(spec.clauses());
+        for (Clause clause : spec.clauses()) {
+            ClauseKind kind = ClauseKind.of(clause.key().text());
+            if (kind != null) {
+                placement(clause.value(), kind);
+            }
+        }
+    }
+
+    /** Every clause fully typed in the scope of a use; null after reporting. */
+    Result check(List<Clause> clauses, Context context, Scope scope, Checker checker) {
+        Map<Clause, ClauseKind> kinds = clauseKinds(clauses);
+        if (kinds == null) {
+            return null;
+        }
+        Map<String, String> attrs = new LinkedHashMap<>();
+        List<Node> reads = new ArrayList<>();
+        List<String> masks = new ArrayList<>();
+        boolean causal = false;
+        boolean ok = true;
+        attrs.put("scale", "1/sqrt(" + context.headDim() + ")");
+        for (Map.Entry<Clause, ClauseKind> entry : kinds.entrySet()) {
+            Clause clause = entry.getKey();
+            ClauseKind kind = entry.getValue();
+            Expr expr = clause.value();
+            if (!placement(expr, kind)) {
+                ok = false;
+                continue;
+            }
+            if (kind.isConstant()) {
+                Value value = checker.value(expr, scope);
+                if (value == null) {
+                    ok = false;
+                } else if (!(value instanceof Value.Num n)) {
+                    diagnostics.error(expr.span(), Messages.clauseNotConstant(kind.spelling, Checker.describe(value)));
+                    ok = false;
+                } else if (!(n.value() > 0) || Double.isInfinite(n.value())) {
+                    diagnostics.error(expr.span(), Messages.mustBePositive(kind.spelling, n.value()));
+                    ok = false;
+                } else {
+                    attrs.put(kind.spelling, Double.toString(n.value()));
+                }
+                continue;
+            }
+            MType type = new Typer(kind, context, scope, checker, reads).type(expr);
+            if (type == null) {
+                ok = false;
+                continue;
+            }
+            if (kind == ClauseKind.MASK) {
+                if (type != MType.BOOL) {
+                    diagnostics.error(expr.span(), Messages.maskNotCondition(type.description));
+                    ok = false;
+                    continue;
+                }
+                masks.add(text(expr));
+                causal |= impliesCausal(expr);
+            } else if (!type.isNumeric()) {
+                diagnostics.error(expr.span(), Messages.SCORE_NOT_NUMBER);
+                ok = false;
+            } else {
+                attrs.put("score", text(expr));
+            }
+        }
+        if (!ok) {
+            return null;
+        }
+        if (!masks.isEmpty()) {
+            attrs.put("mask", masks.size() == 1 ? masks.get(0) : "(" + String.join(") && (", masks) + ")");
+        }
+        attrs.put("causal", Boolean.toString(causal));
+        return new Result(attrs, reads, causal);
+    }
+
+    /** Clause names known, each at most once (masks may repeat: they are and-ed). */
+    private Map<Clause, ClauseKind> clauseKinds(List<Clause> clauses) {
+        Map<Clause, ClauseKind> kinds = new LinkedHashMap<>();
+        Map<ClauseKind, Clause> seen = new HashMap<>();
+        boolean ok = true;
+        for (Clause clause : clauses) {
+            ClauseKind kind = ClauseKind.of(clause.key().text());
+            if (kind == null) {
+                diagnostics.error(clause.key().span(), Messages.unknownClause(clause.key().text(),
+                        Suggest.closest(clause.key().text(), List.of("scale", "temperature", "score", "mask", "softcap"))));
+                ok = false;
+                continue;
+            }
+            Clause previous = seen.putIfAbsent(kind, clause);
+            if (previous != null && kind != ClauseKind.MASK) {
+                diagnostics.error(clause.key().span(), Messages.duplicateClause(kind.spelling, previous.span().line()));
+                ok = false;
+                continue;
+            }
+            kinds.put(clause, kind);
+        }
+        return ok ? kinds : null;
+    }
+
+    /** Reports a variable read where it does not exist yet (s in a mask, h in a scale). */
+    private boolean placement(Expr expr, ClauseKind kind) {
+        boolean[] ok = {true};
+        walk(expr, e -> {
+            if (e instanceof Expr.Ref ref) {
+                String name = ref.name().text();
+                if (name.equals("s") && kind != ClauseKind.SCORE) {
+                    diagnostics.error(ref.span(), kind == ClauseKind.MASK ? Messages.SCORE_IN_MASK : Messages.scoreInConstant(kind.spelling));
+                    ok[0] = false;
+                } else if (POSITION_VARIABLES.contains(name) && kind.isConstant()) {
+                    diagnostics.error(ref.span(), Messages.positionInConstant(name, kind.spelling));
+                    ok[0] = false;
+                }
+            }
+        });
+        return ok[0];
+    }
+
+    /** True when the mask is a conjunction with a causal part: {@code causal}, {@code j <= i}, ... */
+    private static boolean impliesCausal(Expr mask) {
+        if (mask instanceof Expr.Binary b && b.op() == Expr.BinaryOp.AND) {
+            return impliesCausal(b.left()) || impliesCausal(b.right());
+        }
+        if (mask instanceof Expr.Ref ref) {
+            return ref.name().text().equals("causal");
+        }
+        if (mask instanceof Expr.Binary b && b.left() instanceof Expr.Ref l && b.right() instanceof Expr.Ref r) {
+            String left = l.name().text();
+            String right = r.name().text();
+            return switch (b.op()) {
+                case LE, LT -> left.equals("j") && right.equals("i");
+                case GE, GT -> left.equals("i") && right.equals("j");
+                default -> false;
+            };
+        }
+        return false;
+    }
+
+    private static String text(Expr expr) {
+        return expr.span().file().text().substring(expr.span().start(), expr.span().end()).replaceAll("\\s+", " ");
+    }
+
+    private static void walk(Expr expr, java.util.function.Consumer<Expr> visit) {
+        visit.accept(expr);
+        switch (expr) {
+            case Expr.Call c -> c.args().forEach(a -> walk(a.value(), visit));
+            case Expr.Attention a -> a.args().forEach(arg -> walk(arg.value(), visit));
+            case Expr.Index i -> {
+                walk(i.target(), visit);
+                i.indices().forEach(e -> walk(e, visit));
+            }
+            case Expr.Unary u -> walk(u.operand(), visit);
+            case Expr.Binary b -> {
+                walk(b.left(), visit);
+                walk(b.right(), visit);
+            }
+            case Expr.ListLit l -> l.items().forEach(e -> walk(e, visit));
+            default -> {
+            }
+        }
+    }
+
+    /** Types one score or mask expression. */
+    private final class Typer {
+        private final ClauseKind kind;
+        private final Context context;
+        private final Scope scope;
+        private final Checker checker;
+        private final List<Node> reads;
+
+        Typer(ClauseKind kind, Context context, Scope scope, Checker checker, List<Node> reads) {
+            this.kind = kind;
+            this.context = context;
+            this.scope = scope;
+            this.checker = checker;
+            this.reads = reads;
+        }
+
+        MType type(Expr expr) {
+            return switch (expr) {
+                case Expr.Number n -> n.isInt() ? MType.INT : MType.FLOAT;
+                case Expr.Bool b -> MType.BOOL;
+                case Expr.Ref ref -> name(ref);
+                case Expr.Call call -> call(call);
+                case Expr.Index index -> index(index);
+                case Expr.Unary unary -> {
+                    MType operand = type(unary.operand());
+                    if (operand == null) {
+                        yield null;
+                    }
+                    boolean fits = unary.op() == Expr.UnaryOp.NOT ? operand == MType.BOOL : operand.isNumeric();
+                    if (!fits) {
+                        diagnostics.error(unary.operand().span(), Messages.modifierOperand(unary.op().symbol, operand.description));
+                        yield null;
+                    }
+                    yield operand;
+                }
+                case Expr.Binary binary -> binary(binary);
+                default -> {
+                    diagnostics.error(expr.span(), Messages.notInModifier(kind.spelling));
+                    yield null;
+                }
+            };
+        }
+
+        private MType name(Expr.Ref ref) {
+            String name = ref.name().text();
+            switch (name) {
+                case "i", "j", "h":
+                    return MType.INT;
+                case "s":
+                    return MType.FLOAT; // placement() already kept it to score
+                case "causal":
+                    return MType.BOOL;
+                default:
+                    break;
+            }
+            Binding binding = scope.lookup(name);
+            if (binding == null) {
+                if (name.equals("inf") || name.equals("pi")) {
+                    return MType.FLOAT;
+                }
+                List<String> candidates = new ArrayList<>(scope.visibleNames());
+                candidates.addAll(List.of("i", "j", "h", "causal"));
+                if (kind == ClauseKind.SCORE) {
+                    candidates.add("s");
+                }
+                diagnostics.error(ref.span(), Messages.unknownName(name, Suggest.closest(name, candidates)));
+                return null;
+            }
+            return switch (binding) {
+                case Binding.Constant c -> c.value().isInt() ? MType.INT : MType.FLOAT;
+                case Binding.RunDim d -> MType.INT;
+                case Binding.RepeatIndex r -> MType.INT;
+                case Binding.Input in -> {
+                    checker.markUsed(in.decl());
+                    yield scalar(name, in.value(), ref.span());
+                }
+                case Binding.Var v when v.value() instanceof Value.Num n -> n.isInt() ? MType.INT : MType.FLOAT;
+                case Binding.Var v when v.value() instanceof Value.Size -> MType.INT;
+                case Binding.Var v when v.value() instanceof Value.Tensor t -> scalar(name, t, ref.span());
+                case Binding.Param p when p.info().kind() == ParamInfo.Kind.TENSOR -> {
+                    checker.markUsed(p.info().decl());
+                    yield scalar(name, new Value.Tensor(paramNode(p.info(), ref.span())), ref.span());
+                }
+                default -> {
+                    diagnostics.error(ref.span(), Messages.notReadableInModifier(name, Checker.describe(binding)));
+                    yield null;
+                }
+            };
+        }
+
+        /** A bare tensor in a modifier must be a scalar (rank 0), such as an int input length. */
+        private MType scalar(String name, Value.Tensor tensor, Span span) {
+            if (tensor.type().rank() != 0) {
+                diagnostics.error(span, Messages.tensorInModifierNeedsIndex(name, tensor.type()));
+                return null;
+            }
+            read(tensor.node());
+            return tensor.type().dtype() == DType.INT ? MType.INT : MType.FLOAT;
+        }
+
+        private Node paramNode(ParamInfo info, Span span) {
+            return checker.paramNode(info, span);
+        }
+
+        private void read(Node node) {
+            if (!reads.contains(node)) {
+                reads.add(node);
+            }
+        }
+
+        private MType index(Expr.Index index) {
+            if (!(index.target() instanceof Expr.Ref ref)) {
+                diagnostics.error(index.target().span(), Messages.INDEX_NEEDS_NAME);
+                return null;
+            }
+            String name = ref.name().text();
+            Binding binding = scope.lookup(name);
+            Value.Tensor tensor = switch (binding) {
+                case Binding.Input in -> {
+                    checker.markUsed(in.decl());
+                    yield in.value();
+                }
+                case Binding.Param p when p.info().kind() == ParamInfo.Kind.TENSOR -> {
+                    checker.markUsed(p.info().decl());
+                    yield new Value.Tensor(paramNode(p.info(), ref.span()));
+                }
+                case Binding.Var v when v.value() instanceof Value.Tensor t -> t;
+                case null -> {
+                    diagnostics.error(ref.span(), Messages.unknownName(name, Suggest.closest(name, scope.visibleNames())));
+                    yield null;
+                }
+                default -> {
+                    diagnostics.error(ref.span(), Messages.notIndexable(name, Checker.describe(binding)));
+                    yield null;
+                }
+            };
+            boolean ok = tensor != null;
+            for (Expr i : index.indices()) {
+                MType type = type(i);
+                if (type == null) {
+                    ok = false;
+                } else if (type != MType.INT) {
+                    diagnostics.error(i.span(), Messages.indexNotWhole(type.description));
+                    ok = false;
+                }
+            }
+            if (!ok) {
+                return null;
+            }
+            if (tensor.type().rank() != index.indices().size()) {
+                diagnostics.error(index.span(), Messages.indexCount(name, tensor.type(), index.indices().size()));
+                return null;
+            }
+            read(tensor.node());
+            return tensor.type().dtype() == DType.INT ? MType.INT : MType.FLOAT;
+        }
+
+        private MType call(Expr.Call call) {
+            String name = call.callee().text();
+            Integer arity = FUNCTIONS.get(name);
+            if (arity == null) {
+                diagnostics.error(call.callee().span(), Messages.unknownModifierFunction(name,
+                        Suggest.closest(name, FUNCTIONS.keySet())));
+                return null;
+            }
+            if (call.args().size() != arity || call.args().stream().anyMatch(a -> a.name().isPresent())) {
+                diagnostics.error(call.span(), Messages.arity(name, arity, arity, call.args().size()));
+                return null;
+            }
+            List<MType> types = new ArrayList<>();
+            for (Arg arg : call.args()) {
+                MType type = type(arg.value());
+                if (type == null) {
+                    return null;
+                }
+                types.add(type);
+            }
+            switch (name) {
+                case "where" -> {
+                    if (types.get(0) != MType.BOOL) {
+                        diagnostics.error(call.args().get(0).span(), Messages.whereCondition(types.get(0).description));
+                        return null;
+                    }
+                    return join(types.get(1), types.get(2), call.span(), name);
+                }
+                case "alibi_slope" -> {
+                    if (types.get(0) != MType.INT) {
+                        diagnostics.error(call.args().get(0).span(), Messages.indexNotWhole(types.get(0).description));
+                        return null;
+                    }
+                    return MType.FLOAT;
+                }
+                default -> {
+                    for (int index = 0; index < types.size(); index++) {
+                        if (!types.get(index).isNumeric()) {
+                            diagnostics.error(call.args().get(index).span(), Messages.modifierOperand(name, types.get(index).description));
+                            return null;
+                        }
+                    }
+                    return switch (name) {
+                        case "abs" -> types.get(0);
+                        case "min", "max" -> join(types.get(0), types.get(1), call.span(), name);
+                        case "floor", "ceil" -> MType.INT;
+                        default -> MType.FLOAT;
+                    };
+                }
+            }
+        }
+
+        private MType join(MType a, MType b, Span span, String op) {
+            if (a == b) {
+                return a;
+            }
+            if (a.isNumeric() && b.isNumeric()) {
+                return MType.FLOAT;
+            }
+            diagnostics.error(span, Messages.modifierMix(op, a.description, b.description));
+            return null;
+        }
+
+        private MType binary(Expr.Binary binary) {
+            MType left = type(binary.left());
+            MType right = type(binary.right());
+            if (left == null || right == null) {
+                return null;
+            }
+            Expr.BinaryOp op = binary.op();
+            if (op == Expr.BinaryOp.MATMUL) {
+                diagnostics.error(binary.span(), Messages.MATMUL_IN_MODIFIER);
+                return null;
+            }
+            if (op.isLogical()) {
+                if (left != MType.BOOL || right != MType.BOOL) {
+                    Expr bad = left != MType.BOOL ? binary.left() : binary.right();
+                    diagnostics.error(bad.span(), Messages.modifierOperand(op.symbol, (left != MType.BOOL ? left : right).description));
+                    return null;
+                }
+                return MType.BOOL;
+            }
+            if (op == Expr.BinaryOp.EQ || op == Expr.BinaryOp.NE) {
+                if ((left == MType.BOOL) != (right == MType.BOOL)) {
+                    diagnostics.error(binary.span(), Messages.modifierMix(op.symbol, left.description, right.description));
+                    return null;
+                }
+                return MType.BOOL;
+            }
+            for (var side : List.of(Map.entry(left, binary.left()), Map.entry(right, binary.right()))) {
+                if (!side.getKey().isNumeric()) {
+                    diagnostics.error(side.getValue().span(), Messages.modifierOperand(op.symbol, side.getKey().description));
+                    return null;
+                }
+            }
+            if (op.isComparison()) {
+                return MType.BOOL;
+            }
+            if (op == Expr.BinaryOp.MOD && (left != MType.INT || right != MType.INT)) {
+                diagnostics.error(binary.span(), Messages.MOD_NEEDS_WHOLE);
+                return null;
+            }
+            if (op == Expr.BinaryOp.DIV) {
+                return MType.FLOAT; // i / 2 is a fraction, as in Python 3; use floor() for whole numbers
+            }
+            return left == MType.INT && right == MType.INT ? MType.INT : MType.FLOAT;
+        }
+    }
+}

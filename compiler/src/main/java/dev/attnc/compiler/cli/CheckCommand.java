@@ -1,0 +1,49 @@
+package dev.attnc.compiler.cli;
+
+import dev.attnc.compiler.FrontEnd;
+import dev.attnc.compiler.diag.Diagnostics;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "check", description = "Check .attn files and print every error and warning.")
+final class CheckCommand implements Callable<Integer> {
+
+    @Parameters(arity = "1..*", paramLabel = "FILE", description = "the .attn files to check")
+    List<Path> files;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        int errors = 0;
+        int warnings = 0;
+        for (Path path : files) {
+            FrontEnd.Result result = FrontEnd.check(SourceFiles.read(path));
+            Diagnostics diagnostics = result.diagnostics();
+            spec.commandLine().getErr().print(diagnostics.render());
+            errors += diagnostics.errorCount();
+            warnings += diagnostics.warningCount();
+        }
+        spec.commandLine().getErr().flush();
+        String summary = summary(files.size(), errors, warnings);
+        (errors > 0 ? spec.commandLine().getErr() : spec.commandLine().getOut()).println(summary);
+        return errors > 0 ? Main.INPUT_ERRORS : Main.OK;
+    }
+
+    static String summary(int files, int errors, int warnings) {
+        String checked = "checked " + files + " file" + (files == 1 ? "" : "s") + ": ";
+        String counts = errors == 0 && warnings == 0 ? "no problems"
+                : plural(errors, "error") + ", " + plural(warnings, "warning");
+        return checked + counts;
+    }
+
+    static String plural(int count, String noun) {
+        return count + " " + noun + (count == 1 ? "" : "s");
+    }
+}

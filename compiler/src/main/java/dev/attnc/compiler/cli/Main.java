@@ -1,0 +1,68 @@
+package dev.attnc.compiler.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code attnc} command. Exit codes: 0 clean, 1 errors in the input, 2 usage errors,
+ * 3 internal errors (a bug in attnc: a short "please report" line, no stack trace unless
+ * ATTNC_DEBUG is set).
+ */
+@Command(name = "attnc", mixinStandardHelpOptions = true, version = "attnc 0.1.0",
+        description = "A compiler for attention architectures: checks .attn models and draws their graphs.",
+        subcommands = {CheckCommand.class, GraphCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    public static final int OK = 0;
+    public static final int INPUT_ERRORS = 1;
+    public static final int USAGE = 2;
+    public static final int INTERNAL = 3;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: check or graph");
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given streams; returns the exit code. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine commandLine = new CommandLine(new Main());
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        commandLine.setExitCodeExceptionMapper(e -> USAGE);
+        commandLine.setParameterExceptionHandler((e, arguments) -> {
+            err.println("attnc: " + e.getMessage());
+            err.println("Try 'attnc --help' for usage.");
+            return USAGE;
+        });
+        commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
+            if (e instanceof UsageError usage) {
+                err.println("attnc: " + usage.getMessage());
+                return USAGE;
+            }
+            err.println("attnc: internal error: " + e);
+            err.println("This is a bug in attnc. Please report it with the input that caused it"
+                    + " (set ATTNC_DEBUG=1 for the stack trace).");
+            if (System.getenv("ATTNC_DEBUG") != null) {
+                e.printStackTrace(err);
+            }
+            return INTERNAL;
+        });
+        return commandLine.execute(args);
+    }
+
+    /** A mistake in how attnc was called (a missing file, say): exit code 2, one line. */
+    static final class UsageError extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        UsageError(String message) {
+            super(message);
+        }
+    }
+}

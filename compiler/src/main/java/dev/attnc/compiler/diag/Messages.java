@@ -1,0 +1,455 @@
+package dev.attnc.compiler.diag;
+
+import java.util.List;
+
+/**
+ * Every message text of the compiler, in one place, so that the bad-input corpus, the docs
+ * and the code agree. Names in backquotes are as the user wrote them; shapes as in source.
+ */
+public final class Messages {
+    private Messages() {
+    }
+
+    // ---------------------------------------------------------------- syntax
+
+    public static final String UNTERMINATED_STRING = "unterminated string: add the closing `\"` on the same line";
+    public static final String UNTERMINATED_COMMENT = "unterminated comment: `/*` has no matching `*/`";
+
+    public static String unexpectedCharacters(String text) {
+        if (text.length() == 1) {
+            return "unexpected character " + printable(text.charAt(0));
+        }
+        return "unexpected characters " + printable(text.charAt(0)) + "... (" + text.length() + " in a row)";
+    }
+
+    public static String unexpectedToken(String token) {
+        return "unexpected " + token;
+    }
+
+    public static String expectedToken(String expected, String found) {
+        return "expected " + expected + ", found " + found;
+    }
+
+    public static String nestedTooDeeply(int limit) {
+        return "brackets nested more than " + limit + " deep; split the expression into named steps";
+    }
+
+    public static String numberTooLarge(String text) {
+        return "number " + text + " is too large";
+    }
+
+    public static String tooManyErrors(int dropped) {
+        return "... and " + dropped + " more error" + (dropped == 1 ? "" : "s") + " not shown";
+    }
+
+    private static String printable(char c) {
+        if (c >= ' ' && c < 0x7f) {
+            return "'" + c + "'";
+        }
+        return String.format("U+%04X", (int) c);
+    }
+
+    // ---------------------------------------------------------------- structure
+
+    public static final String NO_MODEL = "no model in this file: declare one with `model Name { ... }`";
+    public static final String RETURN_OUTSIDE_BLOCK = "`return` ends a block; a model names its results with `output`";
+    public static final String AFTER_RETURN = "statement after `return`: `return` must be the last statement of a block";
+
+    public static String noOutput(String model) {
+        return "model `" + model + "` has no `output`";
+    }
+
+    public static String misplaced(String keyword, String where) {
+        return "`" + keyword + "` belongs in " + where;
+    }
+
+    public static String duplicate(String name, int line) {
+        return "`" + name + "` is already declared on line " + line;
+    }
+
+    public static String duplicateOutput(String name, int line) {
+        return "`" + name + "` is already an output (line " + line + ")";
+    }
+
+    public static String cannotAssign(String name, String what, int line) {
+        return "cannot assign to `" + name + "`: it is " + what + " (line " + line + ")";
+    }
+
+    public static String assignedTwice(String name) {
+        return "`" + name + "` appears twice on the left of `=`";
+    }
+
+    public static String unusedParam(String name) {
+        return "param `" + name + "` is never used";
+    }
+
+    public static String unusedInput(String name) {
+        return "input `" + name + "` is never used";
+    }
+
+    public static String unusedBlock(String name) {
+        return "block `" + name + "` is never called, so its body was not checked";
+    }
+
+    // ---------------------------------------------------------------- names
+
+    public static String unknownName(String name, String suggestion) {
+        return "unknown name `" + name + "`" + didYouMean(suggestion);
+    }
+
+    public static String unknownFunction(String name, String suggestion) {
+        return "unknown function `" + name + "`" + didYouMean(suggestion);
+    }
+
+    public static String notCallable(String name, String what) {
+        return "`" + name + "` is " + what + ", not something to call";
+    }
+
+    public static String notAValue(String name, String what) {
+        return "`" + name + "` is " + what + "; call it with arguments";
+    }
+
+    public static String layerUsedAsValue(String name, String kind) {
+        return "`" + name + "` is a " + kind + " layer; apply it to a value: `" + name + "(x)`";
+    }
+
+    public static String tensorParamCalled(String name) {
+        return "`" + name + "` is a tensor param, not a layer; use it as a value, e.g. `x * " + name + "`";
+    }
+
+    public static String repeatIndexAsValue(String name) {
+        return "`" + name + "` is a repeat index: use it in checkpoint names (\"{" + name + "}\") or attention clauses";
+    }
+
+    private static String didYouMean(String suggestion) {
+        return suggestion == null ? "" : "; did you mean `" + suggestion + "`?";
+    }
+
+    // ---------------------------------------------------------------- constants and dims
+
+    public static final String DIVISION_BY_ZERO = "division by zero";
+    public static final String MOD_NEEDS_WHOLE = "`%` needs whole numbers";
+    public static final String NUMBER_OVERFLOW = "number too large: the result does not fit in 64 bits";
+
+    public static String constNotConstant(String name, String what) {
+        return "constant `" + name + "` must be a number known before running, found " + what
+                + "; declare run-time sizes with `dim`";
+    }
+
+    public static String notADimension(String what) {
+        return "a dimension must be a whole number, found " + what;
+    }
+
+    public static String notWholeConstant(String what, String found) {
+        return what + " must be a whole number known before running, found " + found;
+    }
+
+    public static String mustBePositive(String what, double value) {
+        String shown = value == Math.rint(value) && !Double.isInfinite(value) ? Long.toString((long) value) : Double.toString(value);
+        return what + " must be positive, found " + shown;
+    }
+
+    public static String mustBeEven(String what, long value) {
+        return what + " must be even, found " + value;
+    }
+
+    public static String paramDimNotConstant(String dim) {
+        return "weights have fixed sizes: `" + dim + "` is bound at run time";
+    }
+
+    public static String runTimeDivision(String left, String op, String right) {
+        return "cannot compute `" + left + " " + op + " " + right + "`: run-time dims divide only by constants that divide them exactly";
+    }
+
+    // ---------------------------------------------------------------- params and checkpoint names
+
+    public static final String EMPTY_CHECKPOINT_NAME = "checkpoint name is empty";
+
+    public static String unknownLayerKind(String kind, String suggestion) {
+        return "unknown layer `" + kind + "`" + didYouMean(suggestion)
+                + " (layers are linear, layernorm, rmsnorm and embedding; a bare tensor is written like [D])";
+    }
+
+    public static String badPlaceholder(String template) {
+        return "malformed checkpoint name \"" + template + "\": placeholders are written {index}";
+    }
+
+    public static String unknownPlaceholder(String placeholder, List<String> indices) {
+        return "unknown placeholder `{" + placeholder + "}` in checkpoint name; "
+                + (indices.isEmpty() ? "no repeat encloses this param" : "repeat indices here: " + String.join(", ", indices));
+    }
+
+    public static String checkpointIgnoresRepeat(String param, String template, String index) {
+        return "param `" + param + "` is inside `repeat ... as " + index + "` but its checkpoint name \"" + template
+                + "\" does not use {" + index + "}: every layer would load the same tensor "
+                + "(declare it outside the repeat to share it)";
+    }
+
+    public static String duplicateCheckpoint(String template, int line) {
+        return "checkpoint name \"" + template + "\" is already used by the param on line " + line;
+    }
+
+    // ---------------------------------------------------------------- calls and shapes
+
+    public static final String POSITIONAL_AFTER_NAMED = "positional argument after a named one";
+    public static final String SPLIT_NEEDS_TWO = "split needs at least 2 parts";
+    public static final String INDEX_OUTSIDE_MODIFIER = "indexing like `x[i]` is only for attention clauses; to cut a tensor use `split`";
+    public static final String LIST_OUTSIDE_SPLIT = "a list `[...]` is only allowed as the sizes of `split`";
+    public static final String STRING_OUTSIDE_PREFIX = "a string is only allowed as a block call's `prefix = \"...\"`";
+    public static final String PREFIX_NOT_STRING = "`prefix` must be a string such as \"h.{layer}\"";
+
+    public static String arity(String function, int min, int max, int found) {
+        String expected = min == max ? Integer.toString(min) : max < 0 ? "at least " + min : min + " to " + max;
+        return "`" + function + "` takes " + expected + " argument" + (min == 1 && max == 1 ? "" : "s") + ", found " + found;
+    }
+
+    public static String unknownArgument(String name, String function, List<String> known) {
+        return "`" + function + "` has no argument `" + name + "`"
+                + (known.isEmpty() ? "" : "; it takes " + String.join(", ", known));
+    }
+
+    public static String duplicateArgument(String name) {
+        return "argument `" + name + "` is given twice";
+    }
+
+    public static String missingArgument(String function, String name) {
+        return "`" + function + "` needs `" + name + " = ...`";
+    }
+
+    public static String unknownBlockArgument(String name, String block) {
+        return "block `" + block + "` has no argument `" + name + "`; blocks take their inputs and `prefix = \"...\"`";
+    }
+
+    public static String blockArity(String block, int expected, int found) {
+        return "block `" + block + "` takes " + expected + " input" + (expected == 1 ? "" : "s") + ", found " + found;
+    }
+
+    public static String blockArgNotTensor(String param, String found) {
+        return "block input `" + param + "` must be a tensor, found " + found;
+    }
+
+    public static String blockArgType(String param, String expected, Object found) {
+        return "block input `" + param + "` must be " + expected + ", found " + found;
+    }
+
+    public static String blockRecursion(String cycle) {
+        return "blocks call each other in a cycle (" + cycle + "); blocks are expanded in place and cannot recurse";
+    }
+
+    public static String blockReturnsNothing(String block) {
+        return "block `" + block + "` returns nothing; end it with `return <value>`";
+    }
+
+    public static String tupleToOneName(int count) {
+        return "this gives " + count + " values; name each: `a, b = ...`";
+    }
+
+    public static String unpackCount(int values, int names) {
+        return "this gives " + values + " value" + (values == 1 ? "" : "s") + " but " + names + " names are on the left";
+    }
+
+    public static String needsTensor(String op, String found) {
+        return "`" + op + "` needs a tensor, found " + found;
+    }
+
+    public static String needsFloat(String op, Object type) {
+        return "`" + op + "` needs a float tensor, found " + type;
+    }
+
+    public static String needsRank(String op, int rank, Object type) {
+        return "`" + op + "` needs a tensor with " + rank + " dims, found " + type;
+    }
+
+    public static String needsRankAtLeast(String op, int rank, Object type) {
+        return "`" + op + "` needs a tensor with at least " + rank + " dim" + (rank == 1 ? "" : "s") + ", found " + type;
+    }
+
+    public static String lastDimMismatch(String param, String kind, Object expected, Object type) {
+        return "`" + param + "` is a " + kind + " over " + expected + " features but its input is " + type;
+    }
+
+    public static String embeddingNeedsInts(String param, Object type) {
+        return "embedding `" + param + "` looks up int ids; its input is " + type;
+    }
+
+    public static String cannotBroadcast(String op, Object a, Object b) {
+        return "cannot combine " + a + " and " + b + " with `" + op + "`: shapes differ";
+    }
+
+    public static String shapesDiffer(String op, Object a, Object b) {
+        return "`" + op + "` needs two tensors of one shape, found " + a + " and " + b;
+    }
+
+    public static String matmulMismatch(Object a, Object b) {
+        return "cannot multiply " + a + " by " + b + ": the inner dims differ";
+    }
+
+    public static String splitNotDivisible(long parts, Object type) {
+        return "cannot split " + type + " into " + parts + " equal parts";
+    }
+
+    public static String splitSizesSum(Object total, Object type) {
+        return "split sizes add up to " + total + " but the tensor is " + type;
+    }
+
+    public static String concatMismatch(Object first, Object other, int axis) {
+        return "cannot concat " + other + " to " + first + " along dim " + axis + ": the other dims differ";
+    }
+
+    public static String badAxis(String found, int rank) {
+        return "`dim` must be a whole number from " + -rank + " to " + (rank - 1) + ", found " + found;
+    }
+
+    public static String rotaryDimRange(long requested, long headDim) {
+        return "rotary_dim must be between 2 and the head width " + headDim + ", found " + requested;
+    }
+
+    public static String notAFlag(String name, String found) {
+        return "`" + name + "` must be true or false, found " + found;
+    }
+
+    public static String notANumber(String what, String found) {
+        return what + " must be a number, found " + found;
+    }
+
+    public static String notAChoice(String name, List<String> choices) {
+        return "`" + name + "` must be one of " + String.join(", ", choices);
+    }
+
+    public static String cannotFold(String function, String value) {
+        return "`" + function + "(" + value + ")` is not a finite number";
+    }
+
+    public static String badOperand(String op, String found) {
+        return "`" + op + "` cannot take " + found;
+    }
+
+    public static String badOperands(String op, String left, String right) {
+        return "`" + op + "` cannot combine " + left + " and " + right;
+    }
+
+    public static String conditionOutsideMask(String op) {
+        return "`" + op + "` makes a condition; conditions belong in an attention `mask`";
+    }
+
+    public static String outputNotTensor(String name, String found) {
+        return "output `" + name + "` must be a tensor, found " + found;
+    }
+
+    // ---------------------------------------------------------------- repeat
+
+    public static String repeatIndexInUse(String name) {
+        return "repeat index `" + name + "` is already in use by an enclosing repeat; name this one: `repeat N as other`";
+    }
+
+    public static String repeatChangesShape(String name, Object before, Object after) {
+        return "`" + name + "` is " + before + " before the repeat but " + after
+                + " after its body; each layer must hand the next the shape it received";
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    public static final String CACHE_NEEDS_CAUSAL = "`cache = true` needs a causal mask (`mask causal`): "
+            + "with a KV cache each query sees only earlier keys";
+    public static final String SCORE_IN_MASK = "`s` cannot be read in a mask: masks are decided before scores exist; "
+            + "change scores with `score`";
+    public static final String SCORE_NOT_NUMBER = "`score` must be a number, not a condition; to hide keys use `mask`";
+    public static final String MATMUL_IN_MODIFIER = "`@` multiplies tensors; attention clauses work on single numbers";
+    public static final String INDEX_NEEDS_NAME = "only a named tensor can be indexed";
+
+    public static String kvHeadsDivide(long kvHeads, long heads) {
+        return "kv_heads (" + kvHeads + ") must divide heads (" + heads + ")";
+    }
+
+    public static String headsDivide(String what, long count, String of, Object width) {
+        return what + " (" + count + ") must divide " + of + " " + width;
+    }
+
+    public static String headDimMismatch(long queryHeadDim, long qWidth, long heads, long keyHeadDim, long kWidth, long kvHeads) {
+        return "query heads are " + queryHeadDim + " wide (" + qWidth + " / " + heads + ") but key heads are "
+                + keyHeadDim + " wide (" + kWidth + " / " + kvHeads + ")";
+    }
+
+    public static String keyValueLength(Object k, Object v) {
+        return "keys and values must have the same length: k is " + k + ", v is " + v;
+    }
+
+    public static String attentionRank(char which, Object type) {
+        return "attention takes " + which + " as [length, width], found " + type;
+    }
+
+    public static String attentionWidthNotConstant(char which, Object type) {
+        return "the width of " + which + " must be a constant, found " + type;
+    }
+
+    public static String cacheNeedsSelf(Object queryLength, Object keyLength) {
+        return "`cache = true` needs self-attention: queries have length " + queryLength + ", keys " + keyLength;
+    }
+
+    public static String unknownClause(String key, String suggestion) {
+        return "unknown attention clause `" + key + "`" + didYouMean(suggestion)
+                + " (clauses are scale, temperature, score, mask and softcap)";
+    }
+
+    public static String duplicateClause(String key, int line) {
+        return "`" + key + "` is already given on line " + line;
+    }
+
+    public static String clauseNotConstant(String clause, String found) {
+        return "`" + clause + "` must be a number known before running, found " + found;
+    }
+
+    public static String scoreInConstant(String clause) {
+        return "`s` cannot be read in `" + clause + "`: it is a constant; change scores with `score`";
+    }
+
+    public static String positionInConstant(String name, String clause) {
+        return "`" + clause + "` is one constant for all positions and heads, so it cannot read `" + name
+                + "`; use `score` for per-position changes";
+    }
+
+    public static String maskNotCondition(String found) {
+        return "`mask` must be a condition such as `j <= i`, found " + found;
+    }
+
+    public static String notInModifier(String clause) {
+        return "this cannot appear in `" + clause + "`";
+    }
+
+    public static String notReadableInModifier(String name, String what) {
+        return "`" + name + "` is " + what + "; attention clauses read constants, dims, inputs, tensor params and repeat indices";
+    }
+
+    public static String tensorInModifierNeedsIndex(String name, Object type) {
+        return "`" + name + "` is a tensor " + type + "; index it, e.g. `" + name + "[...]`";
+    }
+
+    public static String notIndexable(String name, String what) {
+        return "`" + name + "` is " + what + " and cannot be indexed";
+    }
+
+    public static String indexNotWhole(String found) {
+        return "an index must be a whole number, found " + found;
+    }
+
+    public static String indexCount(String name, Object type, int found) {
+        return "`" + name + "` is " + type + " and needs one index per dim, found " + found;
+    }
+
+    public static String unknownModifierFunction(String name, String suggestion) {
+        return "unknown function `" + name + "` in an attention clause" + didYouMean(suggestion)
+                + " (available: abs, min, max, exp, log, sqrt, tanh, sigmoid, floor, ceil, where, alibi_slope)";
+    }
+
+    public static String whereCondition(String found) {
+        return "the first argument of `where` must be a condition, found " + found;
+    }
+
+    public static String modifierOperand(String op, String found) {
+        return "`" + op + "` cannot take " + found;
+    }
+
+    public static String modifierMix(String op, String a, String b) {
+        return "`" + op + "` cannot mix " + a + " and " + b;
+    }
+}

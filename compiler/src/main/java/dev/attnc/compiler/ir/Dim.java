@@ -1,0 +1,149 @@
+package dev.attnc.compiler.ir;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * A dimension size: a polynomial with integer coefficients over run-time dims, such as
+ * {@code 768}, {@code T} or {@code T + S}. Constants fold; two dims are equal when their
+ * polynomials are, so {@code 3 * 256} and {@code 768} agree, and {@code T} and {@code S} never do.
+ */
+public final class Dim {
+    /** Monomial (sorted run-time dim names joined by '*'; "" for the constant term) to coefficient. */
+    private final TreeMap<String, Long> terms;
+
+    private Dim(TreeMap<String, Long> terms) {
+        terms.values().removeIf(c -> c == 0);
+        this.terms = terms;
+    }
+
+    public static Dim of(long value) {
+        TreeMap<String, Long> terms = new TreeMap<>();
+        terms.put("", value);
+        return new Dim(terms);
+    }
+
+    public static Dim symbol(String name) {
+        TreeMap<String, Long> terms = new TreeMap<>();
+        terms.put(name, 1L);
+        return new Dim(terms);
+    }
+
+    public boolean isConstant() {
+        return terms.isEmpty() || terms.size() == 1 && terms.containsKey("");
+    }
+
+    /** The value of a constant dim; empty for one that depends on run-time dims. */
+    public Optional<Long> constant() {
+        return isConstant() ? Optional.of(terms.getOrDefault("", 0L)) : Optional.empty();
+    }
+
+    public Dim plus(Dim other) {
+        TreeMap<String, Long> sum = new TreeMap<>(terms);
+        other.terms.forEach((k, v) -> sum.merge(k, v, Math::addExact));
+        return new Dim(sum);
+    }
+
+    public Dim minus(Dim other) {
+        return plus(other.times(Dim.of(-1)));
+    }
+
+    public Dim times(Dim other) {
+        TreeMap<String, Long> product = new TreeMap<>();
+        for (Map.Entry<String, Long> a : terms.entrySet()) {
+            for (Map.Entry<String, Long> b : other.terms.entrySet()) {
+                product.merge(multiply(a.getKey(), b.getKey()), Math.multiplyExact(a.getValue(), b.getValue()), Math::addExact);
+            }
+        }
+        return new Dim(product);
+    }
+
+    /** This dim divided by a whole number, when every coefficient divides; empty otherwise. */
+    public Optional<Dim> dividedBy(long divisor) {
+        if (divisor == 0) {
+            return Optional.empty();
+        }
+        TreeMap<String, Long> quotient = new TreeMap<>();
+        for (Map.Entry<String, Long> term : terms.entrySet()) {
+            if (term.getValue() % divisor != 0) {
+                return Optional.empty();
+            }
+            quotient.put(term.getKey(), term.getValue() / divisor);
+        }
+        return Optional.of(new Dim(quotient));
+    }
+
+    /** The run-time dims this one depends on. */
+    public List<String> symbols() {
+        List<String> names = new ArrayList<>();
+        for (String monomial : terms.keySet()) {
+            if (!monomial.isEmpty()) {
+                for (String name : monomial.split("\\*")) {
+                    if (!names.contains(name)) {
+                        names.add(name);
+                    }
+                }
+            }
+        }
+        return names;
+    }
+
+    private static String multiply(String a, String b) {
+        if (a.isEmpty()) {
+            return b;
+        }
+        if (b.isEmpty()) {
+            return a;
+        }
+        List<String> factors = new ArrayList<>(List.of(a.split("\\*")));
+        Collections.addAll(factors, b.split("\\*"));
+        Collections.sort(factors);
+        return String.join("*", factors);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Dim other && terms.equals(other.terms);
+    }
+
+    @Override
+    public int hashCode() {
+        return terms.hashCode();
+    }
+
+    /** Written as in source: {@code 768}, {@code T}, {@code 2*T + 1}. */
+    @Override
+    public String toString() {
+        if (terms.isEmpty()) {
+            return "0";
+        }
+        StringBuilder out = new StringBuilder();
+        // Symbolic terms first, the constant last: "T + 1", not "1 + T".
+        List<Map.Entry<String, Long>> ordered = new ArrayList<>(terms.entrySet());
+        ordered.sort((x, y) -> x.getKey().isEmpty() ? 1 : y.getKey().isEmpty() ? -1 : x.getKey().compareTo(y.getKey()));
+        for (Map.Entry<String, Long> term : ordered) {
+            long coefficient = term.getValue();
+            String monomial = term.getKey();
+            if (out.length() > 0) {
+                out.append(coefficient < 0 ? " - " : " + ");
+                coefficient = Math.abs(coefficient);
+            } else if (coefficient < 0 && !monomial.isEmpty()) {
+                out.append('-');
+                coefficient = -coefficient;
+            }
+            if (monomial.isEmpty()) {
+                out.append(coefficient);
+            } else {
+                if (coefficient != 1) {
+                    out.append(coefficient).append('*');
+                }
+                out.append(monomial);
+            }
+        }
+        return out.toString();
+    }
+}

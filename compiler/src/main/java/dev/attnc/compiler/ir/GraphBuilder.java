@@ -1,0 +1,43 @@
+package dev.attnc.compiler.ir;
+
+import dev.attnc.compiler.diag.Span;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds a {@link Graph} node by node. Names given after a node exists (the checker learns
+ * that {@code x = ...} names a value only once the expression is built) are applied when the
+ * graph is finished.
+ */
+public final class GraphBuilder {
+    private final String modelName;
+    private final List<Node> nodes = new ArrayList<>();
+    private final Map<Integer, String> names = new HashMap<>();
+
+    public GraphBuilder(String modelName) {
+        this.modelName = modelName;
+    }
+
+    public Node add(Op op, List<Node> inputs, TensorType type, Map<String, String> attrs, Span span, List<String> scope) {
+        Node node = new Node(nodes.size(), op, inputs, type, attrs, "", span, scope);
+        nodes.add(node);
+        return node;
+    }
+
+    /** Names a value after the .attn variable it was assigned to; the first name sticks. */
+    public void name(Node node, String name) {
+        names.putIfAbsent(node.id(), name);
+    }
+
+    public Graph build() {
+        List<Node> finished = new ArrayList<>(nodes.size());
+        for (Node node : nodes) {
+            List<Node> inputs = node.inputs().stream().map(in -> finished.get(in.id())).toList();
+            finished.add(new Node(node.id(), node.op(), inputs, node.type(), node.attrs(),
+                    names.getOrDefault(node.id(), ""), node.span(), node.scope()));
+        }
+        return new Graph(modelName, finished);
+    }
+}

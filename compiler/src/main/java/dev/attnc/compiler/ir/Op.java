@@ -1,0 +1,70 @@
+package dev.attnc.compiler.ir;
+
+/** Every operation of the attention graph, grouped by kind. */
+public enum Op {
+    // sources
+    INPUT(Kind.SOURCE, "input"),
+    PARAM(Kind.SOURCE, "param"),
+    ARANGE(Kind.SOURCE, "arange"),
+    SINUSOIDAL(Kind.POSITION, "sinusoidal"),
+
+    // layers with weights
+    LINEAR(Kind.LAYER, "linear"),
+    EMBEDDING(Kind.LAYER, "embedding"),
+    LAYERNORM(Kind.NORM, "layernorm"),
+    RMSNORM(Kind.NORM, "rmsnorm"),
+
+    // elementwise math
+    ADD(Kind.ELEMENTWISE, "add"),
+    SUB(Kind.ELEMENTWISE, "sub"),
+    MUL(Kind.ELEMENTWISE, "mul"),
+    DIV(Kind.ELEMENTWISE, "div"),
+    NEG(Kind.ELEMENTWISE, "neg"),
+    RELU(Kind.ELEMENTWISE, "relu"),
+    GELU(Kind.ELEMENTWISE, "gelu"),
+    GELU_TANH(Kind.ELEMENTWISE, "gelu_tanh"),
+    SILU(Kind.ELEMENTWISE, "silu"),
+    SIGMOID(Kind.ELEMENTWISE, "sigmoid"),
+    TANH(Kind.ELEMENTWISE, "tanh"),
+    EXP(Kind.ELEMENTWISE, "exp"),
+    LOG(Kind.ELEMENTWISE, "log"),
+    SQRT(Kind.ELEMENTWISE, "sqrt"),
+    SWIGLU(Kind.ELEMENTWISE, "swiglu"),
+    SOFTCAP(Kind.ELEMENTWISE, "softcap"),
+
+    // reductions and contractions
+    SOFTMAX(Kind.REDUCE, "softmax"),
+    MATMUL(Kind.CONTRACT, "matmul"),
+
+    // movement
+    SLICE(Kind.MOVEMENT, "slice"),
+    CONCAT(Kind.MOVEMENT, "concat"),
+    TRANSPOSE(Kind.MOVEMENT, "transpose"),
+    HEADS(Kind.MOVEMENT, "heads"),
+    MERGE_HEADS(Kind.MOVEMENT, "merge_heads"),
+
+    // positions and attention
+    ROPE(Kind.POSITION, "rope"),
+    ATTENTION(Kind.ATTENTION, "attention"),
+
+    OUTPUT(Kind.SINK, "output");
+
+    public enum Kind { SOURCE, LAYER, NORM, ELEMENTWISE, REDUCE, CONTRACT, MOVEMENT, POSITION, ATTENTION, SINK }
+
+    private final Kind kind;
+    private final String spelling;
+
+    Op(Kind kind, String spelling) {
+        this.kind = kind;
+        this.spelling = spelling;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The name used in printed graphs; for ops a user can call, the name in .attn. */
+    public String spelling() {
+        return spelling;
+    }
+}

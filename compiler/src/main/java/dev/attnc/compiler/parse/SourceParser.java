@@ -1,0 +1,151 @@
+package dev.attnc.compiler.parse;
+
+import dev.attnc.compiler.ast.AttnFile;
+import dev.attnc.compiler.diag.Diagnostics;
+import dev.attnc.compiler.diag.Messages;
+import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.compiler.diag.Span;
+import dev.attnc.grammar.AttnLexer;
+import dev.attnc.grammar.AttnParser;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.antlr.v4.runtime.BaseErrorListener;
+import org.antlr.v4.runtime.CharStreams;
+import org.antlr.v4.runtime.CommonTokenStream;
+import org.antlr.v4.runtime.ListTokenSource;
+import org.antlr.v4.runtime.RecognitionException;
+import org.antlr.v4.runtime.Recognizer;
+import org.antlr.v4.runtime.Token;
+import org.antlr.v4.runtime.atn.PredictionMode;
+import org.antlr.v4.runtime.misc.ParseCancellationException;
+
+/**
+ * Text to AST. ANTLR stays inside this package: lexing, parsing and the tree walk all report
+ * into {@link Diagnostics}, and callers get an immutable {@link AttnFile} or nothing.
+ */
+public final class SourceParser {
+    /** Deeper bracket nesting than any model needs; past it the file is refused, not parsed. */
+    public static final int MAX_NESTING = 200;
+
+    private SourceParser() {
+    }
+
+    /** Parses a file; empty when syntax errors make an AST meaningless. */
+    public static Optional<AttnFile> parse(SourceFile source, Diagnostics diagnostics) {
+        int errorsBefore = diagnostics.errorCount();
+        List<Token> tokens = lex(source, diagnostics);
+        if (!checkNesting(source, tokens, diagnostics)) {
+            return Optional.empty();
+        }
+        AttnParser.FileContext tree = parseTokens(source, tokens, diagnostics);
+        if (diagnostics.errorCount() > errorsBefore) {
+            return Optional.empty();
+        }
+        return Optional.of(new AstBuilder(source, diagnostics).file(tree));
+    }
+
+    /** All tokens the parser should see; malformed ones are reported here and dropped. */
+    private static List<Token> lex(SourceFile source, Diagnostics diagnostics) {
+        AttnLexer lexer = new AttnLexer(CharStreams.fromString(source.text(), source.name()));
+        lexer.removeErrorListeners();
+        List<Token> kept = new ArrayList<>();
+        int badStart = -1;
+        int badEnd = -1;
+        for (Token token = lexer.nextToken(); ; token = lexer.nextToken()) {
+            int type = token.getType();
+            if (type == AttnLexer.BAD_CHAR) {
+                if (badStart >= 0 && token.getStartIndex() == badEnd) {
+                    badEnd = token.getStopIndex() + 1;
+                } else {
+                    reportBadChars(source, badStart, badEnd, diagnostics);
+                    badStart = token.getStartIndex();
+                    badEnd = token.getStopIndex() + 1;
+                }
+                continue;
+            }
+            reportBadChars(source, badStart, badEnd, diagnostics);
+            badStart = -1;
+            if (type == AttnLexer.UNTERMINATED_STRING) {
+                diagnostics.error(span(source, token), Messages.UNTERMINATED_STRING);
+            } else if (type == AttnLexer.UNTERMINATED_COMMENT) {
+                diagnostics.error(new Span(source, token.getStartIndex(), token.getStartIndex() + 2),
+                        Messages.UNTERMINATED_COMMENT);
+            } else {
+                kept.add(token);
+            }
+            if (type == Token.EOF) {
+                return kept;
+            }
+        }
+    }
+
+    private static void reportBadChars(SourceFile source, int start, int end, Diagnostics diagnostics) {
+        if (start < 0) {
+            return;
+        }
+        // Report up to the end of the first line of the run; a caret on many lines helps nobody.
+        int lineEnd = start;
+        while (lineEnd < end && source.text().charAt(lineEnd) != '\n') {
+            lineEnd++;
+        }
+        diagnostics.error(new Span(source, start, Math.max(start + 1, lineEnd)),
+                Messages.unexpectedCharacters(source.text().substring(start, end)));
+    }
+
+    /** Brackets nested past {@link #MAX_NESTING}: refuse before the recursive parser sees them. */
+    private static boolean checkNesting(SourceFile source, List<Token> tokens, Diagnostics diagnostics) {
+        int depth = 0;
+        for (Token token : tokens) {
+            switch (token.getText()) {
+                case "(", "[", "{" -> {
+                    if (++depth > MAX_NESTING) {
+                        diagnostics.error(span(source, token), Messages.nestedTooDeeply(MAX_NESTING));
+                        return false;
+                    }
+                }
+                case ")", "]", "}" -> depth = Math.max(0, depth - 1);
+                default -> {
+                }
+            }
+        }
+        return true;
+    }
+
+    private static AttnParser.FileContext parseTokens(SourceFile source, List<Token> tokens, Diagnostics diagnostics) {
+        // Fast SLL first; only a file that fails it pays for full LL, and gets its errors from LL.
+        AttnParser parser = new AttnParser(new CommonTokenStream(new ListTokenSource(tokens)));
+        parser.removeErrorListeners();
+        parser.setErrorHandler(new org.antlr.v4.runtime.BailErrorStrategy());
+        parser.getInterpreter().setPredictionMode(PredictionMode.SLL);
+        try {
+            return parser.file();
+        } catch (ParseCancellationException e) {
+            parser = new AttnParser(new CommonTokenStream(new ListTokenSource(tokens)));
+            parser.removeErrorListeners();
+            parser.addErrorListener(new BaseErrorListener() {
+                @Override
+                public void syntaxError(Recognizer<?, ?> recognizer, Object offending, int line, int column,
+                        String message, RecognitionException e) {
+                    diagnostics.error(span(source, (Token) offending), message);
+                }
+            });
+            parser.setErrorHandler(new SyntaxErrorStrategy());
+            parser.getInterpreter().setPredictionMode(PredictionMode.LL);
+            return parser.file();
+        }
+    }
+
+    static Span span(SourceFile source, Token token) {
+        if (token.getType() == Token.EOF) {
+            // Point just past the last thing written, not at an empty line after it.
+            String text = source.text();
+            int end = text.length();
+            while (end > 0 && Character.isWhitespace(text.charAt(end - 1))) {
+                end--;
+            }
+            return new Span(source, end, end);
+        }
+        return new Span(source, token.getStartIndex(), token.getStopIndex() + 1);
+    }
+}

@@ -1,0 +1,99 @@
+package dev.attnc.compiler.parse;
+
+import dev.attnc.compiler.diag.Messages;
+import org.antlr.v4.runtime.DefaultErrorStrategy;
+import org.antlr.v4.runtime.FailedPredicateException;
+import org.antlr.v4.runtime.InputMismatchException;
+import org.antlr.v4.runtime.NoViableAltException;
+import org.antlr.v4.runtime.Parser;
+import org.antlr.v4.runtime.Token;
+import org.antlr.v4.runtime.misc.IntervalSet;
+
+/**
+ * ANTLR's recovery, with messages written for people: "expected `)`, found `mask`" instead
+ * of token sets in braces. Recovery itself (skip to a statement start and go on) is ANTLR's.
+ */
+final class SyntaxErrorStrategy extends DefaultErrorStrategy {
+
+    @Override
+    protected void reportNoViableAlternative(Parser parser, NoViableAltException e) {
+        parser.notifyErrorListeners(e.getOffendingToken(), Messages.unexpectedToken(describe(e.getOffendingToken())), e);
+    }
+
+    @Override
+    protected void reportInputMismatch(Parser parser, InputMismatchException e) {
+        parser.notifyErrorListeners(e.getOffendingToken(),
+                Messages.expectedToken(expected(parser, e.getExpectedTokens()), describe(e.getOffendingToken())), e);
+    }
+
+    @Override
+    protected void reportFailedPredicate(Parser parser, FailedPredicateException e) {
+        parser.notifyErrorListeners(e.getOffendingToken(), Messages.unexpectedToken(describe(e.getOffendingToken())), e);
+    }
+
+    @Override
+    protected void reportUnwantedToken(Parser parser) {
+        if (inErrorRecoveryMode(parser)) {
+            return;
+        }
+        beginErrorCondition(parser);
+        Token token = parser.getCurrentToken();
+        parser.notifyErrorListeners(token, Messages.unexpectedToken(describe(token)), null);
+    }
+
+    @Override
+    protected void reportMissingToken(Parser parser) {
+        if (inErrorRecoveryMode(parser)) {
+            return;
+        }
+        beginErrorCondition(parser);
+        Token token = parser.getCurrentToken();
+        parser.notifyErrorListeners(token,
+                Messages.expectedToken(expected(parser, getExpectedTokens(parser)), describe(token)), null);
+    }
+
+    /** A token as the user wrote it, or "end of file". */
+    static String describe(Token token) {
+        if (token == null || token.getType() == Token.EOF) {
+            return "end of file";
+        }
+        String text = token.getText();
+        if (text.length() > 24) {
+            text = text.substring(0, 21) + "...";
+        }
+        return "`" + text + "`";
+    }
+
+    /** The expected tokens, spelled as in source; a long list becomes a kind of thing. */
+    private static String expected(Parser parser, IntervalSet set) {
+        if (set == null || set.isNil()) {
+            return "something else";
+        }
+        var vocabulary = parser.getVocabulary();
+        var names = new java.util.ArrayList<String>();
+        for (int type : set.toArray()) {
+            if (type == Token.EOF) {
+                names.add("end of file");
+                continue;
+            }
+            String literal = vocabulary.getLiteralName(type);
+            if (literal != null) {
+                names.add("`" + literal.substring(1, literal.length() - 1) + "`");
+            } else {
+                names.add(switch (vocabulary.getSymbolicName(type)) {
+                    case "ID" -> "a name";
+                    case "NUMBER" -> "a number";
+                    case "STRING" -> "a string";
+                    default -> vocabulary.getDisplayName(type);
+                });
+            }
+        }
+        if (names.size() > 4) {
+            return names.contains("a name") || names.contains("a number") ? "an expression" : "a statement";
+        }
+        if (names.size() == 1) {
+            return names.get(0);
+        }
+        return String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
+    }
+}
