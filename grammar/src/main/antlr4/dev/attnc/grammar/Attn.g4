@@ -132,8 +132,14 @@ args
     : arg (',' arg)*
     ;
 
+// `dim` is a keyword, but also the natural name of an axis argument: softmax(x, dim = 0).
 arg
-    : (name=ID '=')? value=expr
+    : (name=argName '=')? value=expr
+    ;
+
+argName
+    : ID
+    | 'dim'
     ;
 
 NUMBER

@@ -401,14 +401,14 @@ public final class Checker {
         Scope owner = scope.assignmentTarget(target.text());
         if (owner == null) {
             Binding outer = scope.lookup(target.text());
-            if (outer != null && !(outer instanceof Binding.Var)) {
+            if (outer != null && !reassignable(outer)) {
                 diagnostics.error(target.span(), Messages.cannotAssign(target.text(), describe(outer), outer.declared().line()));
                 return;
             }
             scope.define(target.text(), new Binding.Var(value, target.span()));
         } else {
             Binding existing = owner.lookupLocal(target.text());
-            if (!(existing instanceof Binding.Var)) {
+            if (!reassignable(existing)) {
                 diagnostics.error(target.span(), Messages.cannotAssign(target.text(), describe(existing), existing.declared().line()));
                 return;
             }
@@ -417,6 +417,11 @@ public final class Checker {
         if (value instanceof Value.Tensor tensor) {
             graph.name(tensor.node(), target.text());
         }
+    }
+
+    /** Values may be renamed freely, inputs included (`x = x + a`); declarations may not. */
+    private static boolean reassignable(Binding binding) {
+        return binding instanceof Binding.Var || binding instanceof Binding.Input;
     }
 
     private void repeat(Stmt.Repeat repeat, Scope scope) {
@@ -445,6 +450,8 @@ public final class Checker {
                         Binding outer = scope.lookup(target.text());
                         if (outer instanceof Binding.Var var && var.value() instanceof Value.Tensor tensor) {
                             before.putIfAbsent(target.text(), tensor.type());
+                        } else if (outer instanceof Binding.Input input) {
+                            before.putIfAbsent(target.text(), input.value().type());
                         }
                     }
                 }
@@ -467,6 +474,7 @@ public final class Checker {
         for (Name name : output.names()) {
             Value value = value(new Expr.Ref(name, name.span()), scope);
             if (value == null) {
+                outputs.putIfAbsent(name.text(), name.span()); // already reported; "no output" would be noise
                 continue;
             }
             if (!(value instanceof Value.Tensor tensor)) {

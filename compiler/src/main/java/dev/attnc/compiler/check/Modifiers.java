@@ -10,6 +10,7 @@ import dev.attnc.compiler.diag.Span;
 import dev.attnc.compiler.ir.DType;
 import dev.attnc.compiler.ir.Dim;
 import dev.attnc.compiler.ir.Node;
+import dev.attnc.compiler.diag.Numbers;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -129,7 +130,7 @@ final class Modifiers {
                     diagnostics.error(expr.span(), Messages.mustBePositive(kind.spelling, n.value()));
                     ok = false;
                 } else {
-                    attrs.put(kind.spelling, Double.toString(n.value()));
+                    attrs.put(kind.spelling, Numbers.format(n.value()));
                 }
                 continue;
             }

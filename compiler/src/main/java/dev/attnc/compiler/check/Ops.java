@@ -11,6 +11,7 @@ import dev.attnc.compiler.diag.Span;
 import dev.attnc.compiler.ir.DType;
 import dev.attnc.compiler.ir.Dim;
 import dev.attnc.compiler.ir.Node;
+import dev.attnc.compiler.diag.Numbers;
 import dev.attnc.compiler.ir.Op;
 import dev.attnc.compiler.ir.TensorType;
 import java.util.ArrayList;
@@ -99,7 +100,7 @@ final class Ops {
                     tensors.put("bias", floats(width));
                 }
                 attrs.put("dim", width.toString());
-                attrs.put("eps", Double.toString(eps));
+                attrs.put("eps", Numbers.format(eps));
                 attrs.put("bias", bias.toString());
                 return new ParamInfo(param, isLayerNorm ? ParamInfo.Kind.LAYERNORM : ParamInfo.Kind.RMSNORM,
                         tensors, attrs, template, new Node[1]);
@@ -291,7 +292,7 @@ final class Ops {
         if (x == null || cap == null) {
             return null;
         }
-        return tensorNode(Op.SOFTCAP, List.of(x.node()), x.type(), Map.of("cap", cap.toString()), call.span());
+        return tensorNode(Op.SOFTCAP, List.of(x.node()), x.type(), Map.of("cap", Numbers.format(cap)), call.span());
     }
 
     Value matmul(Value left, Value right, Span leftSpan, Span rightSpan, Span span) {
@@ -493,7 +494,7 @@ final class Ops {
             return null;
         }
         return tensorNode(Op.SINUSOIDAL, List.of(), TensorType.floats(length, Dim.of(width)),
-                Map.of("base", base.toString()), call.span());
+                Map.of("base", Numbers.format(base)), call.span());
     }
 
     /** {@code rope(x, heads = H)}: rotary embedding per head, interleaved or half-split pairs. */
@@ -546,7 +547,7 @@ final class Ops {
             return null;
         }
         return tensorNode(Op.ROPE, List.of(x.node()), x.type(), Map.of("heads", heads.toString(), "layout", layout,
-                "base", base.toString(), "rotary_dim", Long.toString(rotary)), call.span());
+                "base", Numbers.format(base), "rotary_dim", Long.toString(rotary)), call.span());
     }
 
     private Value arange(Expr.Call call, Scope scope) {

@@ -2,6 +2,7 @@ package dev.attnc.compiler.check;
 
 import dev.attnc.compiler.ir.Dim;
 import dev.attnc.compiler.ir.Node;
+import dev.attnc.compiler.diag.Numbers;
 import dev.attnc.compiler.ir.TensorType;
 import java.util.List;
 
@@ -16,7 +17,7 @@ sealed interface Value {
 
         @Override
         public String toString() {
-            return isInt ? Long.toString((long) value) : Double.toString(value);
+            return isInt ? Long.toString((long) value) : Numbers.format(value);
         }
     }
 

@@ -145,8 +145,7 @@ public final class Messages {
     }
 
     public static String mustBePositive(String what, double value) {
-        String shown = value == Math.rint(value) && !Double.isInfinite(value) ? Long.toString((long) value) : Double.toString(value);
-        return what + " must be positive, found " + shown;
+        return what + " must be positive, found " + Numbers.format(value);
     }
 
     public static String mustBeEven(String what, long value) {

@@ -228,7 +228,7 @@ final class AstBuilder {
         }
         List<Arg> args = new ArrayList<>();
         for (AttnParser.ArgContext a : ctx.arg()) {
-            args.add(new Arg(Optional.ofNullable(a.name).map(this::name), expr(a.value), span(a)));
+            args.add(new Arg(Optional.ofNullable(a.name).map(n -> name(n.getStart())), expr(a.value), span(a)));
         }
         return List.copyOf(args);
     }

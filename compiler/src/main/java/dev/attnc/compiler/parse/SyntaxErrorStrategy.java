@@ -8,6 +8,7 @@ import org.antlr.v4.runtime.NoViableAltException;
 import org.antlr.v4.runtime.Parser;
 import org.antlr.v4.runtime.Token;
 import org.antlr.v4.runtime.misc.IntervalSet;
+import java.util.List;
 
 /**
  * ANTLR's recovery, with messages written for people: "expected `)`, found `mask`" instead
@@ -89,7 +90,15 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
             }
         }
         if (names.size() > 4) {
-            return names.contains("a name") || names.contains("a number") ? "an expression" : "a statement";
+            // A long list means "anything that continues here"; name what most likely ends it.
+            if (names.contains("a number")) {
+                return "an expression";
+            }
+            List<String> closers = names.stream().filter(n -> n.equals("`)`") || n.equals("`]`")).toList();
+            if (!closers.isEmpty()) {
+                return String.join(" or ", closers);
+            }
+            return "a statement";
         }
         if (names.size() == 1) {
             return names.get(0);
