@@ -611,6 +611,7 @@ public final class Checker {
             }
             case Binding.Block b -> expandBlock(b, call, scope);
             case Binding.AttentionSpec a -> ops.attention(call.args(), a.decl(), List.of(), call.span(), scope);
+            case Binding.Var v when v.value() == null -> null; // its declaration failed and was reported
             default -> {
                 if (Ops.isBuiltin(callee)) {
                     // A user name shadows nothing that is called: `gelu = ...` then `gelu(x)` still means the op.

@@ -7,10 +7,13 @@ final class Suggest {
     private Suggest() {
     }
 
-    /** The candidate nearest to {@code name}, or null when none is within a third of its length. */
+    /**
+     * The candidate nearest to {@code name}, or null when none is within a third of its
+     * length (at least one edit, never all of it: `z` suggests nothing, `xx` suggests `x`).
+     */
     static String closest(String name, Collection<String> candidates) {
         String best = null;
-        int bestDistance = Math.max(1, name.length() / 3) + 1;
+        int bestDistance = Math.min(Math.max(1, name.length() / 3), name.length() - 1) + 1;
         for (String candidate : candidates) {
             if (candidate.equals(name) || Math.abs(candidate.length() - name.length()) >= bestDistance) {
                 continue;

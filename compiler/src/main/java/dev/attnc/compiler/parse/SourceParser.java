@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import org.antlr.v4.runtime.BaseErrorListener;
 import org.antlr.v4.runtime.CharStreams;
+import org.antlr.v4.runtime.CommonToken;
 import org.antlr.v4.runtime.CommonTokenStream;
 import org.antlr.v4.runtime.ListTokenSource;
 import org.antlr.v4.runtime.RecognitionException;
@@ -35,7 +36,7 @@ public final class SourceParser {
     public static Optional<AttnFile> parse(SourceFile source, Diagnostics diagnostics) {
         int errorsBefore = diagnostics.errorCount();
         List<Token> tokens = lex(source, diagnostics);
-        if (!checkNesting(source, tokens, diagnostics)) {
+        if (tokens == null || !checkNesting(source, tokens, diagnostics)) {
             return Optional.empty();
         }
         AttnParser.FileContext tree = parseTokens(source, tokens, diagnostics);
@@ -45,7 +46,11 @@ public final class SourceParser {
         return Optional.of(new AstBuilder(source, diagnostics).file(tree));
     }
 
-    /** All tokens the parser should see; malformed ones are reported here and dropped. */
+    /**
+     * All tokens the parser should see; malformed ones are reported here and dropped. Null
+     * when a comment runs to the end of the file: whatever the parser said next would only
+     * be about the missing end.
+     */
     private static List<Token> lex(SourceFile source, Diagnostics diagnostics) {
         AttnLexer lexer = new AttnLexer(CharStreams.fromString(source.text(), source.name()));
         lexer.removeErrorListeners();
@@ -68,9 +73,15 @@ public final class SourceParser {
             badStart = -1;
             if (type == AttnLexer.UNTERMINATED_STRING) {
                 diagnostics.error(span(source, token), Messages.UNTERMINATED_STRING);
+                // The parser sees it closed, so the rest of the line does not cascade.
+                CommonToken closed = new CommonToken(token);
+                closed.setType(AttnLexer.STRING);
+                closed.setText(token.getText() + "\"");
+                kept.add(closed);
             } else if (type == AttnLexer.UNTERMINATED_COMMENT) {
                 diagnostics.error(new Span(source, token.getStartIndex(), token.getStartIndex() + 2),
                         Messages.UNTERMINATED_COMMENT);
+                return null;
             } else {
                 kept.add(token);
             }

@@ -1,0 +1,51 @@
+package dev.attnc.compiler;
+
+import dev.attnc.compiler.diag.SourceFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Paths into the repository for tests: samples, docs, the corpus. */
+public final class Repo {
+    private Repo() {
+    }
+
+    public static Path root() {
+        String configured = System.getProperty("attnc.root");
+        Path root = configured != null ? Path.of(configured) : Path.of("..");
+        return root.toAbsolutePath().normalize();
+    }
+
+    public static Path path(String relative) {
+        return root().resolve(relative);
+    }
+
+    public static String read(Path path) {
+        try {
+            return new String(Files.readAllBytes(path), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Every samples/NAME/NAME.attn, sorted. */
+    public static List<Path> samples() {
+        try (Stream<Path> dirs = Files.list(path("samples"))) {
+            return dirs.filter(Files::isDirectory)
+                    .map(dir -> dir.resolve(dir.getFileName() + ".attn"))
+                    .filter(Files::exists)
+                    .sorted()
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static FrontEnd.Result check(String name, String text) {
+        return FrontEnd.check(new SourceFile(name, text));
+    }
+}
