@@ -85,15 +85,20 @@ final class Ops {
             case "layernorm", "rmsnorm" -> {
                 boolean isLayerNorm = kind.equals("layernorm");
                 CallArgs args = CallArgs.bind(kind, layer.args(), span, 1, 1,
-                        isLayerNorm ? List.of("eps", "bias") : List.of("eps"), diagnostics);
+                        isLayerNorm ? List.of("eps", "bias") : List.of("eps", "weight_offset"), diagnostics);
                 if (args == null) {
                     return null;
                 }
                 Long width = weightDim(args.positional().get(0), scope);
                 Double eps = positiveNumber(args.get("eps"), isLayerNorm ? 1e-5 : 1e-6, "eps", scope);
                 Boolean bias = isLayerNorm ? flag(args.get("bias"), true, scope) : Boolean.FALSE;
-                if (width == null || eps == null || bias == null) {
+                // Gemma's checkpoints store weight - 1 and scale by (1 + weight): weight_offset = 1.
+                Double offset = args.has("weight_offset") ? number(args.get("weight_offset").value(), "weight_offset", scope) : 0.0;
+                if (width == null || eps == null || bias == null || offset == null) {
                     return null;
+                }
+                if (!isLayerNorm) {
+                    attrs.put("weight_offset", Numbers.format(offset));
                 }
                 tensors.put("weight", floats(width));
                 if (bias) {
@@ -829,6 +834,18 @@ final class Ops {
             return null;
         }
         return n.value();
+    }
+
+    private Double number(Expr expr, String what, Scope scope) {
+        Value value = checker.value(expr, scope);
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof Value.Num n && !Double.isInfinite(n.value())) {
+            return n.value();
+        }
+        diagnostics.error(expr.span(), Messages.notANumber(what, Checker.describe(value)));
+        return null;
     }
 
     /** A choice among words, such as {@code layout = interleaved}. */
