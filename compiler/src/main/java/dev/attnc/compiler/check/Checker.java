@@ -13,7 +13,10 @@ import dev.attnc.compiler.ir.DType;
 import dev.attnc.compiler.ir.Dim;
 import dev.attnc.compiler.ir.GraphBuilder;
 import dev.attnc.compiler.ir.Node;
+import dev.attnc.compiler.ir.Loop;
 import dev.attnc.compiler.ir.Op;
+import dev.attnc.compiler.ir.Param;
+import dev.attnc.compiler.ir.Region;
 import dev.attnc.compiler.ir.TensorType;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -40,7 +43,7 @@ public final class Checker {
 
     // Per model being checked.
     private GraphBuilder graph;
-    private final List<String> scopePath = new ArrayList<>();
+    private final List<Region> scopePath = new ArrayList<>();
     private final List<Binding.RepeatIndex> repeats = new ArrayList<>();
     private final List<Stmt.Block> blockStack = new ArrayList<>();
     private final List<String> checkpointPrefixes = new ArrayList<>();
@@ -272,7 +275,7 @@ public final class Checker {
         ParamInfo info = switch (param.type()) {
             case ParamType.Tensor tensor -> {
                 TensorType type = tensorType(tensor.type(), scope, false);
-                yield type == null ? null : new ParamInfo(param, ParamInfo.Kind.TENSOR, Map.of("", type),
+                yield type == null ? null : new ParamInfo(ParamInfo.UNREGISTERED, param, ParamInfo.Kind.TENSOR, Map.of("", type),
                         Map.of(), template, new Node[1]);
             }
             case ParamType.Layer layer -> ops.layerParam(param, layer, template, scope);
@@ -282,6 +285,10 @@ public final class Checker {
             scope.define(param.name().text(), new Binding.Var(null, param.name().span()));
             return;
         }
+        List<Param.LoopIndex> layers = repeats.stream().map(r -> new Param.LoopIndex(r.name(), r.count())).toList();
+        int id = graph.param(param.name().text(), info.kind().spelling, info.tensors(), info.attrs(),
+                template == null ? "" : template, layers, param.span());
+        info = info.withId(id);
         if (template != null) {
             Span previous = checkpointNames.putIfAbsent(template, param.span());
             if (previous != null && !previous.equals(param.span())) {
@@ -436,23 +443,31 @@ public final class Checker {
             diagnostics.error(indexSpan, Messages.repeatIndexInUse(indexName));
             return;
         }
-        // Values carried from one layer to the next must keep their types.
-        Map<String, TensorType> before = new LinkedHashMap<>();
         Scope body = new Scope(scope, false);
         Binding.RepeatIndex index = new Binding.RepeatIndex(indexName, count == null ? 1 : count, indexSpan);
         body.define(indexName, index);
+        Region region = graph.region(Region.Kind.REPEAT, "repeat " + (count == null ? "?" : count) + " as " + indexName);
         repeats.add(index);
-        scopePath.add("repeat " + (count == null ? "?" : count) + " as " + indexName);
+        scopePath.add(region);
+        // Values the body assigns that exist before it are carried from layer to layer: the body
+        // reads them through a CARRY node, which the next layer feeds with this layer's result.
+        Map<String, Node> entries = new LinkedHashMap<>();
         try {
-            for (Stmt stmt : repeat.body()) {
-                if (stmt instanceof Stmt.Assign assign) {
-                    for (Name target : assign.targets()) {
-                        Binding outer = scope.lookup(target.text());
-                        if (outer instanceof Binding.Var var && var.value() instanceof Value.Tensor tensor) {
-                            before.putIfAbsent(target.text(), tensor.type());
-                        } else if (outer instanceof Binding.Input input) {
-                            before.putIfAbsent(target.text(), input.value().type());
-                        }
+            for (Name target : assignedIn(repeat.body())) {
+                {
+                    Binding outer = scope.lookup(target.text());
+                    Value before = outer instanceof Binding.Var var ? var.value()
+                            : outer instanceof Binding.Input input ? input.value() : null;
+                    if (outer instanceof Binding.Input input) {
+                        usedDecls.add(input.decl()); // the first layer reads it
+                    }
+                    if (before instanceof Value.Tensor tensor && !entries.containsKey(target.text())) {
+                        Node entry = node(Op.CARRY, List.of(tensor.node()), tensor.type(), Map.of("name", target.text()), target.span());
+                        graph.name(entry, target.text());
+                        entries.put(target.text(), entry);
+                        body.define(target.text(), new Binding.Var(new Value.Tensor(entry), target.span()));
+                    } else if (before != null && !(before instanceof Value.Tensor)) {
+                        diagnostics.error(target.span(), Messages.repeatCarriesNonTensor(target.text()));
                     }
                 }
             }
@@ -461,13 +476,35 @@ public final class Checker {
             repeats.remove(repeats.size() - 1);
             scopePath.remove(scopePath.size() - 1);
         }
-        for (Map.Entry<String, TensorType> carried : before.entrySet()) {
-            Binding after = scope.lookup(carried.getKey());
-            if (after instanceof Binding.Var var && var.value() instanceof Value.Tensor tensor
-                    && !tensor.type().equals(carried.getValue())) {
-                diagnostics.error(var.declared(), Messages.repeatChangesShape(carried.getKey(), carried.getValue(), tensor.type()));
+        List<Loop.Carry> carries = new ArrayList<>();
+        for (Map.Entry<String, Node> carried : entries.entrySet()) {
+            String name = carried.getKey();
+            Node entry = carried.getValue();
+            Binding after = body.lookupLocal(name);
+            if (!(after instanceof Binding.Var var) || !(var.value() instanceof Value.Tensor exit)) {
+                continue; // the assignment failed and was reported
+            }
+            if (!exit.type().equals(entry.type())) {
+                diagnostics.error(var.declared(), Messages.repeatChangesShape(name, entry.type(), exit.type()));
+                continue;
+            }
+            carries.add(new Loop.Carry(name, entry.id(), exit.node().id()));
+            bindVar(new Name(name, var.declared()), exit, scope);
+        }
+        graph.loop(new Loop(region.id(), indexName, count == null ? 1 : count, carries));
+    }
+
+    /** Names assigned in a body, nested repeats included, in order. */
+    private static List<Name> assignedIn(List<Stmt> body) {
+        List<Name> names = new ArrayList<>();
+        for (Stmt stmt : body) {
+            if (stmt instanceof Stmt.Assign assign) {
+                names.addAll(assign.targets());
+            } else if (stmt instanceof Stmt.Repeat nested) {
+                names.addAll(assignedIn(nested.body()));
             }
         }
+        return names;
     }
 
     private void output(Stmt.Output output, Scope scope) {
@@ -586,7 +623,8 @@ public final class Checker {
     Node paramNode(ParamInfo info, Span span) {
         if (info.node()[0] == null) {
             TensorType type = info.tensors().get("");
-            info.node()[0] = node(Op.PARAM, List.of(), type, Map.of("param", info.name(), "from", info.checkpoint()), info.decl().span());
+            info.node()[0] = node(Op.PARAM, List.of(), type, Map.of("param", info.name(), "param_id", Integer.toString(info.id()),
+                    "from", info.checkpoint() == null ? "" : info.checkpoint()), info.decl().span());
             graph.name(info.node()[0], info.name());
         }
         return info.node()[0];
@@ -676,7 +714,7 @@ public final class Checker {
         blockStack.add(decl);
         blockRepeatDepth.add(repeats.size());
         checkpointPrefixes.add(prefix);
-        scopePath.add("block " + decl.name().text());
+        scopePath.add(graph.region(Region.Kind.BLOCK, "block " + decl.name().text()));
         try {
             int errorsBefore = diagnostics.errorCount();
             Value result = body(decl.body(), scope, BodyKind.BLOCK);

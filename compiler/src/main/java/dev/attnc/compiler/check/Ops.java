@@ -80,7 +80,7 @@ final class Ops {
                 attrs.put("out", out.toString());
                 attrs.put("bias", bias.toString());
                 attrs.put("transposed", transposed.toString());
-                return new ParamInfo(param, ParamInfo.Kind.LINEAR, tensors, attrs, template, new Node[1]);
+                return new ParamInfo(ParamInfo.UNREGISTERED, param, ParamInfo.Kind.LINEAR, tensors, attrs, template, new Node[1]);
             }
             case "layernorm", "rmsnorm" -> {
                 boolean isLayerNorm = kind.equals("layernorm");
@@ -107,7 +107,7 @@ final class Ops {
                 attrs.put("dim", width.toString());
                 attrs.put("eps", Numbers.format(eps));
                 attrs.put("bias", bias.toString());
-                return new ParamInfo(param, isLayerNorm ? ParamInfo.Kind.LAYERNORM : ParamInfo.Kind.RMSNORM,
+                return new ParamInfo(ParamInfo.UNREGISTERED, param, isLayerNorm ? ParamInfo.Kind.LAYERNORM : ParamInfo.Kind.RMSNORM,
                         tensors, attrs, template, new Node[1]);
             }
             case "embedding" -> {
@@ -123,7 +123,7 @@ final class Ops {
                 tensors.put("weight", floats(count, width));
                 attrs.put("count", count.toString());
                 attrs.put("dim", width.toString());
-                return new ParamInfo(param, ParamInfo.Kind.EMBEDDING, tensors, attrs, template, new Node[1]);
+                return new ParamInfo(ParamInfo.UNREGISTERED, param, ParamInfo.Kind.EMBEDDING, tensors, attrs, template, new Node[1]);
             }
             default -> {
                 diagnostics.error(layer.kind().span(), Messages.unknownLayerKind(kind,
@@ -151,6 +151,7 @@ final class Ops {
         }
         Map<String, String> attrs = new LinkedHashMap<>(info.attrs());
         attrs.put("param", name);
+        attrs.put("param_id", Integer.toString(info.id()));
         attrs.put("from", info.checkpoint() == null ? "" : info.checkpoint());
         TensorType type = x.type();
         switch (info.kind()) {

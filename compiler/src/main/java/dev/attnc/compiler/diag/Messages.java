@@ -341,6 +341,10 @@ public final class Messages {
         return "repeat index `" + name + "` is already in use by an enclosing repeat; name this one: `repeat N as other`";
     }
 
+    public static String repeatCarriesNonTensor(String name) {
+        return "`" + name + "` is a number; only tensors can be handed from one layer to the next";
+    }
+
     public static String repeatChangesShape(String name, Object before, Object after) {
         return "`" + name + "` is " + before + " before the repeat but " + after
                 + " after its body; each layer must hand the next the shape it received";

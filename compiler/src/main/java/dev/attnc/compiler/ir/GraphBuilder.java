@@ -15,12 +15,15 @@ public final class GraphBuilder {
     private final String modelName;
     private final List<Node> nodes = new ArrayList<>();
     private final Map<Integer, String> names = new HashMap<>();
+    private final List<Param> params = new ArrayList<>();
+    private final List<Loop> loops = new ArrayList<>();
+    private int regions;
 
     public GraphBuilder(String modelName) {
         this.modelName = modelName;
     }
 
-    public Node add(Op op, List<Node> inputs, TensorType type, Map<String, String> attrs, Span span, List<String> scope) {
+    public Node add(Op op, List<Node> inputs, TensorType type, Map<String, String> attrs, Span span, List<Region> scope) {
         Node node = new Node(nodes.size(), op, inputs, type, attrs, "", span, scope);
         nodes.add(node);
         return node;
@@ -31,13 +34,32 @@ public final class GraphBuilder {
         names.putIfAbsent(node.id(), name);
     }
 
+    public Region region(Region.Kind kind, String label) {
+        return new Region(kind, regions++, label);
+    }
+
+    /** Registers a param instance; its id is its index. */
+    public int param(String name, String kind, Map<String, TensorType> tensors, Map<String, String> attrs,
+            String checkpoint, List<Param.LoopIndex> repeats, Span span) {
+        params.add(new Param(params.size(), name, kind, tensors, attrs, checkpoint, repeats, span));
+        return params.size() - 1;
+    }
+
+    public void loop(Loop loop) {
+        loops.add(loop);
+    }
+
+    public int size() {
+        return nodes.size();
+    }
+
     public Graph build() {
         List<Node> finished = new ArrayList<>(nodes.size());
         for (Node node : nodes) {
             List<Node> inputs = node.inputs().stream().map(in -> finished.get(in.id())).toList();
             finished.add(new Node(node.id(), node.op(), inputs, node.type(), node.attrs(),
-                    names.getOrDefault(node.id(), ""), node.span(), node.scope()));
+                    names.getOrDefault(node.id(), ""), node.span(), node.regions()));
         }
-        return new Graph(modelName, finished);
+        return new Graph(modelName, finished, params, loops);
     }
 }

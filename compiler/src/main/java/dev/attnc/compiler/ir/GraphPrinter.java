@@ -36,6 +36,7 @@ public final class GraphPrinter {
             case SOFTCAP -> "softcap " + a.get("cap");
             case ATTENTION -> attentionTitle(a);
             case OUTPUT -> "output";
+            case CARRY -> "carried from the previous layer";
             case ADD, SUB, MUL, DIV -> a.containsKey("scalar")
                     ? node.op().spelling() + " " + a.get("scalar")
                     : node.op().spelling();
@@ -164,9 +165,9 @@ public final class GraphPrinter {
 
     /** Visits nodes in order, opening and closing scope boxes as the scope path changes. */
     private static void walkScopes(Graph graph, ScopeVisitor visitor) {
-        List<String> open = new ArrayList<>();
+        List<Region> open = new ArrayList<>();
         for (Node node : graph.nodes()) {
-            List<String> scope = node.scope();
+            List<Region> scope = node.regions();
             int common = 0;
             while (common < open.size() && common < scope.size() && open.get(common).equals(scope.get(common))) {
                 common++;
@@ -177,7 +178,7 @@ public final class GraphPrinter {
             }
             for (int index = common; index < scope.size(); index++) {
                 open.add(scope.get(index));
-                visitor.open(scope.get(index));
+                visitor.open(scope.get(index).label());
             }
             visitor.node(node);
         }

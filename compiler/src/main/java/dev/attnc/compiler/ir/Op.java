@@ -47,9 +47,12 @@ public enum Op {
     ROPE(Kind.POSITION, "rope"),
     ATTENTION(Kind.ATTENTION, "attention"),
 
+    // repeat
+    CARRY(Kind.LOOP, "carry"),
+
     OUTPUT(Kind.SINK, "output");
 
-    public enum Kind { SOURCE, LAYER, NORM, ELEMENTWISE, REDUCE, CONTRACT, MOVEMENT, POSITION, ATTENTION, SINK }
+    public enum Kind { SOURCE, LAYER, NORM, ELEMENTWISE, REDUCE, CONTRACT, MOVEMENT, POSITION, ATTENTION, LOOP, SINK }
 
     private final Kind kind;
     private final String spelling;

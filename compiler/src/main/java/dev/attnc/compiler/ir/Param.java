@@ -1,0 +1,42 @@
+package dev.attnc.compiler.ir;
+
+import dev.attnc.compiler.diag.Span;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Weights: one param instance (a block called twice has two). Nodes that use it name it
+ * by id in their {@code param_id} attribute.
+ *
+ * @param name       the param's name in .attn
+ * @param kind       linear, layernorm, rmsnorm, embedding or tensor
+ * @param tensors    checkpoint suffix ("weight", "bias", or "" for a bare tensor) to stored type
+ * @param checkpoint the checkpoint name template; {index} placeholders for the repeats it is in
+ * @param repeats    the repeats it is declared in, outermost first: one tensor per layer
+ */
+public record Param(int id, String name, String kind, Map<String, TensorType> tensors, Map<String, String> attrs,
+        String checkpoint, List<LoopIndex> repeats, Span span) {
+
+    public Param {
+        tensors = Map.copyOf(tensors);
+        attrs = Map.copyOf(attrs);
+        repeats = List.copyOf(repeats);
+    }
+
+    public record LoopIndex(String name, long count) {
+    }
+
+    /** The checkpoint name of one tensor of this param: template plus ".weight" and the like. */
+    public String tensorName(String suffix) {
+        return suffix.isEmpty() ? checkpoint : checkpoint + "." + suffix;
+    }
+
+    /** How many copies: the product of the enclosing repeat counts. */
+    public long copies() {
+        long copies = 1;
+        for (LoopIndex index : repeats) {
+            copies *= index.count();
+        }
+        return copies;
+    }
+}
