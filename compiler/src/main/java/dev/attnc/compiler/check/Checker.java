@@ -17,6 +17,7 @@ import dev.attnc.compiler.ir.Loop;
 import dev.attnc.compiler.ir.Op;
 import dev.attnc.compiler.ir.Param;
 import dev.attnc.compiler.ir.Region;
+import dev.attnc.compiler.ir.Scalar;
 import dev.attnc.compiler.ir.TensorType;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -923,6 +924,10 @@ public final class Checker {
 
     Node node(Op op, List<Node> inputs, TensorType type, Map<String, String> attrs, Span span) {
         return graph.add(op, inputs, type, attrs, span, scopePath);
+    }
+
+    Node node(Op op, List<Node> inputs, TensorType type, Map<String, String> attrs, Map<String, Scalar> exprs, Span span) {
+        return graph.add(op, inputs, type, attrs, exprs, span, scopePath);
     }
 
     List<Binding.RepeatIndex> repeats() {

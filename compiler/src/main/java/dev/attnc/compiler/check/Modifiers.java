@@ -10,6 +10,8 @@ import dev.attnc.compiler.diag.Span;
 import dev.attnc.compiler.ir.DType;
 import dev.attnc.compiler.ir.Dim;
 import dev.attnc.compiler.ir.Node;
+import dev.attnc.compiler.ir.Scalar;
+import dev.attnc.compiler.ir.Scalar.Type;
 import dev.attnc.compiler.diag.Numbers;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,26 +52,14 @@ final class Modifiers {
         }
     }
 
-    /** Scalar types inside modifiers. */
-    enum MType {
-        INT("a whole number"), FLOAT("a number"), BOOL("a condition");
-
-        final String description;
-
-        MType(String description) {
-            this.description = description;
-        }
-
-        boolean isNumeric() {
-            return this != BOOL;
-        }
-    }
-
     record Context(long heads, long kvHeads, long headDim, Dim queryLength, Dim keyLength) {
     }
 
-    /** What the clauses came to: attributes for the graph, the tensors they read, causality. */
-    record Result(Map<String, String> attrs, List<Node> reads, boolean causal) {
+    /**
+     * What the clauses came to: attributes for the graph, the score and mask expressions, the
+     * tensors they read (the attention node's inputs after q, k, v), and causality.
+     */
+    record Result(Map<String, String> attrs, Map<String, Scalar> exprs, List<Node> reads, boolean causal) {
     }
 
     static final Set<String> POSITION_VARIABLES = Set.of("i", "j", "h");
@@ -106,11 +96,13 @@ final class Modifiers {
             return null;
         }
         Map<String, String> attrs = new LinkedHashMap<>();
+        Map<String, Scalar> exprs = new LinkedHashMap<>();
         List<Node> reads = new ArrayList<>();
         List<String> masks = new ArrayList<>();
+        Scalar mask = null;
         boolean causal = false;
         boolean ok = true;
-        attrs.put("scale", "1/sqrt(" + context.headDim() + ")");
+        attrs.put("scale", Double.toString(1 / Math.sqrt(context.headDim())));
         for (Map.Entry<Clause, ClauseKind> entry : kinds.entrySet()) {
             Clause clause = entry.getKey();
             ClauseKind kind = entry.getValue();
@@ -134,34 +126,37 @@ final class Modifiers {
                 }
                 continue;
             }
-            MType type = new Typer(kind, context, scope, checker, reads).type(expr);
-            if (type == null) {
+            Scalar typed = new Typer(kind, scope, checker, reads).type(expr);
+            if (typed == null) {
                 ok = false;
                 continue;
             }
             if (kind == ClauseKind.MASK) {
-                if (type != MType.BOOL) {
-                    diagnostics.error(expr.span(), Messages.maskNotCondition(type.description));
+                if (typed.type() != Scalar.Type.BOOL) {
+                    diagnostics.error(expr.span(), Messages.maskNotCondition(describe(typed)));
                     ok = false;
                     continue;
                 }
                 masks.add(text(expr));
+                mask = mask == null ? typed : new Scalar.Binary("&&", mask, typed, Scalar.Type.BOOL);
                 causal |= impliesCausal(expr);
-            } else if (!type.isNumeric()) {
+            } else if (typed.type() == Scalar.Type.BOOL) {
                 diagnostics.error(expr.span(), Messages.SCORE_NOT_NUMBER);
                 ok = false;
             } else {
                 attrs.put("score", text(expr));
+                exprs.put("score", typed);
             }
         }
         if (!ok) {
             return null;
         }
-        if (!masks.isEmpty()) {
+        if (mask != null) {
             attrs.put("mask", masks.size() == 1 ? masks.get(0) : "(" + String.join(") && (", masks) + ")");
+            exprs.put("mask", mask);
         }
         attrs.put("causal", Boolean.toString(causal));
-        return new Result(attrs, reads, causal);
+        return new Result(attrs, exprs, reads, causal);
     }
 
     /** Clause names known, each at most once (masks may repeat: they are and-ed). */
@@ -250,40 +245,38 @@ final class Modifiers {
         }
     }
 
-    /** Types one score or mask expression. */
+    /** Types one score or mask expression and builds its {@link Scalar} form; null after reporting. */
     private final class Typer {
         private final ClauseKind kind;
-        private final Context context;
         private final Scope scope;
         private final Checker checker;
         private final List<Node> reads;
 
-        Typer(ClauseKind kind, Context context, Scope scope, Checker checker, List<Node> reads) {
+        Typer(ClauseKind kind, Scope scope, Checker checker, List<Node> reads) {
             this.kind = kind;
-            this.context = context;
             this.scope = scope;
             this.checker = checker;
             this.reads = reads;
         }
 
-        MType type(Expr expr) {
+        Scalar type(Expr expr) {
             return switch (expr) {
-                case Expr.Number n -> n.isInt() ? MType.INT : MType.FLOAT;
-                case Expr.Bool b -> MType.BOOL;
+                case Expr.Number n -> new Scalar.Const(n.value(), n.isInt() ? Type.INT : Type.FLOAT);
+                case Expr.Bool b -> new Scalar.Const(b.value() ? 1 : 0, Type.BOOL);
                 case Expr.Ref ref -> name(ref);
                 case Expr.Call call -> call(call);
                 case Expr.Index index -> index(index);
                 case Expr.Unary unary -> {
-                    MType operand = type(unary.operand());
+                    Scalar operand = type(unary.operand());
                     if (operand == null) {
                         yield null;
                     }
-                    boolean fits = unary.op() == Expr.UnaryOp.NOT ? operand == MType.BOOL : operand.isNumeric();
+                    boolean fits = unary.op() == Expr.UnaryOp.NOT ? operand.type() == Type.BOOL : numeric(operand);
                     if (!fits) {
-                        diagnostics.error(unary.operand().span(), Messages.modifierOperand(unary.op().symbol, operand.description));
+                        diagnostics.error(unary.operand().span(), Messages.modifierOperand(unary.op().symbol, describe(operand)));
                         yield null;
                     }
-                    yield operand;
+                    yield new Scalar.Unary(unary.op().symbol, operand, operand.type());
                 }
                 case Expr.Binary binary -> binary(binary);
                 default -> {
@@ -293,22 +286,25 @@ final class Modifiers {
             };
         }
 
-        private MType name(Expr.Ref ref) {
+        private Scalar name(Expr.Ref ref) {
             String name = ref.name().text();
             switch (name) {
                 case "i", "j", "h":
-                    return MType.INT;
+                    return new Scalar.Var(name, Type.INT);
                 case "s":
-                    return MType.FLOAT; // placement() already kept it to score
+                    return new Scalar.Var(name, Type.FLOAT); // placement() already kept it to score
                 case "causal":
-                    return MType.BOOL;
+                    return new Scalar.Binary("<=", new Scalar.Var("j", Type.INT), new Scalar.Var("i", Type.INT), Type.BOOL);
                 default:
                     break;
             }
             Binding binding = scope.lookup(name);
             if (binding == null) {
-                if (name.equals("inf") || name.equals("pi")) {
-                    return MType.FLOAT;
+                if (name.equals("inf")) {
+                    return new Scalar.Const(Double.POSITIVE_INFINITY, Type.FLOAT);
+                }
+                if (name.equals("pi")) {
+                    return new Scalar.Const(Math.PI, Type.FLOAT);
                 }
                 List<String> candidates = new ArrayList<>(scope.visibleNames());
                 candidates.addAll(List.of("i", "j", "h", "causal"));
@@ -319,19 +315,19 @@ final class Modifiers {
                 return null;
             }
             return switch (binding) {
-                case Binding.Constant c -> c.value().isInt() ? MType.INT : MType.FLOAT;
-                case Binding.RunDim d -> MType.INT;
-                case Binding.RepeatIndex r -> MType.INT;
+                case Binding.Constant c -> constant(c.value());
+                case Binding.RunDim d -> dim(d.dim());
+                case Binding.RepeatIndex r -> new Scalar.Var(r.name(), Type.INT);
                 case Binding.Input in -> {
                     checker.markUsed(in.decl());
                     yield scalar(name, in.value(), ref.span());
                 }
-                case Binding.Var v when v.value() instanceof Value.Num n -> n.isInt() ? MType.INT : MType.FLOAT;
-                case Binding.Var v when v.value() instanceof Value.Size -> MType.INT;
+                case Binding.Var v when v.value() instanceof Value.Num n -> constant(n);
+                case Binding.Var v when v.value() instanceof Value.Size size -> dim(size.dim());
                 case Binding.Var v when v.value() instanceof Value.Tensor t -> scalar(name, t, ref.span());
                 case Binding.Param p when p.info().kind() == ParamInfo.Kind.TENSOR -> {
                     checker.markUsed(p.info().decl());
-                    yield scalar(name, new Value.Tensor(paramNode(p.info(), ref.span())), ref.span());
+                    yield scalar(name, new Value.Tensor(checker.paramNode(p.info(), ref.span())), ref.span());
                 }
                 default -> {
                     diagnostics.error(ref.span(), Messages.notReadableInModifier(name, Checker.describe(binding)));
@@ -340,27 +336,48 @@ final class Modifiers {
             };
         }
 
+        private Scalar constant(Value.Num n) {
+            return new Scalar.Const(n.value(), n.isInt() ? Type.INT : Type.FLOAT);
+        }
+
+        /** A run-time size as an expression of the dims it depends on. */
+        private Scalar dim(Dim dim) {
+            if (dim.constant().isPresent()) {
+                return new Scalar.Const(dim.constant().get(), Type.INT);
+            }
+            Scalar sum = null;
+            for (Map.Entry<String, Long> term : dim.terms().entrySet()) {
+                Scalar monomial = term.getKey().isEmpty() ? null : null;
+                for (String factor : term.getKey().isEmpty() ? new String[0] : term.getKey().split("\\*")) {
+                    Scalar var = new Scalar.Var(factor, Type.INT);
+                    monomial = monomial == null ? var : new Scalar.Binary("*", monomial, var, Type.INT);
+                }
+                Scalar coefficient = new Scalar.Const(term.getValue(), Type.INT);
+                Scalar value = monomial == null ? coefficient
+                        : term.getValue() == 1 ? monomial : new Scalar.Binary("*", coefficient, monomial, Type.INT);
+                sum = sum == null ? value : new Scalar.Binary("+", sum, value, Type.INT);
+            }
+            return sum;
+        }
+
         /** A bare tensor in a modifier must be a scalar (rank 0), such as an int input length. */
-        private MType scalar(String name, Value.Tensor tensor, Span span) {
+        private Scalar scalar(String name, Value.Tensor tensor, Span span) {
             if (tensor.type().rank() != 0) {
                 diagnostics.error(span, Messages.tensorInModifierNeedsIndex(name, tensor.type()));
                 return null;
             }
-            read(tensor.node());
-            return tensor.type().dtype() == DType.INT ? MType.INT : MType.FLOAT;
+            return new Scalar.Read(read(tensor.node()), List.of(), tensor.type().dtype() == DType.INT ? Type.INT : Type.FLOAT);
         }
 
-        private Node paramNode(ParamInfo info, Span span) {
-            return checker.paramNode(info, span);
-        }
-
-        private void read(Node node) {
+        /** The position of a tensor among the attention node's inputs (q, k, v come first). */
+        private int read(Node node) {
             if (!reads.contains(node)) {
                 reads.add(node);
             }
+            return 3 + reads.indexOf(node);
         }
 
-        private MType index(Expr.Index index) {
+        private Scalar index(Expr.Index index) {
             if (!(index.target() instanceof Expr.Ref ref)) {
                 diagnostics.error(index.target().span(), Messages.INDEX_NEEDS_NAME);
                 return null;
@@ -374,7 +391,7 @@ final class Modifiers {
                 }
                 case Binding.Param p when p.info().kind() == ParamInfo.Kind.TENSOR -> {
                     checker.markUsed(p.info().decl());
-                    yield new Value.Tensor(paramNode(p.info(), ref.span()));
+                    yield new Value.Tensor(checker.paramNode(p.info(), ref.span()));
                 }
                 case Binding.Var v when v.value() instanceof Value.Tensor t -> t;
                 case null -> {
@@ -387,14 +404,16 @@ final class Modifiers {
                 }
             };
             boolean ok = tensor != null;
+            List<Scalar> indices = new ArrayList<>();
             for (Expr i : index.indices()) {
-                MType type = type(i);
-                if (type == null) {
+                Scalar scalar = type(i);
+                if (scalar == null) {
                     ok = false;
-                } else if (type != MType.INT) {
-                    diagnostics.error(i.span(), Messages.indexNotWhole(type.description));
+                } else if (scalar.type() != Type.INT) {
+                    diagnostics.error(i.span(), Messages.indexNotWhole(describe(scalar)));
                     ok = false;
                 }
+                indices.add(scalar);
             }
             if (!ok) {
                 return null;
@@ -403,11 +422,10 @@ final class Modifiers {
                 diagnostics.error(index.span(), Messages.indexCount(name, tensor.type(), index.indices().size()));
                 return null;
             }
-            read(tensor.node());
-            return tensor.type().dtype() == DType.INT ? MType.INT : MType.FLOAT;
+            return new Scalar.Read(read(tensor.node()), indices, tensor.type().dtype() == DType.INT ? Type.INT : Type.FLOAT);
         }
 
-        private MType call(Expr.Call call) {
+        private Scalar call(Expr.Call call) {
             String name = call.callee().text();
             Integer arity = FUNCTIONS.get(name);
             if (arity == null) {
@@ -419,100 +437,117 @@ final class Modifiers {
                 diagnostics.error(call.span(), Messages.arity(name, arity, arity, call.args().size()));
                 return null;
             }
-            List<MType> types = new ArrayList<>();
+            List<Scalar> args = new ArrayList<>();
             for (Arg arg : call.args()) {
-                MType type = type(arg.value());
-                if (type == null) {
+                Scalar scalar = type(arg.value());
+                if (scalar == null) {
                     return null;
                 }
-                types.add(type);
+                args.add(scalar);
             }
+            Type result;
             switch (name) {
                 case "where" -> {
-                    if (types.get(0) != MType.BOOL) {
-                        diagnostics.error(call.args().get(0).span(), Messages.whereCondition(types.get(0).description));
+                    if (args.get(0).type() != Type.BOOL) {
+                        diagnostics.error(call.args().get(0).span(), Messages.whereCondition(describe(args.get(0))));
                         return null;
                     }
-                    return join(types.get(1), types.get(2), call.span(), name);
+                    result = join(args.get(1), args.get(2), call.span(), name);
                 }
                 case "alibi_slope" -> {
-                    if (types.get(0) != MType.INT) {
-                        diagnostics.error(call.args().get(0).span(), Messages.indexNotWhole(types.get(0).description));
+                    if (args.get(0).type() != Type.INT) {
+                        diagnostics.error(call.args().get(0).span(), Messages.indexNotWhole(describe(args.get(0))));
                         return null;
                     }
-                    return MType.FLOAT;
+                    result = Type.FLOAT;
                 }
                 default -> {
-                    for (int index = 0; index < types.size(); index++) {
-                        if (!types.get(index).isNumeric()) {
-                            diagnostics.error(call.args().get(index).span(), Messages.modifierOperand(name, types.get(index).description));
+                    for (int index = 0; index < args.size(); index++) {
+                        if (!numeric(args.get(index))) {
+                            diagnostics.error(call.args().get(index).span(), Messages.modifierOperand(name, describe(args.get(index))));
                             return null;
                         }
                     }
-                    return switch (name) {
-                        case "abs" -> types.get(0);
-                        case "min", "max" -> join(types.get(0), types.get(1), call.span(), name);
-                        case "floor", "ceil" -> MType.INT;
-                        default -> MType.FLOAT;
+                    result = switch (name) {
+                        case "abs" -> args.get(0).type();
+                        case "min", "max" -> join(args.get(0), args.get(1), call.span(), name);
+                        case "floor", "ceil" -> Type.INT;
+                        default -> Type.FLOAT;
                     };
                 }
             }
+            return result == null ? null : new Scalar.Call(name, args, result);
         }
 
-        private MType join(MType a, MType b, Span span, String op) {
-            if (a == b) {
-                return a;
+        private Type join(Scalar a, Scalar b, Span span, String op) {
+            if (a.type() == b.type()) {
+                return a.type();
             }
-            if (a.isNumeric() && b.isNumeric()) {
-                return MType.FLOAT;
+            if (numeric(a) && numeric(b)) {
+                return Type.FLOAT;
             }
-            diagnostics.error(span, Messages.modifierMix(op, a.description, b.description));
+            diagnostics.error(span, Messages.modifierMix(op, describe(a), describe(b)));
             return null;
         }
 
-        private MType binary(Expr.Binary binary) {
-            MType left = type(binary.left());
-            MType right = type(binary.right());
+        private Scalar binary(Expr.Binary binary) {
+            Scalar left = type(binary.left());
+            Scalar right = type(binary.right());
             if (left == null || right == null) {
                 return null;
             }
             Expr.BinaryOp op = binary.op();
+            String symbol = op.symbol;
             if (op == Expr.BinaryOp.MATMUL) {
                 diagnostics.error(binary.span(), Messages.MATMUL_IN_MODIFIER);
                 return null;
             }
             if (op.isLogical()) {
-                if (left != MType.BOOL || right != MType.BOOL) {
-                    Expr bad = left != MType.BOOL ? binary.left() : binary.right();
-                    diagnostics.error(bad.span(), Messages.modifierOperand(op.symbol, (left != MType.BOOL ? left : right).description));
-                    return null;
+                for (var side : List.of(Map.entry(left, binary.left()), Map.entry(right, binary.right()))) {
+                    if (side.getKey().type() != Type.BOOL) {
+                        diagnostics.error(side.getValue().span(), Messages.modifierOperand(symbol, describe(side.getKey())));
+                        return null;
+                    }
                 }
-                return MType.BOOL;
+                return new Scalar.Binary(symbol, left, right, Type.BOOL);
             }
             if (op == Expr.BinaryOp.EQ || op == Expr.BinaryOp.NE) {
-                if ((left == MType.BOOL) != (right == MType.BOOL)) {
-                    diagnostics.error(binary.span(), Messages.modifierMix(op.symbol, left.description, right.description));
+                if ((left.type() == Type.BOOL) != (right.type() == Type.BOOL)) {
+                    diagnostics.error(binary.span(), Messages.modifierMix(symbol, describe(left), describe(right)));
                     return null;
                 }
-                return MType.BOOL;
+                return new Scalar.Binary(symbol, left, right, Type.BOOL);
             }
             for (var side : List.of(Map.entry(left, binary.left()), Map.entry(right, binary.right()))) {
-                if (!side.getKey().isNumeric()) {
-                    diagnostics.error(side.getValue().span(), Messages.modifierOperand(op.symbol, side.getKey().description));
+                if (!numeric(side.getKey())) {
+                    diagnostics.error(side.getValue().span(), Messages.modifierOperand(symbol, describe(side.getKey())));
                     return null;
                 }
             }
             if (op.isComparison()) {
-                return MType.BOOL;
+                return new Scalar.Binary(symbol, left, right, Type.BOOL);
             }
-            if (op == Expr.BinaryOp.MOD && (left != MType.INT || right != MType.INT)) {
+            if (op == Expr.BinaryOp.MOD && (left.type() != Type.INT || right.type() != Type.INT)) {
                 diagnostics.error(binary.span(), Messages.MOD_NEEDS_WHOLE);
                 return null;
             }
-            if (op == Expr.BinaryOp.DIV) {
-                return MType.FLOAT; // i / 2 is a fraction, as in Python 3; use floor() for whole numbers
-            }
-            return left == MType.INT && right == MType.INT ? MType.INT : MType.FLOAT;
+            // i / 2 is a fraction, as in Python 3; floor() gives a whole number.
+            Type type = op == Expr.BinaryOp.DIV ? Type.FLOAT
+                    : left.type() == Type.INT && right.type() == Type.INT ? Type.INT : Type.FLOAT;
+            return new Scalar.Binary(symbol, left, right, type);
         }
+    }
+
+    private static boolean numeric(Scalar scalar) {
+        return scalar.type() != Type.BOOL;
+    }
+
+    /** "a whole number", "a number" or "a condition", for messages. */
+    static String describe(Scalar scalar) {
+        return switch (scalar.type()) {
+            case INT -> "a whole number";
+            case FLOAT -> "a number";
+            case BOOL -> "a condition";
+        };
     }
 }

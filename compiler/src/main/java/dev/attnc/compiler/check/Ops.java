@@ -673,14 +673,12 @@ final class Ops {
         if (spec != null) {
             attrs.put("variant", spec.name().text());
         }
+        // The clauses' expressions name the tensors they read by position: after q, k and v.
         List<Node> inputs = new ArrayList<>(List.of(q.node(), k.node(), v.node()));
-        for (Node read : modified.reads()) {
-            if (!inputs.contains(read)) {
-                inputs.add(read);
-            }
-        }
+        inputs.addAll(modified.reads());
         long valueHeadDim = vWidth / kvHeads;
-        return tensorNode(Op.ATTENTION, inputs, TensorType.floats(queryLength, Dim.of(heads * valueHeadDim)), attrs, span);
+        TensorType type = TensorType.floats(queryLength, Dim.of(heads * valueHeadDim));
+        return new Value.Tensor(checker.node(Op.ATTENTION, inputs, type, attrs, modified.exprs(), span));
     }
 
     // ---------------------------------------------------------------- elementwise arithmetic

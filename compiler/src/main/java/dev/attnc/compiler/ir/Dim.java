@@ -33,6 +33,11 @@ public final class Dim {
         return new Dim(terms);
     }
 
+    /** Monomial ("" for the constant term, else dim names joined by '*') to coefficient. */
+    public Map<String, Long> terms() {
+        return java.util.Collections.unmodifiableMap(terms);
+    }
+
     public boolean isConstant() {
         return terms.isEmpty() || terms.size() == 1 && terms.containsKey("");
     }

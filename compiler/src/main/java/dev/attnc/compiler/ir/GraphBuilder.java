@@ -24,7 +24,12 @@ public final class GraphBuilder {
     }
 
     public Node add(Op op, List<Node> inputs, TensorType type, Map<String, String> attrs, Span span, List<Region> scope) {
-        Node node = new Node(nodes.size(), op, inputs, type, attrs, "", span, scope);
+        return add(op, inputs, type, attrs, Map.of(), span, scope);
+    }
+
+    public Node add(Op op, List<Node> inputs, TensorType type, Map<String, String> attrs, Map<String, Scalar> exprs,
+            Span span, List<Region> scope) {
+        Node node = new Node(nodes.size(), op, inputs, type, attrs, exprs, "", span, scope);
         nodes.add(node);
         return node;
     }
@@ -57,7 +62,7 @@ public final class GraphBuilder {
         List<Node> finished = new ArrayList<>(nodes.size());
         for (Node node : nodes) {
             List<Node> inputs = node.inputs().stream().map(in -> finished.get(in.id())).toList();
-            finished.add(new Node(node.id(), node.op(), inputs, node.type(), node.attrs(),
+            finished.add(new Node(node.id(), node.op(), inputs, node.type(), node.attrs(), node.exprs(),
                     names.getOrDefault(node.id(), ""), node.span(), node.regions()));
         }
         return new Graph(modelName, finished, params, loops);

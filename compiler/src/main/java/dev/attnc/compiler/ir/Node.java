@@ -10,16 +10,23 @@ import java.util.Map;
  * source it came from, and the repeats and block calls it sits in.
  *
  * @param id      its index in {@link Graph#nodes()}; inputs always have smaller ids
+ * @param exprs   an attention's score and mask expressions ("score", "mask"), if any
  * @param name    the .attn variable this value was assigned to, or "" for a temporary
  * @param regions enclosing repeats and block calls, outermost first
  */
 public record Node(int id, Op op, List<Node> inputs, TensorType type, Map<String, String> attrs,
-        String name, Span span, List<Region> regions) {
+        Map<String, Scalar> exprs, String name, Span span, List<Region> regions) {
 
     public Node {
         inputs = List.copyOf(inputs);
         attrs = Map.copyOf(attrs);
+        exprs = Map.copyOf(exprs);
         regions = List.copyOf(regions);
+    }
+
+    /** This node with other inputs, keeping everything else. */
+    public Node withInputs(List<Node> newInputs) {
+        return new Node(id, op, newInputs, type, attrs, exprs, name, span, regions);
     }
 
     public String attr(String key) {
