@@ -57,7 +57,7 @@ class SamplesTest {
         assertAttention("alibi", Map.of("score", "s - alibi_slope(h) * (i - j)"));
         assertAttention("softcap", Map.of("softcap", "50"));
         double scale = Double.parseDouble(attentionOf("softcap").attrs().get("scale"));
-        assertEquals(1 / Math.sqrt(128), scale, 1e-15, "Gemma-style scale 1 / sqrt(Dh) folded at compile time");
+        assertEquals(1 / Math.sqrt(144), scale, 1e-15, "Gemma 2's 1 / sqrt(query_pre_attn_scalar), folded at compile time");
         assertAttention("minilm", Map.of("mask", "attention_mask[j] != 0"));
         assertOp("minilm", Op.GELU, Op.EMBEDDING);
 

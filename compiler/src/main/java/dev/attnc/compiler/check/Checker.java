@@ -50,6 +50,11 @@ public final class Checker {
     private final List<String> checkpointPrefixes = new ArrayList<>();
     private final Map<String, Span> checkpointNames = new LinkedHashMap<>();
     private final Map<String, Span> outputs = new LinkedHashMap<>();
+    private final Map<String, Number> fileConstants = new LinkedHashMap<>();
+    private final Map<String, Number> modelConstants = new LinkedHashMap<>();
+    private final Map<String, Optional<Long>> runTimeDims = new LinkedHashMap<>();
+    private Scope fileScope;
+    private Scope modelScope;
     private final Modifiers modifiers;
     private final Ops ops;
 
@@ -65,7 +70,7 @@ public final class Checker {
     }
 
     private List<CheckedModel> checkFile(AttnFile file) {
-        Scope fileScope = new Scope(null, true);
+        fileScope = new Scope(null, true);
         List<Stmt.Model> models = new ArrayList<>();
         // Blocks, attention variants and models are visible throughout the file; constants in order.
         for (Stmt decl : file.decls()) {
@@ -97,13 +102,17 @@ public final class Checker {
             graph = new GraphBuilder(model.name().text());
             checkpointNames.clear();
             outputs.clear();
-            Scope modelScope = new Scope(fileScope, true);
+            modelConstants.clear();
+            modelConstants.putAll(fileConstants);
+            runTimeDims.clear();
+            modelScope = new Scope(fileScope, true);
             body(model.body(), modelScope, BodyKind.MODEL);
             if (outputs.isEmpty()) {
                 diagnostics.error(model.name().span(), Messages.noOutput(model.name().text()));
             }
             if (diagnostics.errorCount() == errorsBefore) {
-                checked.add(new CheckedModel(model.name().text(), graph.build(), Map.copyOf(checkpointNames)));
+                checked.add(new CheckedModel(model.name().text(), graph.build(), Map.copyOf(checkpointNames),
+                        new LinkedHashMap<>(modelConstants), new LinkedHashMap<>(runTimeDims)));
             }
         }
         warnUnused(file);
@@ -216,6 +225,10 @@ public final class Checker {
                 continue;
             }
             declare(scope, item.name(), new Binding.Constant(number, item.name().span()));
+            if (scope == fileScope || scope == modelScope) {
+                Number folded = number.isInt() ? (Number) number.asLong() : (Number) number.value();
+                (scope == fileScope ? fileConstants : modelConstants).putIfAbsent(item.name().text(), folded);
+            }
         }
     }
 
@@ -231,6 +244,7 @@ public final class Checker {
                 }
             }
             declare(scope, item.name(), new Binding.RunDim(Dim.symbol(item.name().text()), max, item.name().span()));
+            runTimeDims.putIfAbsent(item.name().text(), max);
         }
     }
 

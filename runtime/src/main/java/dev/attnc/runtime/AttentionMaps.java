@@ -1,0 +1,53 @@
+package dev.attnc.runtime;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Records the softmax weights of chosen attentions, layers and heads while a model runs.
+ * Recording is for looking at, not for speed: each recorded head gets its own queries x keys
+ * buffer, which the attention path itself never has.
+ */
+public final class AttentionMaps {
+    /** One recorded map: weights[query * keys + key]. */
+    public record Map(String attention, int layer, int head, int queries, int keys, float[] weights) {
+        public float weight(int query, int key) {
+            return weights[query * keys + key];
+        }
+    }
+
+    private final Set<Integer> layers;
+    private final Set<Integer> heads;
+    private final List<Map> recorded = new ArrayList<>();
+
+    /** Records the given layers and heads; an empty set means all of them. */
+    public AttentionMaps(Set<Integer> layers, Set<Integer> heads) {
+        this.layers = Set.copyOf(layers);
+        this.heads = Set.copyOf(heads);
+    }
+
+    public static AttentionMaps all() {
+        return new AttentionMaps(Set.of(), Set.of());
+    }
+
+    public boolean wants(int layer, int head) {
+        return (layers.isEmpty() || layers.contains(layer)) && (heads.isEmpty() || heads.contains(head));
+    }
+
+    /** A zeroed buffer for one head's map, kept in {@link #maps()}. */
+    public float[] record(String attention, int layer, int head, int queries, int keys) {
+        float[] weights = new float[Math.multiplyExact(queries, keys)];
+        recorded.add(new Map(attention, layer, head, queries, keys, weights));
+        return weights;
+    }
+
+    public List<Map> maps() {
+        return Collections.unmodifiableList(recorded);
+    }
+
+    public void clear() {
+        recorded.clear();
+    }
+}

@@ -1,0 +1,253 @@
+package dev.attnc.runtime.kernels;
+
+/**
+ * The building blocks generated models call: plain loops over float arrays. Every operand is
+ * an array, the offset of its first element and its strides, so views (a split's parts, a
+ * transpose, heads) and broadcasting (a stride of 0) need no copies. Rows are sequence
+ * positions; columns are features.
+ *
+ * <p>These are the scalar reference kernels; they allocate nothing.
+ */
+public final class Kernels {
+    private Kernels() {
+    }
+
+    /**
+     * {@code out[r][o] = act(bias[o] + sum_i in[r][i] * weight[o][i])}, the weight stored
+     * [out][in] as PyTorch's nn.Linear does (a checkpoint stored [in][out] is repacked on load).
+     */
+    public static void linear(int rows, int inWidth, int outWidth,
+            float[] in, int inAt, int inStride,
+            float[] weight, float[] bias, Activation activation,
+            float[] out, int outAt, int outStride) {
+        for (int r = 0; r < rows; r++) {
+            int x = inAt + r * inStride;
+            int y = outAt + r * outStride;
+            for (int o = 0; o < outWidth; o++) {
+                int w = o * inWidth;
+                float sum = 0;
+                for (int i = 0; i < inWidth; i++) {
+                    sum += in[x + i] * weight[w + i];
+                }
+                if (bias != null) {
+                    sum += bias[o];
+                }
+                out[y + o] = activation.apply(sum);
+            }
+        }
+    }
+
+    /** Layer normalisation over each row: mean and biased variance, as PyTorch's nn.LayerNorm. */
+    public static void layerNorm(int rows, int width, float[] in, int inAt, int inStride,
+            float[] weight, float[] bias, float eps, float[] out, int outAt, int outStride) {
+        for (int r = 0; r < rows; r++) {
+            int x = inAt + r * inStride;
+            int y = outAt + r * outStride;
+            double mean = 0;
+            for (int c = 0; c < width; c++) {
+                mean += in[x + c];
+            }
+            mean /= width;
+            double variance = 0;
+            for (int c = 0; c < width; c++) {
+                double d = in[x + c] - mean;
+                variance += d * d;
+            }
+            variance /= width;
+            float inverse = (float) (1 / Math.sqrt(variance + eps));
+            for (int c = 0; c < width; c++) {
+                float normalised = (float) (in[x + c] - mean) * inverse;
+                out[y + c] = normalised * weight[c] + (bias == null ? 0 : bias[c]);
+            }
+        }
+    }
+
+    /** RMS normalisation: {@code x / sqrt(mean(x^2) + eps) * (weight + weightOffset)}. */
+    public static void rmsNorm(int rows, int width, float[] in, int inAt, int inStride,
+            float[] weight, float weightOffset, float eps, float[] out, int outAt, int outStride) {
+        for (int r = 0; r < rows; r++) {
+            int x = inAt + r * inStride;
+            int y = outAt + r * outStride;
+            double squares = 0;
+            for (int c = 0; c < width; c++) {
+                squares += (double) in[x + c] * in[x + c];
+            }
+            float inverse = (float) (1 / Math.sqrt(squares / width + eps));
+            for (int c = 0; c < width; c++) {
+                out[y + c] = in[x + c] * inverse * (weight[c] + weightOffset);
+            }
+        }
+    }
+
+    /** Rows of {@code table} ([count][width]) picked by id. Ids were range-checked by the caller. */
+    public static void embedding(int rows, int[] ids, int idsAt, int idsStride, float[] table, int width,
+            float[] out, int outAt, int outStride) {
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(table, ids[idsAt + r * idsStride] * width, out, outAt + r * outStride, width);
+        }
+    }
+
+    /** {@code out = f(in)} elementwise over a rows x cols view. */
+    public static void unary(Activation function, int rows, int cols,
+            float[] in, int inAt, int inRowStride, int inColStride,
+            float[] out, int outAt, int outRowStride, int outColStride) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[outAt + r * outRowStride + c * outColStride] = function.apply(in[inAt + r * inRowStride + c * inColStride]);
+            }
+        }
+    }
+
+    /** {@code out = a op b} elementwise; a stride of 0 broadcasts an operand along that axis. */
+    public static void binary(BinaryOp op, int rows, int cols,
+            float[] a, int aAt, int aRowStride, int aColStride,
+            float[] b, int bAt, int bRowStride, int bColStride,
+            float[] out, int outAt, int outRowStride, int outColStride) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[outAt + r * outRowStride + c * outColStride] =
+                        op.apply(a[aAt + r * aRowStride + c * aColStride], b[bAt + r * bRowStride + c * bColStride]);
+            }
+        }
+    }
+
+    /** {@code out = in op value} (or {@code value op in} when the number is on the left). */
+    public static void scalar(BinaryOp op, float value, boolean numberOnLeft, int rows, int cols,
+            float[] in, int inAt, int inRowStride, int inColStride,
+            float[] out, int outAt, int outRowStride, int outColStride) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                float x = in[inAt + r * inRowStride + c * inColStride];
+                out[outAt + r * outRowStride + c * outColStride] = numberOnLeft ? op.apply(value, x) : op.apply(x, value);
+            }
+        }
+    }
+
+    /** {@code cap * tanh(x / cap)} elementwise. */
+    public static void softcap(float cap, int rows, int cols,
+            float[] in, int inAt, int inRowStride, int inColStride,
+            float[] out, int outAt, int outRowStride, int outColStride) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                float x = in[inAt + r * inRowStride + c * inColStride];
+                out[outAt + r * outRowStride + c * outColStride] = (float) (cap * Math.tanh(x / cap));
+            }
+        }
+    }
+
+    /** Softmax along each row of the view: subtract the row's max, exponentiate, normalise. */
+    public static void softmax(int rows, int cols,
+            float[] in, int inAt, int inRowStride, int inColStride,
+            float[] out, int outAt, int outRowStride, int outColStride) {
+        for (int r = 0; r < rows; r++) {
+            int x = inAt + r * inRowStride;
+            int y = outAt + r * outRowStride;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int c = 0; c < cols; c++) {
+                max = Math.max(max, in[x + c * inColStride]);
+            }
+            double sum = 0;
+            for (int c = 0; c < cols; c++) {
+                float e = (float) Math.exp(in[x + c * inColStride] - max);
+                out[y + c * outColStride] = e;
+                sum += e;
+            }
+            float inverse = (float) (1 / sum);
+            for (int c = 0; c < cols; c++) {
+                out[y + c * outColStride] *= inverse;
+            }
+        }
+    }
+
+    /** {@code out[n][m] = sum_k a[n][k] * b[k][m]} over strided views. */
+    public static void matmul(int n, int k, int m,
+            float[] a, int aAt, int aRowStride, int aColStride,
+            float[] b, int bAt, int bRowStride, int bColStride,
+            float[] out, int outAt, int outRowStride, int outColStride) {
+        for (int row = 0; row < n; row++) {
+            for (int col = 0; col < m; col++) {
+                float sum = 0;
+                for (int inner = 0; inner < k; inner++) {
+                    sum += a[aAt + row * aRowStride + inner * aColStride] * b[bAt + inner * bRowStride + col * bColStride];
+                }
+                out[outAt + row * outRowStride + col * outColStride] = sum;
+            }
+        }
+    }
+
+    /** Copies a rows x cols view. */
+    public static void copy(int rows, int cols, float[] in, int inAt, int inRowStride, int inColStride,
+            float[] out, int outAt, int outRowStride, int outColStride) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[outAt + r * outRowStride + c * outColStride] = in[inAt + r * inRowStride + c * inColStride];
+            }
+        }
+    }
+
+    /** Copies a rows x cols view of whole numbers. */
+    public static void copy(int rows, int cols, int[] in, int inAt, int inRowStride, int inColStride,
+            int[] out, int outAt, int outRowStride, int outColStride) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[outAt + r * outRowStride + c * outColStride] = in[inAt + r * inRowStride + c * inColStride];
+            }
+        }
+    }
+
+    /** Positions {@code start, start + 1, ...}: arange(T) for rows starting at an absolute position. */
+    public static void arange(int rows, int start, int[] out, int outAt) {
+        for (int r = 0; r < rows; r++) {
+            out[outAt + r] = start + r;
+        }
+    }
+
+    /**
+     * The sinusoidal table of Vaswani et al. for positions {@code start ..}: feature 2k is
+     * sin(t / base^(2k / width)), feature 2k + 1 the cosine of the same angle.
+     */
+    public static void sinusoidal(int rows, int width, int start, double base, float[] out, int outAt, int outStride) {
+        for (int r = 0; r < rows; r++) {
+            int t = start + r;
+            int y = outAt + r * outStride;
+            for (int k = 0; k < width / 2; k++) {
+                double angle = t / Math.pow(base, 2.0 * k / width);
+                out[y + 2 * k] = (float) Math.sin(angle);
+                out[y + 2 * k + 1] = (float) Math.cos(angle);
+            }
+        }
+    }
+
+    /**
+     * Rotary position embedding (Su et al.) per head: pair k of the first {@code rotaryDim}
+     * features turns by t * base^(-2k / rotaryDim). Interleaved pairs are (2k, 2k + 1);
+     * half-split pairs (k, k + rotaryDim / 2), as in Hugging Face checkpoints. In place is fine.
+     */
+    public static void rope(int rows, int heads, int headDim, int rotaryDim, boolean interleaved, double base, int start,
+            float[] in, int inAt, int inStride, float[] out, int outAt, int outStride) {
+        int pairs = rotaryDim / 2;
+        for (int r = 0; r < rows; r++) {
+            int t = start + r;
+            for (int h = 0; h < heads; h++) {
+                int x = inAt + r * inStride + h * headDim;
+                int y = outAt + r * outStride + h * headDim;
+                for (int k = 0; k < pairs; k++) {
+                    double angle = t * Math.pow(base, -2.0 * k / rotaryDim);
+                    float cos = (float) Math.cos(angle);
+                    float sin = (float) Math.sin(angle);
+                    int first = interleaved ? 2 * k : k;
+                    int second = interleaved ? 2 * k + 1 : k + pairs;
+                    float a = in[x + first];
+                    float b = in[x + second];
+                    out[y + first] = a * cos - b * sin;
+                    out[y + second] = a * sin + b * cos;
+                }
+                if (x != y) {
+                    for (int c = rotaryDim; c < headDim; c++) {
+                        out[y + c] = in[x + c];
+                    }
+                }
+            }
+        }
+    }
+}
