@@ -10,8 +10,8 @@ import picocli.CommandLine.Command;
  * ATTNC_DEBUG is set).
  */
 @Command(name = "attnc", mixinStandardHelpOptions = true, version = "attnc 0.1.0",
-        description = "A compiler for attention architectures: checks .attn models and draws their graphs.",
-        subcommands = {CheckCommand.class, GraphCommand.class, CommandLine.HelpCommand.class})
+        description = "A compiler for attention architectures: checks .attn models, draws their graphs and compiles them to Java.",
+        subcommands = {CheckCommand.class, GraphCommand.class, CompileCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
     public static final int INPUT_ERRORS = 1;
@@ -23,7 +23,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: check or graph");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: check, graph, compile or run");
     }
 
     public static void main(String[] args) {

@@ -8,19 +8,24 @@ public record Diagnostic(Severity severity, Span span, String message) {
         return span + ": " + severity.label() + ": " + message;
     }
 
-    /** The headline, the source line and a caret under the span. */
+    /**
+     * The headline, the source line and a caret under the span. The caret line is drawn one
+     * cell per UTF-16 unit of the source line (tabs kept as tabs): a character outside the
+     * BMP, such as an emoji, gets two cells, as wide as terminals draw most of them.
+     */
     public String render() {
         SourceFile file = span.file();
         int line = span.line();
         String source = file.lineText(line);
-        int column = span.column();
-        int lineEndOffset = span.start() - (column - 1) + source.length();
-        int width = Math.max(1, Math.min(span.end(), lineEndOffset) - span.start());
+        int lineStart = file.lineStart(line);
+        int from = Math.max(0, Math.min(span.start() - lineStart, source.length()));
+        int to = Math.min(span.end() - lineStart, source.length());
+        int width = Math.max(1, to - from);
 
         String number = String.format("%5d", line);
         String gutter = " ".repeat(number.length());
         StringBuilder marker = new StringBuilder();
-        for (int i = 0; i < column - 1 && i < source.length(); i++) {
+        for (int i = 0; i < from; i++) {
             marker.append(source.charAt(i) == '\t' ? '\t' : ' ');
         }
         marker.append('^').append("~".repeat(width - 1));

@@ -15,11 +15,21 @@ public final class Messages {
     public static final String UNTERMINATED_STRING = "unterminated string: add the closing `\"` on the same line";
     public static final String UNTERMINATED_COMMENT = "unterminated comment: `/*` has no matching `*/`";
 
+    public static final String HASH_COMMENT = "unexpected character '#': comments start with `//`";
+
+    /** A string in curly quotes; {@code value} is what is between them. */
+    public static String curlyQuotes(String value) {
+        return "a string in curly quotes: write it with straight quotes, \"" + value + "\"";
+    }
+
+    /** Bad characters in a row; counted and named by code point, so an emoji is one character. */
     public static String unexpectedCharacters(String text) {
-        if (text.length() == 1) {
-            return "unexpected character " + printable(text.charAt(0));
+        int first = text.codePointAt(0);
+        int count = text.codePointCount(0, text.length());
+        if (count == 1) {
+            return "unexpected character " + printable(first) + (isCurlyQuote(first) ? "; use straight quotes `\"`" : "");
         }
-        return "unexpected characters " + printable(text.charAt(0)) + "... (" + text.length() + " in a row)";
+        return "unexpected characters " + printable(first) + "... (" + count + " in a row)";
     }
 
     public static String unexpectedToken(String token) {
@@ -28,6 +38,10 @@ public final class Messages {
 
     public static String expectedToken(String expected, String found) {
         return "expected " + expected + ", found " + found;
+    }
+
+    public static String expectedTopLevel(String found) {
+        return expectedToken("`model`, `block`, `attention` or `const`", found);
     }
 
     public static String nestedTooDeeply(int limit) {
@@ -42,11 +56,16 @@ public final class Messages {
         return "... and " + dropped + " more error" + (dropped == 1 ? "" : "s") + " not shown";
     }
 
-    private static String printable(char c) {
-        if (c >= ' ' && c < 0x7f) {
-            return "'" + c + "'";
+    /** An ASCII character as itself in quotes; anything else as U+XXXX, which no terminal can garble. */
+    private static String printable(int codePoint) {
+        if (codePoint >= ' ' && codePoint < 0x7f) {
+            return "'" + (char) codePoint + "'";
         }
-        return String.format("U+%04X", (int) c);
+        return String.format("U+%04X", codePoint);
+    }
+
+    private static boolean isCurlyQuote(int codePoint) {
+        return codePoint >= 0x2018 && codePoint <= 0x201F;
     }
 
     // ---------------------------------------------------------------- structure

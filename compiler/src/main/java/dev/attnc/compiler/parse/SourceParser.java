@@ -7,11 +7,14 @@ import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.diag.Span;
 import dev.attnc.grammar.AttnLexer;
 import dev.attnc.grammar.AttnParser;
+import java.nio.CharBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.antlr.v4.runtime.BaseErrorListener;
-import org.antlr.v4.runtime.CharStreams;
+import org.antlr.v4.runtime.CharStream;
+import org.antlr.v4.runtime.CodePointBuffer;
+import org.antlr.v4.runtime.CodePointCharStream;
 import org.antlr.v4.runtime.CommonToken;
 import org.antlr.v4.runtime.CommonTokenStream;
 import org.antlr.v4.runtime.ListTokenSource;
@@ -28,6 +31,7 @@ import org.antlr.v4.runtime.misc.ParseCancellationException;
 public final class SourceParser {
     /** Deeper bracket nesting than any model needs; past it the file is refused, not parsed. */
     public static final int MAX_NESTING = 200;
+    private static final char BYTE_ORDER_MARK = '\uFEFF';
 
     private SourceParser() {
     }
@@ -43,7 +47,26 @@ public final class SourceParser {
         if (diagnostics.errorCount() > errorsBefore) {
             return Optional.empty();
         }
-        return Optional.of(new AstBuilder(source, diagnostics).file(tree));
+        AttnFile file = new AstBuilder(source, diagnostics).file(tree);
+        // The tree walk reports numbers too large to hold; the AST then has a stand-in 0 that
+        // would only cause follow-on errors, so there is no AST.
+        if (diagnostics.errorCount() > errorsBefore) {
+            return Optional.empty();
+        }
+        return Optional.of(file);
+    }
+
+    /**
+     * The characters the lexer reads: the UTF-16 units of the text, not its code points, so
+     * that every token index is an offset into {@link SourceFile#text()} as {@link Span}
+     * wants it. ({@code CharStreams.fromString} counts code points, which puts every position
+     * after a character outside the BMP, such as an emoji, one place too early.) A character
+     * outside the BMP reaches the lexer as its two surrogates: it can only occur in comments,
+     * strings and bad characters, where the two travel together.
+     */
+    static CharStream charStream(SourceFile source) {
+        CharBuffer units = CharBuffer.wrap(source.text().toCharArray());
+        return CodePointCharStream.fromBuffer(CodePointBuffer.withChars(units), source.name());
     }
 
     /**
@@ -52,13 +75,16 @@ public final class SourceParser {
      * be about the missing end.
      */
     private static List<Token> lex(SourceFile source, Diagnostics diagnostics) {
-        AttnLexer lexer = new AttnLexer(CharStreams.fromString(source.text(), source.name()));
+        AttnLexer lexer = new AttnLexer(charStream(source));
         lexer.removeErrorListeners();
         List<Token> kept = new ArrayList<>();
         int badStart = -1;
         int badEnd = -1;
         for (Token token = lexer.nextToken(); ; token = lexer.nextToken()) {
             int type = token.getType();
+            if (type == AttnLexer.BAD_CHAR && token.getStartIndex() == 0 && source.text().charAt(0) == BYTE_ORDER_MARK) {
+                continue; // a UTF-8 byte order mark, as some editors write: whitespace
+            }
             if (type == AttnLexer.BAD_CHAR) {
                 if (badStart >= 0 && token.getStartIndex() == badEnd) {
                     badEnd = token.getStopIndex() + 1;
@@ -78,6 +104,17 @@ public final class SourceParser {
                 closed.setType(AttnLexer.STRING);
                 closed.setText(token.getText() + "\"");
                 kept.add(closed);
+            } else if (type == AttnLexer.SMART_QUOTED_STRING) {
+                // Parsed as the string it was meant to be: one mistake, one error.
+                String text = token.getText();
+                diagnostics.error(span(source, token), Messages.curlyQuotes(text.substring(1, text.length() - 1)));
+                CommonToken straight = new CommonToken(token);
+                straight.setType(AttnLexer.STRING);
+                straight.setText("\"" + text.substring(1, text.length() - 1) + "\"");
+                kept.add(straight);
+            } else if (type == AttnLexer.HASH_COMMENT) {
+                // Dropped with the rest of its line, so the words of the comment do not cascade.
+                diagnostics.error(new Span(source, token.getStartIndex(), token.getStartIndex() + 1), Messages.HASH_COMMENT);
             } else if (type == AttnLexer.UNTERMINATED_COMMENT) {
                 diagnostics.error(new Span(source, token.getStartIndex(), token.getStartIndex() + 2),
                         Messages.UNTERMINATED_COMMENT);

@@ -1,6 +1,7 @@
 package dev.attnc.compiler.parse;
 
 import dev.attnc.compiler.diag.Messages;
+import dev.attnc.grammar.AttnParser;
 import org.antlr.v4.runtime.DefaultErrorStrategy;
 import org.antlr.v4.runtime.FailedPredicateException;
 import org.antlr.v4.runtime.InputMismatchException;
@@ -23,8 +24,9 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
 
     @Override
     protected void reportInputMismatch(Parser parser, InputMismatchException e) {
-        parser.notifyErrorListeners(e.getOffendingToken(),
-                Messages.expectedToken(expected(parser, e.getExpectedTokens()), describe(e.getOffendingToken())), e);
+        Token token = e.getOffendingToken();
+        parser.notifyErrorListeners(token, atTopLevel(parser) ? Messages.expectedTopLevel(describe(token))
+                : Messages.expectedToken(expected(parser, e.getExpectedTokens()), describe(token)), e);
     }
 
     @Override
@@ -39,7 +41,22 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
         }
         beginErrorCondition(parser);
         Token token = parser.getCurrentToken();
-        parser.notifyErrorListeners(token, Messages.unexpectedToken(describe(token)), null);
+        String message;
+        if (atTopLevel(parser)) {
+            // Only declarations may stand here; saying which helps more than "unexpected `x`".
+            message = Messages.expectedTopLevel(describe(token));
+        } else if (token.getType() == Token.EOF) {
+            // The file ended inside something: name what closes it, usually a `}`.
+            message = Messages.expectedToken(expected(parser, getExpectedTokens(parser)), describe(token));
+        } else {
+            message = Messages.unexpectedToken(describe(token));
+        }
+        parser.notifyErrorListeners(token, message, null);
+    }
+
+    /** Between top-level declarations, where only model, block, attention and const may start. */
+    private static boolean atTopLevel(Parser parser) {
+        return parser.getContext() instanceof AttnParser.FileContext;
     }
 
     @Override
@@ -94,7 +111,7 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
             if (names.contains("a number")) {
                 return "an expression";
             }
-            List<String> closers = names.stream().filter(n -> n.equals("`)`") || n.equals("`]`")).toList();
+            List<String> closers = names.stream().filter(n -> n.equals("`)`") || n.equals("`]`") || n.equals("`}`")).toList();
             if (!closers.isEmpty()) {
                 return String.join(" or ", closers);
             }

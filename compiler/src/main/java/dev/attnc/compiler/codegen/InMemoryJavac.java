@@ -1,0 +1,146 @@
+package dev.attnc.compiler.codegen;
+
+import com.palantir.javapoet.JavaFile;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javax.tools.Diagnostic;
+import javax.tools.DiagnosticCollector;
+import javax.tools.FileObject;
+import javax.tools.ForwardingJavaFileManager;
+import javax.tools.JavaCompiler;
+import javax.tools.JavaFileManager;
+import javax.tools.JavaFileObject;
+import javax.tools.SimpleJavaFileObject;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.ToolProvider;
+
+/**
+ * Compiles generated sources in memory and loads them, for {@code attnc run} and the tests:
+ * no files are written. Compiles with {@code -g} (TornadoVM needs local-variable tables) and
+ * every lint, and reports warnings, since generated code must compile without any.
+ */
+public final class InMemoryJavac {
+
+    /** Classes by name, and the warnings javac gave. */
+    public record Result(Map<String, Class<?>> classes, List<String> warnings) {
+    }
+
+    /** javac refused the code: a bug in attnc, since generated code should always compile. */
+    public static final class CompileFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        CompileFailure(String message) {
+            super(message);
+        }
+    }
+
+    private InMemoryJavac() {
+    }
+
+    public static Result compile(List<JavaFile> files, List<Class<?>> classpathOf) {
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        if (javac == null) {
+            throw new IllegalStateException("no Java compiler in this runtime: run attnc on a JDK, not a JRE");
+        }
+        List<JavaFileObject> sources = new ArrayList<>();
+        for (JavaFile file : files) {
+            sources.add(file.toJavaFileObject());
+        }
+        DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
+        StandardJavaFileManager standard = javac.getStandardFileManager(diagnostics, Locale.ROOT, null);
+        MemoryFileManager manager = new MemoryFileManager(standard);
+        List<String> options = new ArrayList<>(List.of("-g", "-Xlint:all", "-proc:none", "--release", "21"));
+        options.add("-classpath");
+        options.add(classpath(classpathOf));
+        boolean ok = javac.getTask(null, manager, diagnostics, options, null, sources).call();
+        List<String> warnings = new ArrayList<>();
+        StringBuilder errors = new StringBuilder();
+        for (Diagnostic<? extends JavaFileObject> d : diagnostics.getDiagnostics()) {
+            String text = (d.getSource() == null ? "" : d.getSource().getName() + ":" + d.getLineNumber() + ": ")
+                    + d.getMessage(Locale.ROOT);
+            if (d.getKind() == Diagnostic.Kind.ERROR) {
+                errors.append(text).append('\n');
+            } else if (d.getKind() == Diagnostic.Kind.WARNING || d.getKind() == Diagnostic.Kind.MANDATORY_WARNING) {
+                warnings.add(text);
+            }
+        }
+        if (!ok) {
+            throw new CompileFailure("javac rejected the generated code:\n" + errors);
+        }
+        ClassLoader parent = classpathOf.isEmpty() ? InMemoryJavac.class.getClassLoader() : classpathOf.get(0).getClassLoader();
+        MemoryClassLoader loader = new MemoryClassLoader(manager.classes, parent);
+        Map<String, Class<?>> classes = new HashMap<>();
+        for (String name : manager.classes.keySet()) {
+            try {
+                classes.put(name, loader.loadClass(name));
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException("compiled class vanished: " + name, e);
+            }
+        }
+        return new Result(classes, warnings);
+    }
+
+    /** This JVM's class path, plus the jars or folders holding the given classes (the runtime). */
+    private static String classpath(List<Class<?>> classes) {
+        List<String> entries = new ArrayList<>(List.of(System.getProperty("java.class.path").split(File.pathSeparator)));
+        for (Class<?> type : classes) {
+            try {
+                String location = Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+                if (!entries.contains(location)) {
+                    entries.add(location);
+                }
+            } catch (URISyntaxException | NullPointerException e) {
+                throw new IllegalStateException("cannot find where " + type.getName() + " was loaded from", e);
+            }
+        }
+        return String.join(File.pathSeparator, entries);
+    }
+
+    private static final class MemoryFileManager extends ForwardingJavaFileManager<JavaFileManager> {
+        final Map<String, ByteArrayOutputStream> classes = new HashMap<>();
+
+        MemoryFileManager(JavaFileManager fileManager) {
+            super(fileManager);
+        }
+
+        @Override
+        public JavaFileObject getJavaFileForOutput(Location location, String className, JavaFileObject.Kind kind, FileObject sibling) {
+            return new SimpleJavaFileObject(URI.create("memory:///" + className.replace('.', '/') + kind.extension), kind) {
+                @Override
+                public OutputStream openOutputStream() {
+                    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                    classes.put(className, bytes);
+                    return bytes;
+                }
+            };
+        }
+    }
+
+    private static final class MemoryClassLoader extends ClassLoader {
+        private final Map<String, ByteArrayOutputStream> classes;
+
+        MemoryClassLoader(Map<String, ByteArrayOutputStream> classes, ClassLoader parent) {
+            super(parent);
+            this.classes = classes;
+        }
+
+        @Override
+        protected Class<?> findClass(String name) throws ClassNotFoundException {
+            ByteArrayOutputStream bytes = classes.get(name);
+            if (bytes == null) {
+                throw new ClassNotFoundException(name);
+            }
+            byte[] code = bytes.toByteArray();
+            return defineClass(name, code, 0, code.length);
+        }
+    }
+}

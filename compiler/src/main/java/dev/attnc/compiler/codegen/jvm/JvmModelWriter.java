@@ -1,0 +1,1238 @@
+package dev.attnc.compiler.codegen.jvm;
+
+import com.palantir.javapoet.AnnotationSpec;
+import com.palantir.javapoet.ArrayTypeName;
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.FieldSpec;
+import com.palantir.javapoet.JavaFile;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.ParameterizedTypeName;
+import com.palantir.javapoet.TypeName;
+import com.palantir.javapoet.TypeSpec;
+import dev.attnc.compiler.check.CheckedModel;
+import dev.attnc.compiler.codegen.CodegenException;
+import dev.attnc.compiler.codegen.JavaNames;
+import dev.attnc.compiler.ir.DType;
+import dev.attnc.compiler.ir.Dim;
+import dev.attnc.compiler.ir.Graph;
+import dev.attnc.compiler.ir.Loop;
+import dev.attnc.compiler.ir.Node;
+import dev.attnc.compiler.ir.Op;
+import dev.attnc.compiler.ir.Param;
+import dev.attnc.compiler.ir.Region;
+import dev.attnc.compiler.ir.Scalar;
+import dev.attnc.compiler.ir.TensorType;
+import dev.attnc.compiler.passes.BufferPlan;
+import dev.attnc.compiler.passes.BufferPlan.Layout;
+import dev.attnc.compiler.passes.BufferPlan.Storage;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Writes one Java class per model for the JVM backend. The class reads like the .attn file:
+ * the model's constants, one field per weight named as the param, a {@code compute} method
+ * with one commented step per .attn statement calling the runtime's kernels, and one method
+ * per attention with its mask and score modifiers inlined into an online-softmax loop.
+ *
+ * <p>The writer only writes: the graph has been checked, passed and planned before.
+ */
+public final class JvmModelWriter {
+    private static final ClassName TENSOR = ClassName.get("dev.attnc.runtime", "Tensor");
+    private static final ClassName RUNTIME_DTYPE = ClassName.get("dev.attnc.runtime", "DType");
+    private static final ClassName MODEL = ClassName.get("dev.attnc.runtime", "Model");
+    private static final ClassName INPUTS = ClassName.get("dev.attnc.runtime", "Inputs");
+    private static final ClassName MAPS = ClassName.get("dev.attnc.runtime", "AttentionMaps");
+    private static final ClassName KERNELS = ClassName.get("dev.attnc.runtime.kernels", "Kernels");
+    private static final ClassName ACTIVATION = ClassName.get("dev.attnc.runtime.kernels", "Activation");
+    private static final ClassName BINARY = ClassName.get("dev.attnc.runtime.kernels", "BinaryOp");
+    private static final ClassName POSITIONS = ClassName.get("dev.attnc.runtime.kernels", "Positions");
+    private static final ClassName WEIGHT_SOURCE = ClassName.get("dev.attnc.runtime.weights", "WeightSource");
+    private static final ClassName INIT = ClassName.get("dev.attnc.runtime.weights", "Init");
+    private static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
+    private static final ClassName ARRAYS = ClassName.get("java.util", "Arrays");
+    private static final ClassName LIST = ClassName.get("java.util", "List");
+    private static final ClassName MAP = ClassName.get("java.util", "Map");
+    private static final ClassName LINKED_HASH_MAP = ClassName.get("java.util", "LinkedHashMap");
+    private static final TypeName TENSOR_MAP = ParameterizedTypeName.get(MAP, ClassName.get(String.class), TENSOR);
+    private static final TypeName FLOATS = ArrayTypeName.of(TypeName.FLOAT);
+    private static final TypeName FLOATS_PER_LAYER = ArrayTypeName.of(FLOATS);
+
+    /** What the writer needs beyond the graph. */
+    public record Options(String packageName, String sourceName, String description) {
+    }
+
+    private final CheckedModel model;
+    private final Graph graph;
+    private final BufferPlan plan;
+    private final Options options;
+    private final JavaNames names;
+    private final Map<Integer, String> offsetNames = new HashMap<>();
+    private final Map<String, String> weightFields = new HashMap<>(); // "paramId/suffix" to field
+    private final Map<Integer, String> attentionMethods = new HashMap<>();
+    private final Map<Integer, String> cacheFields = new HashMap<>();
+    private final Map<Integer, String> slopeFields = new HashMap<>();
+    private final List<String> runTimeDims;
+    private final boolean stepping;
+    private final String className;
+    private int longestValueHead;
+
+    private JvmModelWriter(CheckedModel model, Graph graph, BufferPlan plan, Options options) {
+        this.model = model;
+        this.graph = graph;
+        this.plan = plan;
+        this.options = options;
+        this.className = model.name();
+        this.runTimeDims = List.copyOf(model.dims().keySet());
+        Set<String> reserved = new java.util.HashSet<>(model.constants().keySet());
+        reserved.addAll(runTimeDims);
+        reserved.addAll(Set.of("arena", "ints", "maps", "cached", "accumulator", "inputs", "outputs", "weights",
+                "position", "compute", "run", "forward", "step", "reset", "load", "layer", "h", "i", "j", "t", "s", "d"));
+        runTimeDims.forEach(dim -> reserved.add("MAX_" + dim));
+        this.names = new JavaNames(reserved);
+        this.stepping = canStep();
+    }
+
+    /** The source of the model's class. */
+    public static JavaFile write(CheckedModel model, Graph graph, BufferPlan plan, Options options) {
+        return new JvmModelWriter(model, graph, plan, options).file();
+    }
+
+    /** A model can decode token by token when every attention keeps a cache and nothing else mixes positions. */
+    private boolean canStep() {
+        List<Node> attentions = graph.nodes().stream().filter(n -> n.op() == Op.ATTENTION).toList();
+        if (attentions.isEmpty() || runTimeDims.size() != 1) {
+            return false;
+        }
+        for (Node node : graph.nodes()) {
+            switch (node.op()) {
+                case ATTENTION -> {
+                    if (!node.attr("cache").equals("true")) {
+                        return false;
+                    }
+                }
+                case MATMUL, TRANSPOSE, CONCAT, SOFTMAX -> {
+                    boolean lastAxis = node.op() == Op.SOFTMAX || node.op() == Op.CONCAT
+                            ? Integer.parseInt(node.attr("dim")) == node.type().rank() - 1 : false;
+                    if (!lastAxis) {
+                        return false;
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        return true;
+    }
+
+    private JavaFile file() {
+        TypeSpec.Builder type = TypeSpec.classBuilder(className)
+                .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
+                .addSuperinterface(MODEL)
+                .addAnnotation(AnnotationSpec.builder(GENERATED)
+                        .addMember("value", "$S", "dev.attnc.compiler")
+                        .addMember("comments", "$S", "from " + options.sourceName())
+                        .build())
+                .addJavadoc(classJavadoc());
+        constants(type);
+        offsets(type);
+        weights(type);
+        state(type);
+        type.addMethod(constructor());
+        type.addMethod(MethodSpec.methodBuilder("load")
+                .addJavadoc("Loads every weight from {@code weights}, checking names and shapes before anything runs.\n")
+                .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
+                .returns(ClassName.get(options.packageName(), className))
+                .addParameter(WEIGHT_SOURCE, "weights")
+                .addStatement("return new $L(weights)", className)
+                .build());
+        interfaceMethods(type);
+        type.addMethod(run());
+        type.addMethod(compute());
+        for (Node node : graph.nodes()) {
+            if (node.op() == Op.ATTENTION) {
+                type.addMethod(attention(node));
+                type.addMethod(score(node));
+            }
+        }
+        return JavaFile.builder(options.packageName(), type.build())
+                .skipJavaLangImports(true)
+                .indent("    ")
+                .build();
+    }
+
+    // ---------------------------------------------------------------- class header and fields
+
+    private CodeBlock classJavadoc() {
+        CodeBlock.Builder doc = CodeBlock.builder();
+        if (!options.description().isBlank()) {
+            doc.add("$L\n\n", options.description().strip());
+        }
+        doc.add("<p>Generated by attnc from {@code $L}; edit the .attn file, not this one.\n", options.sourceName());
+        doc.add("Inputs: $L. Outputs: $L.\n", signature(graph.inputs()), signature(graph.outputs()));
+        if (!runTimeDims.isEmpty()) {
+            doc.add("Run-time dims: $L.\n", runTimeDims.stream()
+                    .map(d -> d + " from 1 to " + plan.maxDims().get(d)).collect(Collectors.joining(", ")));
+        }
+        doc.add("\n<p>One instance holds one activation arena");
+        doc.add(stepping ? " and one KV cache" : "");
+        doc.add(", so its public methods are synchronized: calls from several threads are safe and run one after\n");
+        doc.add("another. For calls in parallel, load one instance per thread.\n");
+        return doc.build();
+    }
+
+    private static String signature(List<Node> nodes) {
+        return nodes.stream().map(n -> "{@code " + n.attr("name") + " " + n.type() + "}").collect(Collectors.joining(", "));
+    }
+
+    private void constants(TypeSpec.Builder type) {
+        for (Map.Entry<String, Number> constant : model.constants().entrySet()) {
+            Number value = constant.getValue();
+            boolean whole = value instanceof Long l && l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE;
+            type.addField(FieldSpec.builder(whole ? TypeName.INT : TypeName.DOUBLE, constant.getKey(),
+                            Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
+                    .initializer("$L", whole ? value.toString() : Double.toString(value.doubleValue()))
+                    .build());
+        }
+        for (String dim : runTimeDims) {
+            String bound = model.dims().get(dim).map(b -> "{@code dim " + dim + " <= " + b + "}")
+                    .orElse("the compiler's --max-seq, since the model sets no bound");
+            type.addField(FieldSpec.builder(TypeName.INT, "MAX_" + dim, Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
+                    .addJavadoc("The largest $L this class accepts: $L.\n", dim, bound)
+                    .initializer("$L", plan.maxDims().get(dim))
+                    .build());
+        }
+    }
+
+    /** One named offset per stored value and view; sizes are for the largest run-time dims. */
+    private void offsets(TypeSpec.Builder type) {
+        for (Node node : graph.nodes()) {
+            Layout layout = plan.layouts().get(node.id());
+            if (layout == null || layout.storage() == Storage.WEIGHT || node.op() == Op.OUTPUT) {
+                continue;
+            }
+            String base = node.name().isEmpty() ? temporaryName(node) : node.name();
+            String name = names.unique(JavaNames.constantCase(base) + "_AT");
+            offsetNames.put(node.id(), name);
+            String where = layout.storage() == Storage.INTS ? "ints" : "arena";
+            CodeBlock initializer = layout.isView(node)
+                    ? CodeBlock.of("$L + $L", offsetNames.get(layout.root()), layout.offset() - plan.layouts().get(layout.root()).offset())
+                    : CodeBlock.of("$L", layout.offset());
+            String described = layout.isView(node) ? ", a view into " + offsetNames.get(layout.root()) : "";
+            type.addField(FieldSpec.builder(TypeName.INT, name, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                    .addJavadoc("$L: $L in {@code $L}$L.\n", base, node.type(), where, described)
+                    .initializer(initializer)
+                    .build());
+        }
+        type.addField(FieldSpec.builder(TypeName.INT, "ARENA_FLOATS", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .initializer("$L", Math.max(1, plan.floats())).build());
+        type.addField(FieldSpec.builder(TypeName.INT, "ARENA_INTS", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .initializer("$L", Math.max(1, plan.ints())).build());
+    }
+
+    private String temporaryName(Node node) {
+        if (node.attrs().containsKey("param")) {
+            return node.attr("param") + "_out";
+        }
+        return node.op().spelling() + "_" + node.id();
+    }
+
+    private void weights(TypeSpec.Builder type) {
+        for (Param param : graph.params()) {
+            boolean perLayer = !param.repeats().isEmpty();
+            for (Map.Entry<String, TensorType> tensor : sortedTensors(param)) {
+                String suffix = tensor.getKey();
+                String field = names.unique(suffix.isEmpty() ? param.name() : param.name() + "_" + suffix);
+                weightFields.put(param.id() + "/" + suffix, field);
+                String stored = param.attrs().getOrDefault("transposed", "false").equals("true") && suffix.equals("weight")
+                        ? ", stored [in, out] in the checkpoint and repacked to [out, in]" : "";
+                type.addField(FieldSpec.builder(perLayer ? FLOATS_PER_LAYER : FLOATS, field, Modifier.PRIVATE, Modifier.FINAL)
+                        .addJavadoc("$L: $L $L from {@code \"$L\"}$L$L.\n", param.name(), param.kind(), tensor.getValue(),
+                                param.tensorName(suffix), perLayer ? ", one per layer" : "", stored)
+                        .build());
+            }
+        }
+    }
+
+    private static List<Map.Entry<String, TensorType>> sortedTensors(Param param) {
+        // weight before bias, as a reader expects.
+        return param.tensors().entrySet().stream()
+                .sorted((a, b) -> a.getKey().equals("weight") ? -1 : b.getKey().equals("weight") ? 1 : a.getKey().compareTo(b.getKey()))
+                .toList();
+    }
+
+    private void state(TypeSpec.Builder type) {
+        type.addField(FieldSpec.builder(FLOATS, "arena", Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("Every float value of a call, at the offsets above; allocated once.\n")
+                .initializer("new float[ARENA_FLOATS]").build());
+        type.addField(FieldSpec.builder(ArrayTypeName.of(TypeName.INT), "ints", Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("Every int value of a call (token ids, positions).\n")
+                .initializer("new int[ARENA_INTS]").build());
+        for (Node node : graph.nodes()) {
+            if (node.op() != Op.ATTENTION) {
+                continue;
+            }
+            String base = node.name().isEmpty() ? "attention_" + node.id() : node.name();
+            attentionMethods.put(node.id(), names.unique("attention_" + base));
+            long valueHead = node.type().last().constant().orElseThrow() / Long.parseLong(node.attr("heads"));
+            longestValueHead = (int) Math.max(longestValueHead, valueHead);
+            if (node.attrs().containsKey("score") && node.exprs().containsKey("score") && usesAlibi(node.exprs().get("score"))
+                    || node.exprs().containsKey("mask") && usesAlibi(node.exprs().get("mask"))) {
+                String field = names.unique(JavaNames.constantCase(base) + "_ALIBI_SLOPES");
+                slopeFields.put(node.id(), field);
+                type.addField(FieldSpec.builder(FLOATS, field, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                        .addJavadoc("ALiBi slopes of $L's $L heads (Press et al.).\n", base, node.attr("heads"))
+                        .initializer("$T.alibiSlopes($L)", POSITIONS, node.attr("heads")).build());
+            }
+            if (node.attr("cache").equals("true")) {
+                String field = names.unique(base + "_cache");
+                cacheFields.put(node.id(), field);
+                long keyWidth = kvWidth(node);
+                long valueWidth = node.input(2).type().last().constant().orElseThrow();
+                String layers = layerCount(node) == 1 ? "" : layerCount(node) + " layers x ";
+                type.addField(FieldSpec.builder(ArrayTypeName.of(FLOATS), field, Modifier.PRIVATE, Modifier.FINAL)
+                        .addJavadoc("Keys ([0], $L[MAX_$L, $L]) and values ([1], $L[MAX_$L, $L]) of $L for every position so far.\n",
+                                layers, runTimeDims.get(0), keyWidth, layers, runTimeDims.get(0), valueWidth, base)
+                        .initializer("{new float[$L * MAX_$L * $L], new float[$L * MAX_$L * $L]}", layerCount(node),
+                                runTimeDims.get(0), keyWidth, layerCount(node), runTimeDims.get(0), valueWidth).build());
+            }
+        }
+        type.addField(FieldSpec.builder(FLOATS, "accumulator", Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("One query's running weighted sum of values, in the attention loops.\n")
+                .initializer("new float[$L]", Math.max(1, longestValueHead)).build());
+        type.addField(FieldSpec.builder(MAPS, "maps", Modifier.PRIVATE)
+                .addJavadoc("Where attention weights are recorded, or null.\n").build());
+        if (stepping) {
+            type.addField(FieldSpec.builder(TypeName.INT, "cached", Modifier.PRIVATE)
+                    .addJavadoc("Positions in the KV caches: where the next call's first row goes.\n").build());
+        }
+    }
+
+    private static boolean usesAlibi(Scalar scalar) {
+        return switch (scalar) {
+            case Scalar.Call c -> c.function().equals("alibi_slope") || c.args().stream().anyMatch(JvmModelWriter::usesAlibi);
+            case Scalar.Unary u -> usesAlibi(u.operand());
+            case Scalar.Binary b -> usesAlibi(b.left()) || usesAlibi(b.right());
+            case Scalar.Read r -> r.indices().stream().anyMatch(JvmModelWriter::usesAlibi);
+            default -> false;
+        };
+    }
+
+    private long kvWidth(Node attention) {
+        return attention.input(1).type().last().constant().orElseThrow();
+    }
+
+    private long layerCount(Node node) {
+        long count = 1;
+        for (Region region : node.regions()) {
+            if (region.kind() == Region.Kind.REPEAT) {
+                count *= graph.loop(region.id()).count();
+            }
+        }
+        return count;
+    }
+
+    // ---------------------------------------------------------------- loading
+
+    private MethodSpec constructor() {
+        MethodSpec.Builder method = MethodSpec.constructorBuilder()
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(WEIGHT_SOURCE, "weights");
+        for (Param param : graph.params()) {
+            List<Param.LoopIndex> layers = param.repeats();
+            for (Map.Entry<String, TensorType> tensor : sortedTensors(param)) {
+                String field = weightFields.get(param.id() + "/" + tensor.getKey());
+                CodeBlock load = load(param, tensor.getKey(), tensor.getValue());
+                if (layers.isEmpty()) {
+                    method.addStatement("$L = $L", field, load);
+                    continue;
+                }
+                method.addStatement("$L = new float[$L][]", field, param.copies());
+                for (Param.LoopIndex index : layers) {
+                    method.beginControlFlow("for (int $L = 0; $L < $L; $L++)", index.name(), index.name(), index.count(), index.name());
+                }
+                method.addStatement("$L[$L] = $L", field, flatIndex(layers), load);
+                for (int n = 0; n < layers.size(); n++) {
+                    method.endControlFlow();
+                }
+            }
+        }
+        return method.build();
+    }
+
+    private CodeBlock load(Param param, String suffix, TensorType type) {
+        String init = switch (param.kind()) {
+            case "linear" -> suffix.equals("bias") ? "BIAS" : "LINEAR";
+            case "layernorm", "rmsnorm" -> suffix.equals("bias") ? "BIAS" : "NORM_SCALE";
+            case "embedding" -> "EMBEDDING";
+            default -> "TENSOR";
+        };
+        String dims = type.shape().stream().map(Dim::toString).collect(Collectors.joining(", "));
+        CodeBlock read = CodeBlock.of("weights.floats($L, new int[] {$L}, $T.$L)", checkpointName(param, suffix), dims, INIT, init);
+        if (param.attrs().getOrDefault("transposed", "false").equals("true") && suffix.equals("weight")) {
+            return CodeBlock.of("$T.transpose($L, $L, $L)", INPUTS, read, type.dim(0), type.dim(1));
+        }
+        return read;
+    }
+
+    /** The checkpoint name as Java: "h." + layer + ".ln_1.weight". */
+    private static String checkpointName(Param param, String suffix) {
+        String template = param.tensorName(suffix);
+        StringBuilder java = new StringBuilder();
+        StringBuilder literal = new StringBuilder();
+        int at = 0;
+        while (at < template.length()) {
+            int open = template.indexOf('{', at);
+            if (open < 0) {
+                literal.append(template, at, template.length());
+                break;
+            }
+            literal.append(template, at, open);
+            int close = template.indexOf('}', open);
+            if (literal.length() > 0) {
+                java.append(java.length() > 0 ? " + " : "").append(quote(literal.toString()));
+                literal.setLength(0);
+            }
+            java.append(java.length() > 0 ? " + " : "").append(template, open + 1, close);
+            at = close + 1;
+        }
+        if (literal.length() > 0 || java.length() == 0) {
+            java.append(java.length() > 0 ? " + " : "").append(quote(literal.toString()));
+        }
+        return java.toString();
+    }
+
+    private static String quote(String text) {
+        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    // ---------------------------------------------------------------- the public surface
+
+    private void interfaceMethods(TypeSpec.Builder type) {
+        type.addMethod(MethodSpec.methodBuilder("inputNames")
+                .addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .returns(ParameterizedTypeName.get(LIST, ClassName.get(String.class)))
+                .addStatement("return $T.of($L)", LIST, graph.inputs().stream().map(n -> quote(n.attr("name"))).collect(Collectors.joining(", ")))
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("outputNames")
+                .addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                .returns(ParameterizedTypeName.get(LIST, ClassName.get(String.class)))
+                .addStatement("return $T.of($L)", LIST, graph.outputs().stream().map(n -> quote(n.attr("name"))).collect(Collectors.joining(", ")))
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("recordAttention")
+                .addAnnotation(Override.class).addModifiers(Modifier.PUBLIC, Modifier.SYNCHRONIZED)
+                .addParameter(MAPS, "maps")
+                .addStatement("this.maps = maps")
+                .build());
+        MethodSpec.Builder forward = MethodSpec.methodBuilder("forward")
+                .addAnnotation(Override.class).addModifiers(Modifier.PUBLIC, Modifier.SYNCHRONIZED)
+                .returns(TENSOR_MAP)
+                .addParameter(TENSOR_MAP, "inputs");
+        if (stepping) {
+            forward.addJavadoc("Runs the whole sequence from position 0; the KV caches then hold it, for {@link #step}.\n");
+            forward.addStatement("cached = 0");
+        }
+        type.addMethod(forward.addStatement("return run(inputs)").build());
+        if (!stepping) {
+            return;
+        }
+        String dim = runTimeDims.get(0);
+        type.addMethod(MethodSpec.methodBuilder("step")
+                .addJavadoc("Decodes the next positions: the inputs hold only the new rows ($L = 1 for one token),\n"
+                        + "which attend to everything cached before them and are cached in turn. The result equals\n"
+                        + "the matching rows of {@link #forward} on the whole sequence.\n", dim)
+                .addModifiers(Modifier.PUBLIC, Modifier.SYNCHRONIZED)
+                .returns(TENSOR_MAP)
+                .addParameter(TENSOR_MAP, "inputs")
+                .addStatement("return run(inputs)")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("reset")
+                .addJavadoc("Empties the KV caches: the next {@link #step} starts a new sequence.\n")
+                .addModifiers(Modifier.PUBLIC, Modifier.SYNCHRONIZED)
+                .addStatement("cached = 0")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("cachedPositions")
+                .addJavadoc("How many positions the KV caches hold.\n")
+                .addModifiers(Modifier.PUBLIC, Modifier.SYNCHRONIZED)
+                .returns(TypeName.INT)
+                .addStatement("return cached")
+                .build());
+    }
+
+    /** Checks and copies the inputs, binds the run-time dims, computes, copies the outputs out. */
+    private MethodSpec run() {
+        MethodSpec.Builder method = MethodSpec.methodBuilder("run")
+                .addModifiers(Modifier.PRIVATE)
+                .returns(TENSOR_MAP)
+                .addParameter(TENSOR_MAP, "inputs");
+        Map<Node, String> locals = new LinkedHashMap<>();
+        for (Node input : graph.inputs()) {
+            String name = names.unique(input.attr("name") + "_input");
+            locals.put(input, name);
+            boolean isInt = input.type().dtype() == DType.INT;
+            method.addStatement("$T $L = $T.get(inputs, $S, $T.$L, $L, $S)", TENSOR, name, INPUTS, input.attr("name"),
+                    RUNTIME_DTYPE, isInt ? "I32" : "F32", input.type().rank(), input.type().toString());
+        }
+        for (String dim : runTimeDims) {
+            method.addStatement("int $L = -1", dim);
+        }
+        Set<String> bound = new java.util.HashSet<>();
+        for (Map.Entry<Node, String> input : locals.entrySet()) {
+            TensorType type = input.getKey().type();
+            for (int axis = 0; axis < type.rank(); axis++) {
+                Dim dim = type.shape().get(axis);
+                if (dim.constant().isPresent()) {
+                    method.addStatement("$T.expectDim($S, $S, $L, $L, $L)", INPUTS, input.getKey().attr("name"), type.toString(),
+                            input.getValue(), axis, dim.constant().get());
+                } else if (dim.symbols().size() == 1 && dim.equals(Dim.symbol(dim.symbols().get(0)))) {
+                    method.addStatement("$L = $T.bind($S, $L, $S, $L, $L)", dim, INPUTS, dim.toString(), dim,
+                            input.getKey().attr("name"), input.getValue(), axis);
+                    bound.add(dim.toString());
+                } else {
+                    throw new CodegenException("input `" + input.getKey().attr("name") + "` has a computed dim (" + dim
+                            + "); inputs must have plain dims");
+                }
+            }
+        }
+        for (String dim : runTimeDims) {
+            if (!bound.contains(dim)) {
+                throw new CodegenException("run-time dim " + dim + " is not the size of any input, so a call cannot set it");
+            }
+            method.addStatement("$T.checkRange($S, $L, MAX_$L$L)", INPUTS, dim, dim, dim, stepping ? " - cached" : "");
+        }
+        for (Map.Entry<Node, String> input : locals.entrySet()) {
+            Node node = input.getKey();
+            Layout layout = plan.layout(node);
+            String array = layout.storage() == Storage.INTS ? "ints" : "arena";
+            String strides = layout.strides().stream().map(String::valueOf).collect(Collectors.joining(", "));
+            method.addStatement("$T.copy($L, $L, $L$L)", INPUTS, input.getValue(), array, offsetNames.get(node.id()),
+                    strides.isEmpty() ? "" : ", " + strides);
+        }
+        // Token ids are checked against the table they index before any kernel reads them.
+        for (Node node : graph.nodes()) {
+            if (node.op() == Op.EMBEDDING && node.input(0).op() == Op.INPUT && node.input(0).type().rank() == 1) {
+                Param param = graph.param(Integer.parseInt(node.attr("param_id")));
+                method.addStatement("$T.checkIds($S, ints, $L, $L, $L)", INPUTS, node.input(0).attr("name"),
+                        offsetNames.get(node.input(0).id()), java(node.input(0).type().dim(0)), param.attrs().get("count"));
+            }
+            if (node.op() == Op.EMBEDDING && node.input(0).op() == Op.ARANGE) {
+                Param param = graph.param(Integer.parseInt(node.attr("param_id")));
+                long rows = Long.parseLong(param.attrs().get("count"));
+                long largest = plan.maxDims().getOrDefault(node.input(0).type().dim(0).toString(), Long.MAX_VALUE);
+                if (largest > rows) {
+                    throw new CodegenException("embedding `" + param.name() + "` has " + rows + " rows but "
+                            + node.input(0).type().dim(0) + " may reach " + largest + "; bound the dim: dim "
+                            + node.input(0).type().dim(0) + " <= " + rows);
+                }
+            }
+        }
+        method.addStatement("compute($L)", computeArguments());
+        if (stepping) {
+            method.addStatement("cached += $L", runTimeDims.get(0));
+        }
+        method.addStatement("$T outputs = new $T<>()", TENSOR_MAP, LINKED_HASH_MAP);
+        for (Node output : graph.outputs()) {
+            Layout layout = plan.layout(output);
+            String shape = output.type().shape().stream().map(this::java).collect(Collectors.joining(", "));
+            String strides = layout.strides().stream().map(String::valueOf).collect(Collectors.joining(", "));
+            method.addStatement("outputs.put($S, $T.output($L, $L, new int[] {$L}$L))", output.attr("name"), INPUTS,
+                    layout.storage() == Storage.INTS ? "ints" : "arena", offsetNames.get(output.input(0).id()), strides,
+                    shape.isEmpty() ? "" : ", " + shape);
+        }
+        method.addStatement("return outputs");
+        return method.build();
+    }
+
+    private String computeArguments() {
+        List<String> args = new ArrayList<>(runTimeDims);
+        if (stepping) {
+            args.add("cached");
+        }
+        return String.join(", ", args);
+    }
+
+    // ---------------------------------------------------------------- compute
+
+    private MethodSpec compute() {
+        MethodSpec.Builder method = MethodSpec.methodBuilder("compute").addModifiers(Modifier.PRIVATE);
+        method.addJavadoc("The model, statement by statement$L.\n", stepping ? "; rows are positions {@code position} onwards" : "");
+        for (String dim : runTimeDims) {
+            method.addParameter(TypeName.INT, dim);
+        }
+        if (stepping) {
+            method.addParameter(TypeName.INT, "position");
+        }
+        CodeBlock.Builder body = CodeBlock.builder();
+        List<Region> open = new ArrayList<>();
+        int lastLine = -1;
+        String lastFile = "";
+        for (Node node : graph.nodes()) {
+            List<Region> regions = node.regions();
+            int common = 0;
+            while (common < open.size() && common < regions.size() && open.get(common).equals(regions.get(common))) {
+                common++;
+            }
+            while (open.size() > common) {
+                closeRegion(body, open.remove(open.size() - 1));
+                lastLine = -1;
+            }
+            for (int index = common; index < regions.size(); index++) {
+                openRegion(body, regions.get(index));
+                open.add(regions.get(index));
+                lastLine = -1;
+            }
+            if (emitsNothing(node)) {
+                continue;
+            }
+            if (node.span() != null && (node.span().line() != lastLine || !node.span().file().name().equals(lastFile))) {
+                lastLine = node.span().line();
+                lastFile = node.span().file().name();
+                body.add("// $L    [$L:$L]\n", node.span().file().lineText(lastLine).strip(), fileName(lastFile), lastLine);
+            }
+            emit(body, node);
+        }
+        while (!open.isEmpty()) {
+            closeRegion(body, open.remove(open.size() - 1));
+        }
+        return method.addCode(body.build()).build();
+    }
+
+    private static boolean emitsNothing(Node node) {
+        return switch (node.op()) {
+            case INPUT, PARAM, OUTPUT, CARRY, SLICE, HEADS -> true;
+            case MERGE_HEADS -> node.input(0).op() == Op.HEADS;
+            default -> false;
+        };
+    }
+
+    private static String fileName(String path) {
+        return path.substring(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+    }
+
+    private void openRegion(CodeBlock.Builder body, Region region) {
+        if (region.kind() == Region.Kind.BLOCK) {
+            body.add("// $L\n", region.label());
+            return;
+        }
+        Loop loop = graph.loop(region.id());
+        for (Loop.Carry carry : loop.carries()) {
+            Node entry = graph.node(carry.entry());
+            body.add("// $L enters the first layer\n", carry.name());
+            copy(body, entry.input(0), entry);
+        }
+        body.beginControlFlow("for (int $L = 0; $L < $L; $L++)", loop.index(), loop.index(), loop.count(), loop.index());
+    }
+
+    private void closeRegion(CodeBlock.Builder body, Region region) {
+        if (region.kind() == Region.Kind.BLOCK) {
+            return;
+        }
+        Loop loop = graph.loop(region.id());
+        for (Loop.Carry carry : loop.carries()) {
+            if (carry.entry() == carry.exit()) {
+                continue;
+            }
+            body.add("// $L goes on to the next layer\n", carry.name());
+            copy(body, graph.node(carry.exit()), graph.node(carry.entry()));
+        }
+        body.endControlFlow();
+    }
+
+    /** One node's kernel call(s). */
+    private void emit(CodeBlock.Builder body, Node node) {
+        Map<String, String> a = node.attrs();
+        switch (node.op()) {
+            case ARANGE -> body.addStatement("$T.arange($L, $L, ints, $L)", KERNELS, rows(node), stepping ? "position" : "0",
+                    offsetNames.get(node.id()));
+            case SINUSOIDAL -> body.addStatement("$T.sinusoidal($L, $L, $L, $L, arena, $L, $L)", KERNELS, java(node.type().dim(0)),
+                    node.type().dim(1), stepping ? "position" : "0", a.get("base") + (a.get("base").contains(".") ? "" : ".0"),
+                    offsetNames.get(node.id()), plan.layout(node).stride(0));
+            case EMBEDDING -> {
+                Param param = graph.param(Integer.parseInt(a.get("param_id")));
+                Node ids = node.input(0);
+                if (ids.type().rank() != 1) {
+                    throw new CodegenException("embedding of a rank-" + ids.type().rank() + " id tensor is not supported yet");
+                }
+                body.addStatement("$T.embedding($L, ints, $L, $L, $L, $L, arena, $L, $L)", KERNELS, java(ids.type().dim(0)),
+                        at(ids), plan.layout(ids).stride(0), weight(param, "weight", node), param.attrs().get("dim"),
+                        offsetNames.get(node.id()), plan.layout(node).stride(0));
+            }
+            case LINEAR -> rowOp(body, node, (b, in, out, rows) -> {
+                Param param = graph.param(Integer.parseInt(a.get("param_id")));
+                String bias = param.tensors().containsKey("bias") ? weight(param, "bias", node) : "null";
+                b.addStatement("$T.linear($L, $L, $L, $L, $L, $L, $L, $L, $T.$L, $L, $L, $L)", KERNELS, rows,
+                        param.attrs().get("in"), param.attrs().get("out"), in.array(), in.at(), in.rowStride(),
+                        weight(param, "weight", node), bias, ACTIVATION, activation(a.getOrDefault("activation", "none")),
+                        out.array(), out.at(), out.rowStride());
+            });
+            case LAYERNORM -> rowOp(body, node, (b, in, out, rows) -> {
+                Param param = graph.param(Integer.parseInt(a.get("param_id")));
+                String bias = param.tensors().containsKey("bias") ? weight(param, "bias", node) : "null";
+                b.addStatement("$T.layerNorm($L, $L, $L, $L, $L, $L, $L, $Lf, $L, $L, $L)", KERNELS, rows, param.attrs().get("dim"),
+                        in.array(), in.at(), in.rowStride(), weight(param, "weight", node), bias, floatLiteral(param.attrs().get("eps")),
+                        out.array(), out.at(), out.rowStride());
+            });
+            case RMSNORM -> rowOp(body, node, (b, in, out, rows) -> {
+                Param param = graph.param(Integer.parseInt(a.get("param_id")));
+                b.addStatement("$T.rmsNorm($L, $L, $L, $L, $L, $L, $Lf, $Lf, $L, $L, $L)", KERNELS, rows, param.attrs().get("dim"),
+                        in.array(), in.at(), in.rowStride(), weight(param, "weight", node),
+                        floatLiteral(param.attrs().getOrDefault("weight_offset", "0")), floatLiteral(param.attrs().get("eps")),
+                        out.array(), out.at(), out.rowStride());
+            });
+            case RELU, GELU, GELU_TANH, SILU, SIGMOID, TANH, EXP, LOG, SQRT, NEG -> elementwise(body, node, List.of(node.input(0)),
+                    (b, ops, out, rows, cols) -> b.addStatement("$T.unary($T.$L, $L, $L, $L, $L, $L)", KERNELS, ACTIVATION,
+                            activation(node.op().spelling()), rows, cols, ops.get(0), out));
+            case ADD, SUB, MUL, DIV, SWIGLU -> {
+                String op = node.op() == Op.SWIGLU ? "SWIGLU" : node.op().name();
+                if (a.containsKey("scalar")) {
+                    elementwise(body, node, List.of(node.input(0)), (b, ops, out, rows, cols) ->
+                            b.addStatement("$T.scalar($T.$L, $Lf, $L, $L, $L, $L, $L)", KERNELS, BINARY, op,
+                                    floatLiteral(a.get("scalar")), "left".equals(a.get("scalar_side")), rows, cols, ops.get(0), out));
+                } else {
+                    elementwise(body, node, List.of(node.input(0), node.input(1)), (b, ops, out, rows, cols) ->
+                            b.addStatement("$T.binary($T.$L, $L, $L, $L, $L, $L)", KERNELS, BINARY, op, rows, cols,
+                                    ops.get(0), ops.get(1), out));
+                }
+            }
+            case SOFTCAP -> elementwise(body, node, List.of(node.input(0)), (b, ops, out, rows, cols) ->
+                    b.addStatement("$T.softcap($Lf, $L, $L, $L, $L)", KERNELS, floatLiteral(a.get("cap")), rows, cols, ops.get(0), out));
+            case SOFTMAX -> softmax(body, node);
+            case MATMUL -> matmul(body, node);
+            case TRANSPOSE, MERGE_HEADS -> copy(body, node.input(0), node);
+            case CONCAT -> concat(body, node);
+            case ROPE -> rowOp(body, node, (b, in, out, rows) -> {
+                long width = node.type().last().constant().orElseThrow();
+                long heads = Long.parseLong(a.get("heads"));
+                b.addStatement("$T.rope($L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", KERNELS, rows, heads, width / heads,
+                        a.get("rotary_dim"), a.get("layout").equals("interleaved"), a.get("base") + (a.get("base").contains(".") ? "" : ".0"),
+                        stepping ? "position" : "0", in.array(), in.at(), in.rowStride(), out.array(), out.at(), out.rowStride());
+            });
+            case ATTENTION -> body.addStatement("$L($L)", attentionMethods.get(node.id()), attentionArguments(node));
+            default -> throw new CodegenException("the JVM backend cannot compute " + node.op().spelling() + " yet");
+        }
+    }
+
+    private static String activation(String spelling) {
+        return spelling.toUpperCase(java.util.Locale.ROOT);
+    }
+
+    private static String floatLiteral(String number) {
+        float value = Float.parseFloat(number);
+        String text = Float.toString(value);
+        return text.endsWith(".0") ? text.substring(0, text.length() - 2) : text;
+    }
+
+    // ---------------------------------------------------------------- operands
+
+    /** An operand of a row kernel: array, offset expression, row stride. */
+    private record Row(String array, String at, long rowStride) {
+    }
+
+    private interface RowKernel {
+        void call(CodeBlock.Builder body, Row in, Row out, String rows);
+    }
+
+    /** A kernel over the last dim, looped over a leading dim for rank-3 values. */
+    private void rowOp(CodeBlock.Builder body, Node node, RowKernel kernel) {
+        Node input = node.input(0);
+        Layout in = plan.layout(input);
+        Layout out = plan.layout(node);
+        int rank = node.type().rank();
+        requireUnitColumns(input);
+        if (rank == 1) {
+            kernel.call(body, new Row(array(input, node), at(input), 0), new Row("arena", at(node), 0), "1");
+        } else if (rank == 2) {
+            kernel.call(body, new Row(array(input, node), at(input), in.stride(0)), new Row("arena", at(node), out.stride(0)),
+                    java(node.type().dim(0)));
+        } else if (rank == 3) {
+            body.beginControlFlow("for (int b = 0; b < $L; b++)", java(node.type().dim(0)));
+            kernel.call(body, new Row(array(input, node), at(input) + " + b * " + in.stride(0), in.stride(1)),
+                    new Row("arena", at(node) + " + b * " + out.stride(0), out.stride(1)), java(node.type().dim(1)));
+            body.endControlFlow();
+        } else {
+            throw new CodegenException(node.op().spelling() + " of a rank-" + rank + " tensor is not supported yet");
+        }
+    }
+
+    private interface ElementKernel {
+        void call(CodeBlock.Builder body, List<String> operands, String out, String rows, String cols);
+    }
+
+    /**
+     * An elementwise kernel over rows x cols views; operands are broadcast to the result's
+     * shape with stride 0 where they have no such dim, or a dim of 1.
+     */
+    private void elementwise(CodeBlock.Builder body, Node node, List<Node> inputs, ElementKernel kernel) {
+        TensorType type = node.type();
+        int rank = type.rank();
+        if (rank > 3) {
+            throw new CodegenException(node.op().spelling() + " of a rank-" + rank + " tensor is not supported yet");
+        }
+        List<long[]> operandStrides = new ArrayList<>();
+        for (Node input : inputs) {
+            long[] strides = new long[Math.max(rank, 1)];
+            Layout layout = plan.layout(input);
+            int shift = rank - input.type().rank();
+            for (int axis = 0; axis < rank; axis++) {
+                int inputAxis = axis - shift;
+                boolean broadcast = inputAxis < 0 || input.type().shape().get(inputAxis).equals(Dim.of(1))
+                        && !type.shape().get(axis).equals(Dim.of(1));
+                strides[axis] = broadcast ? 0 : layout.stride(inputAxis);
+            }
+            operandStrides.add(strides);
+        }
+        long[] outStrides = new long[Math.max(rank, 1)];
+        for (int axis = 0; axis < rank; axis++) {
+            outStrides[axis] = plan.layout(node).stride(axis);
+        }
+        // rows x cols: the last two dims (a vector is one row), looping over a third if any.
+        String rows = rank >= 2 ? java(type.dim(rank - 2)) : "1";
+        String cols = rank >= 1 ? java(type.last()) : "1";
+        boolean batched = rank == 3;
+        if (batched) {
+            body.beginControlFlow("for (int b = 0; b < $L; b++)", java(type.dim(0)));
+        }
+        List<String> operands = new ArrayList<>();
+        for (int index = 0; index < inputs.size(); index++) {
+            operands.add(operand(inputs.get(index), operandStrides.get(index), rank, batched, node));
+        }
+        kernel.call(body, operands, operand(node, outStrides, rank, batched, node), rows, cols);
+        if (batched) {
+            body.endControlFlow();
+        }
+    }
+
+    /** "array, at, rowStride, colStride" for a rows x cols view of a value. */
+    private String operand(Node value, long[] strides, int rank, boolean batched, Node user) {
+        String at = at(value) + (batched && strides[0] != 0 ? " + b * " + strides[0] : "");
+        long rowStride = rank >= 2 ? strides[rank - 2] : 0;
+        long colStride = rank >= 1 ? strides[rank - 1] : 0;
+        return array(value, user) + ", " + at + ", " + rowStride + ", " + colStride;
+    }
+
+    private void softmax(CodeBlock.Builder body, Node node) {
+        int axis = Integer.parseInt(node.attr("dim"));
+        int rank = node.type().rank();
+        Layout in = plan.layout(node.input(0));
+        Layout out = plan.layout(node);
+        if (rank == 1) {
+            body.addStatement("$T.softmax(1, $L, $L, $L, 0, $L, arena, $L, 0, $L)", KERNELS, java(node.type().dim(0)),
+                    array(node.input(0), node), at(node.input(0)), in.stride(0), at(node), out.stride(0));
+            return;
+        }
+        if (rank > 3) {
+            throw new CodegenException("softmax of a rank-" + rank + " tensor is not supported yet");
+        }
+        boolean batched = rank == 3;
+        if (batched && axis == 0) {
+            throw new CodegenException("softmax over the first of three dims is not supported yet");
+        }
+        int other = axis == rank - 1 ? rank - 2 : rank - 1;
+        if (batched) {
+            body.beginControlFlow("for (int b = 0; b < $L; b++)", java(node.type().dim(0)));
+        }
+        String batchIn = batched ? " + b * " + in.stride(0) : "";
+        String batchOut = batched ? " + b * " + out.stride(0) : "";
+        body.addStatement("$T.softmax($L, $L, $L, $L, $L, $L, arena, $L, $L, $L)", KERNELS, java(node.type().dim(other)),
+                java(node.type().dim(axis)), array(node.input(0), node), at(node.input(0)) + batchIn, in.stride(other) + ", " + in.stride(axis),
+                "", at(node) + batchOut, out.stride(other), out.stride(axis));
+        if (batched) {
+            body.endControlFlow();
+        }
+    }
+
+    private void matmul(CodeBlock.Builder body, Node node) {
+        Node a = node.input(0);
+        Node b = node.input(1);
+        int rank = node.type().rank();
+        if (rank > 3) {
+            throw new CodegenException("a matrix product of rank-" + rank + " tensors is not supported yet");
+        }
+        boolean batched = rank == 3;
+        Layout la = plan.layout(a);
+        Layout lb = plan.layout(b);
+        Layout lo = plan.layout(node);
+        int r = rank - 2;
+        if (batched) {
+            body.beginControlFlow("for (int batch = 0; batch < $L; batch++)", java(node.type().dim(0)));
+        }
+        String ba = batched ? " + batch * " + la.stride(0) : "";
+        String bb = batched ? " + batch * " + lb.stride(0) : "";
+        String bo = batched ? " + batch * " + lo.stride(0) : "";
+        body.addStatement("$T.matmul($L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, arena, $L, $L, $L)", KERNELS,
+                java(a.type().dim(r)), java(a.type().dim(r + 1)), java(b.type().dim(r + 1)),
+                array(a, node), at(a) + ba, la.stride(r), la.stride(r + 1),
+                array(b, node), at(b) + bb, lb.stride(r), lb.stride(r + 1),
+                at(node) + bo, lo.stride(r), lo.stride(r + 1));
+        if (batched) {
+            body.endControlFlow();
+        }
+    }
+
+    private void concat(CodeBlock.Builder body, Node node) {
+        int axis = Integer.parseInt(node.attr("dim"));
+        String offset = "0";
+        for (Node part : node.inputs()) {
+            copyInto(body, part, node, axis, offset);
+            offset = offset.equals("0") ? java(part.type().dim(axis)) : offset + " + " + java(part.type().dim(axis));
+        }
+    }
+
+    /** Copies {@code from} into {@code to}'s layout (same shape), as for carried values, transposes, merged heads. */
+    private void copy(CodeBlock.Builder body, Node from, Node to) {
+        if (to.op() == Op.TRANSPOSE) {
+            int rank = to.type().rank();
+            Layout in = plan.layout(from);
+            Layout out = plan.layout(to);
+            if (rank != 2) {
+                throw new CodegenException("transpose of a rank-" + rank + " tensor is not supported yet");
+            }
+            // out[r][c] = in[c][r]
+            body.addStatement("$T.copy($L, $L, $L, $L, $L, $L, arena, $L, $L, $L)", KERNELS, java(to.type().dim(0)),
+                    java(to.type().dim(1)), array(from, to), at(from), in.stride(1), in.stride(0), at(to), out.stride(0), out.stride(1));
+            return;
+        }
+        if (to.op() == Op.MERGE_HEADS) {
+            Layout in = plan.layout(from);
+            Layout out = plan.layout(to);
+            long headWidth = from.type().dim(2).constant().orElseThrow();
+            body.beginControlFlow("for (int head = 0; head < $L; head++)", from.type().dim(0));
+            body.addStatement("$T.copy($L, $L, $L, $L, $L, 1, arena, $L, $L, 1)", KERNELS, java(from.type().dim(1)), headWidth,
+                    array(from, to), at(from) + " + head * " + in.stride(0), in.stride(1), at(to) + " + head * " + headWidth, out.stride(0));
+            body.endControlFlow();
+            return;
+        }
+        copyInto(body, from, to, -1, "0");
+    }
+
+    /** Copies a value into a region of another of the same rank, shifted along {@code axis} by {@code shift}. */
+    private void copyInto(CodeBlock.Builder body, Node from, Node to, int axis, String shift) {
+        int rank = from.type().rank();
+        Layout in = plan.layout(from);
+        Layout out = plan.layout(to);
+        boolean isInt = from.type().dtype() == DType.INT;
+        String target = isInt ? "ints" : "arena";
+        String shifted = axis < 0 || shift.equals("0") ? at(to) : at(to) + " + (" + shift + ") * " + out.stride(axis);
+        if (rank == 0) {
+            body.addStatement("$L[$L] = $L[$L]", target, at(to), array(from, to), at(from));
+        } else if (rank == 1) {
+            body.addStatement("$T.copy(1, $L, $L, $L, 0, $L, $L, $L, 0, $L)", KERNELS, java(from.type().dim(0)), array(from, to),
+                    at(from), in.stride(0), target, shifted, out.stride(0));
+        } else if (rank == 2) {
+            body.addStatement("$T.copy($L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", KERNELS, java(from.type().dim(0)),
+                    java(from.type().dim(1)), array(from, to), at(from), in.stride(0), in.stride(1), target, shifted,
+                    out.stride(0), out.stride(1));
+        } else if (rank == 3) {
+            body.beginControlFlow("for (int b = 0; b < $L; b++)", java(from.type().dim(0)));
+            body.addStatement("$T.copy($L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", KERNELS, java(from.type().dim(1)),
+                    java(from.type().dim(2)), array(from, to), at(from) + " + b * " + in.stride(0), in.stride(1), in.stride(2),
+                    target, shifted + " + b * " + out.stride(0), out.stride(1), out.stride(2));
+            body.endControlFlow();
+        } else {
+            throw new CodegenException("copying a rank-" + rank + " tensor is not supported yet");
+        }
+    }
+
+    private void requireUnitColumns(Node value) {
+        Layout layout = plan.layout(value);
+        if (value.type().rank() > 0 && layout.stride(-1) != 1) {
+            throw new CodegenException("a row kernel over a strided view of " + value.op().spelling() + " is not supported yet");
+        }
+    }
+
+    /** The Java array holding a value, as seen from a node (a per-layer weight needs the layer). */
+    private String array(Node value, Node user) {
+        Layout layout = plan.layout(value);
+        return switch (layout.storage()) {
+            case FLOATS -> "arena";
+            case INTS -> "ints";
+            case WEIGHT -> {
+                Param param = graph.param(layout.param());
+                yield weight(param, "", user);
+            }
+        };
+    }
+
+    private String at(Node value) {
+        Layout layout = plan.layout(value);
+        if (layout.storage() == Storage.WEIGHT) {
+            return Long.toString(layout.offset());
+        }
+        String name = offsetNames.get(value.op() == Op.OUTPUT ? value.input(0).id() : value.id());
+        if (name == null) {
+            throw new IllegalStateException("no offset name for %" + value.id());
+        }
+        return name;
+    }
+
+    private String rows(Node node) {
+        return java(node.type().dim(0));
+    }
+
+    private String weight(Param param, String suffix, Node user) {
+        String field = weightFields.get(param.id() + "/" + suffix);
+        return param.repeats().isEmpty() ? field : field + "[" + flatIndex(param.repeats()) + "]";
+    }
+
+    /** layer, or outer * innerCount + inner for nested repeats. */
+    private static String flatIndex(List<Param.LoopIndex> layers) {
+        String index = layers.get(0).name();
+        for (int n = 1; n < layers.size(); n++) {
+            index = "(" + index + ") * " + layers.get(n).count() + " + " + layers.get(n).name();
+        }
+        return index;
+    }
+
+    /** A dim as Java: constants as numbers, run-time dims by name. */
+    private String java(Dim dim) {
+        return dim.toString();
+    }
+
+    // ---------------------------------------------------------------- attention
+
+    private List<Param.LoopIndex> loopIndices(Node node) {
+        List<Param.LoopIndex> indices = new ArrayList<>();
+        for (Region region : node.regions()) {
+            if (region.kind() == Region.Kind.REPEAT) {
+                Loop loop = graph.loop(region.id());
+                indices.add(new Param.LoopIndex(loop.index(), loop.count()));
+            }
+        }
+        return indices;
+    }
+
+    private String attentionArguments(Node node) {
+        List<String> args = new ArrayList<>(runTimeDims);
+        if (stepping) {
+            args.add("position");
+        }
+        loopIndices(node).forEach(index -> args.add(index.name()));
+        return String.join(", ", args);
+    }
+
+    private void attentionParameters(MethodSpec.Builder method, Node node) {
+        for (String dim : runTimeDims) {
+            method.addParameter(TypeName.INT, dim);
+        }
+        if (stepping) {
+            method.addParameter(TypeName.INT, "position");
+        }
+        loopIndices(node).forEach(index -> method.addParameter(TypeName.INT, index.name()));
+    }
+
+    private MethodSpec attention(Node node) {
+        String method = attentionMethods.get(node.id());
+        Node q = node.input(0);
+        Node k = node.input(1);
+        Node v = node.input(2);
+        requireUnitColumns(q);
+        requireUnitColumns(k);
+        requireUnitColumns(v);
+        long heads = Long.parseLong(node.attr("heads"));
+        long kvHeads = Long.parseLong(node.attr("kv_heads"));
+        long headDim = Long.parseLong(node.attr("head_dim"));
+        long valueHead = v.type().last().constant().orElseThrow() / kvHeads;
+        boolean cached = cacheFields.containsKey(node.id());
+        List<Param.LoopIndex> layers = loopIndices(node);
+        String layer = layers.isEmpty() ? "0" : flatIndex(layers);
+        long kvWidth = kvWidth(node);
+        long valueWidth = v.type().last().constant().orElseThrow();
+        String maxRows = runTimeDims.isEmpty() ? "1" : "MAX_" + runTimeDims.get(0);
+        MaskBounds bounds = MaskBounds.of(node.exprs().get("mask"));
+        ScalarWriter writer = scalarWriter(node);
+
+        MethodSpec.Builder spec = MethodSpec.methodBuilder(method).addModifiers(Modifier.PRIVATE);
+        spec.addJavadoc("$L\n\n", sourceText(node));
+        spec.addJavadoc("<p>$L heads of $L$L. Each query keeps a running max and sum of exp(score - max) over the keys\n",
+                heads, headDim, kvHeads == heads ? "" : ", sharing " + kvHeads + " key/value heads");
+        spec.addJavadoc("it may see (online softmax, as in FlashAttention), so scores are never stored.\n");
+        if (cached) {
+            spec.addJavadoc("Keys and values come from the cache, which this call extends at {@code position}.\n");
+        }
+        attentionParameters(spec, node);
+        CodeBlock.Builder body = CodeBlock.builder();
+        String queries = java(q.type().dim(0));
+        String keyArray;
+        String valueArray;
+        String keyRow;
+        String valueRow;
+        String keyCount;
+        if (cached) {
+            String cache = cacheFields.get(node.id());
+            String keyBase = layers.isEmpty() ? "" : "(" + layer + ") * " + maxRows + " * " + kvWidth + " + ";
+            String valueBase = layers.isEmpty() ? "" : "(" + layer + ") * " + maxRows + " * " + valueWidth + " + ";
+            body.add("// Append this call's keys and values to the cache.\n");
+            body.beginControlFlow("for (int t = 0; t < $L; t++)", queries);
+            body.addStatement("$T.arraycopy($L, $L + t * $L, $L[0], $L(position + t) * $L, $L)", System.class,
+                    array(k, node), at(k), plan.layout(k).stride(0), cache, keyBase, kvWidth, kvWidth);
+            body.addStatement("$T.arraycopy($L, $L + t * $L, $L[1], $L(position + t) * $L, $L)", System.class,
+                    array(v, node), at(v), plan.layout(v).stride(0), cache, valueBase, valueWidth, valueWidth);
+            body.endControlFlow();
+            body.addStatement("int keys = position + $L", queries);
+            keyArray = cache + "[0]";
+            valueArray = cache + "[1]";
+            keyRow = keyBase + "j * " + kvWidth;
+            valueRow = valueBase + "j * " + valueWidth;
+            keyCount = "keys";
+        } else {
+            keyArray = array(k, node);
+            valueArray = array(v, node);
+            keyRow = at(k) + " + j * " + plan.layout(k).stride(0);
+            valueRow = at(v) + " + j * " + plan.layout(v).stride(0);
+            keyCount = java(k.type().dim(0));
+        }
+        String groups = kvHeads == heads ? "h" : "h / " + (heads / kvHeads);
+        body.beginControlFlow("for (int h = 0; h < $L; h++)", heads);
+        body.addStatement("int kvHead = $L", groups);
+        body.addStatement("float[] map = maps != null && maps.wants($L, h) ? maps.record($S, $L, h, $L, $L) : null", layer,
+                node.name().isEmpty() ? "attention" : node.name(), layer, queries, keyCount);
+        body.beginControlFlow("for (int t = 0; t < $L; t++)", queries);
+        body.addStatement("int i = $L", stepping ? "position + t" : "t");
+        body.addStatement("int qAt = $L + t * $L + h * $L", at(q), plan.layout(q).stride(0), headDim);
+        String first = bounds.firsts().stream().map(writer::write).map(ScalarWriter.Code::text)
+                .reduce("0", (x, y) -> "Math.max(" + x + ", " + y + ")");
+        String last = bounds.ends().stream().map(writer::write).map(ScalarWriter.Code::text)
+                .reduce(keyCount, (x, y) -> "Math.min(" + x + ", " + y + ")");
+        body.addStatement("int first = $L", first);
+        body.addStatement("int last = $L", last);
+        body.addStatement("float max = Float.NEGATIVE_INFINITY");
+        body.addStatement("float sum = 0");
+        body.addStatement("$T.fill(accumulator, 0, $L, 0f)", ARRAYS, valueHead);
+        body.beginControlFlow("for (int j = first; j < last; j++)");
+        String scoreCall = scoreMethod(node) + "(qAt, " + keyRow + " + kvHead * " + headDim + ", i, j, h"
+                + scoreExtraArguments(node) + ")";
+        body.addStatement("float s = $L", scoreCall);
+        body.beginControlFlow("if (s == Float.NEGATIVE_INFINITY)");
+        body.add("// masked: this query does not see key j\n");
+        body.addStatement("continue");
+        body.endControlFlow();
+        body.beginControlFlow("if (s > max)");
+        body.addStatement("float rescale = (float) Math.exp(max - s)");
+        body.addStatement("sum *= rescale");
+        body.beginControlFlow("for (int d = 0; d < $L; d++)", valueHead);
+        body.addStatement("accumulator[d] *= rescale");
+        body.endControlFlow();
+        body.addStatement("max = s");
+        body.endControlFlow();
+        body.addStatement("float p = (float) Math.exp(s - max)");
+        body.addStatement("sum += p");
+        body.addStatement("int vAt = $L + kvHead * $L", valueRow, valueHead);
+        body.beginControlFlow("for (int d = 0; d < $L; d++)", valueHead);
+        body.addStatement("accumulator[d] += p * $L[vAt + d]", valueArray);
+        body.endControlFlow();
+        body.endControlFlow();
+        body.add("// A query that sees no key at all gets zeros.\n");
+        body.addStatement("float norm = sum > 0 ? 1 / sum : 0");
+        body.addStatement("int outAt = $L + t * $L + h * $L", at(node), plan.layout(node).stride(0), valueHead);
+        body.beginControlFlow("for (int d = 0; d < $L; d++)", valueHead);
+        body.addStatement("arena[outAt + d] = accumulator[d] * norm");
+        body.endControlFlow();
+        body.beginControlFlow("if (map != null)");
+        body.beginControlFlow("for (int j = first; j < last; j++)");
+        body.addStatement("float s = $L", scoreCall);
+        body.addStatement("map[t * $L + j] = s == Float.NEGATIVE_INFINITY ? 0 : (float) Math.exp(s - max) * norm", keyCount);
+        body.endControlFlow();
+        body.endControlFlow();
+        body.endControlFlow();
+        body.endControlFlow();
+        spec.addCode(body.build());
+        spec.addJavadoc(bounds.rest() == null && node.exprs().containsKey("mask")
+                ? "The mask is fully expressed by the key range each query visits.\n" : "");
+        scoreArrays.put(node.id(), keyArray);
+        return spec.build();
+    }
+
+    private final Map<Integer, String> scoreArrays = new HashMap<>();
+
+    private String scoreMethod(Node node) {
+        return attentionMethods.get(node.id()) + "_score";
+    }
+
+    /** Run-time dims and layer indices the score may read. */
+    private String scoreExtraArguments(Node node) {
+        StringBuilder args = new StringBuilder();
+        for (String dim : runTimeDims) {
+            args.append(", ").append(dim);
+        }
+        loopIndices(node).forEach(index -> args.append(", ").append(index.name()));
+        return args.toString();
+    }
+
+    /** The score of one query against one key, with the attention's clauses inlined. */
+    private MethodSpec score(Node node) {
+        ScalarWriter writer = scalarWriter(node);
+        long headDim = Long.parseLong(node.attr("head_dim"));
+        MethodSpec.Builder spec = MethodSpec.methodBuilder(scoreMethod(node))
+                .addModifiers(Modifier.PRIVATE)
+                .returns(TypeName.FLOAT)
+                .addJavadoc("The score of query {@code i} (at {@code qAt}) against key {@code j} (at {@code kAt}) in head\n"
+                        + "{@code h}, after every clause, or -infinity where the mask hides the key.\n")
+                .addParameter(TypeName.INT, "qAt")
+                .addParameter(TypeName.INT, "kAt")
+                .addParameter(TypeName.INT, "i")
+                .addParameter(TypeName.INT, "j")
+                .addParameter(TypeName.INT, "h");
+        for (String dim : runTimeDims) {
+            spec.addParameter(TypeName.INT, dim);
+        }
+        loopIndices(node).forEach(index -> spec.addParameter(TypeName.INT, index.name()));
+        Scalar rest = MaskBounds.of(node.exprs().get("mask")).rest();
+        if (rest != null) {
+            spec.beginControlFlow("if (!$L)", ScalarWriter.paren(writer.write(rest).text()));
+            spec.addStatement("return Float.NEGATIVE_INFINITY");
+            spec.endControlFlow();
+        }
+        spec.addStatement("float s = 0");
+        spec.beginControlFlow("for (int d = 0; d < $L; d++)", headDim);
+        spec.addStatement("s += $L[qAt + d] * $L[kAt + d]", array(node.input(0), node), scoreArrays.get(node.id()));
+        spec.endControlFlow();
+        spec.addStatement("s *= $Lf", floatLiteral(node.attr("scale")));
+        if (node.exprs().containsKey("score")) {
+            spec.addComment("score $L", node.attr("score"));
+            spec.addStatement("s = $L", writer.asFloat(node.exprs().get("score")));
+        }
+        if (node.attrs().containsKey("softcap")) {
+            String cap = floatLiteral(node.attr("softcap"));
+            spec.addComment("softcap $L", node.attr("softcap"));
+            spec.addStatement("s = $Lf * (float) Math.tanh(s / $Lf)", cap, cap);
+        }
+        if (node.attrs().containsKey("temperature")) {
+            spec.addComment("temperature $L", node.attr("temperature"));
+            spec.addStatement("s /= $Lf", floatLiteral(node.attr("temperature")));
+        }
+        spec.addStatement("return s");
+        return spec.build();
+    }
+
+    private ScalarWriter scalarWriter(Node node) {
+        return new ScalarWriter(name -> name, read -> {
+            Node tensor = node.input(read.input());
+            Layout layout = plan.layout(tensor);
+            StringBuilder index = new StringBuilder(at(tensor));
+            for (int axis = 0; axis < read.indices().size(); axis++) {
+                String value = new ScalarWriter(n -> n, r -> {
+                    throw new CodegenException("an index that reads a tensor is not supported yet");
+                }, slopeFields.get(node.id())).write(read.indices().get(axis)).text();
+                index.append(" + ").append(ScalarWriter.paren(value)).append(" * ").append(layout.stride(axis));
+            }
+            return array(tensor, node) + "[" + index + "]";
+        }, slopeFields.get(node.id()));
+    }
+
+    private static String sourceText(Node node) {
+        if (node.span() == null) {
+            return node.op().spelling();
+        }
+        String text = node.span().file().text().substring(node.span().start(), node.span().end());
+        String[] lines = text.split("\n");
+        String first = lines[0].strip();
+        return "{@code " + first.replace("{", "&#123;").replace("}", "&#125;").replace("@", "&#64;")
+                + (lines.length > 1 ? " ...}" : "}") + "    [" + fileName(node.span().file().name()) + ":" + node.span().line() + "]";
+    }
+}

@@ -1,0 +1,131 @@
+package dev.attnc.runtime;
+
+import java.util.Map;
+
+/**
+ * Checks on what a caller hands a generated model, and the copy of inputs into the model's
+ * arena. Every failure is a {@link ModelInputException} naming the tensor, what was expected
+ * and what was found.
+ */
+public final class Inputs {
+    private Inputs() {
+    }
+
+    /** The input {@code name}, of the given element type and rank; {@code shape} is for messages ("[T, 768]"). */
+    public static Tensor get(Map<String, Tensor> inputs, String name, DType dtype, int rank, String shape) {
+        Tensor tensor = inputs.get(name);
+        if (tensor == null) {
+            throw new ModelInputException("missing input `" + name + "` (expected " + shape + "); given: "
+                    + (inputs.isEmpty() ? "nothing" : String.join(", ", inputs.keySet())));
+        }
+        if (tensor.dtype() != dtype || tensor.rank() != rank) {
+            throw new ModelInputException("input `" + name + "` must be " + shape + ", found " + tensor.shapeString());
+        }
+        return tensor;
+    }
+
+    /** Checks a dim that the model fixes (such as the width 768). */
+    public static void expectDim(String name, String shape, Tensor tensor, int axis, int expected) {
+        if (tensor.dim(axis) != expected) {
+            throw new ModelInputException("input `" + name + "` must be " + shape + ", found " + tensor.shapeString());
+        }
+    }
+
+    /**
+     * Binds a run-time dim from an input: the first input to show it sets it, and every other
+     * must agree. {@code current} is -1 while unbound.
+     */
+    public static int bind(String dim, int current, String name, Tensor tensor, int axis) {
+        int value = tensor.dim(axis);
+        if (current >= 0 && current != value) {
+            throw new ModelInputException("inputs disagree on " + dim + ": input `" + name + "` has " + value
+                    + " along it (" + tensor.shapeString() + "), an earlier input has " + current);
+        }
+        return value;
+    }
+
+    /** A run-time dim must be at least 1 and fit the buffers the model was compiled with. */
+    public static void checkRange(String dim, int value, int max) {
+        if (value < 1) {
+            throw new ModelInputException(dim + " = " + value + ": inputs must hold at least one position");
+        }
+        if (value > max) {
+            throw new ModelInputException(dim + " = " + value + " is more than this model accepts (" + max
+                    + "); compile with a larger bound (dim " + dim + " <= N, or --max-seq)");
+        }
+    }
+
+    /** Every id must pick a row of the table it indexes. */
+    public static void checkIds(String name, int[] ids, int at, int count, int rows) {
+        for (int index = 0; index < count; index++) {
+            int id = ids[at + index];
+            if (id < 0 || id >= rows) {
+                throw new ModelInputException("input `" + name + "` holds id " + id + " at position " + index
+                        + ", outside the " + rows + " rows of the embedding it indexes");
+            }
+        }
+    }
+
+    /** Copies a float tensor into a strided layout (one stride per dim). */
+    public static void copy(Tensor tensor, float[] to, int at, int... strides) {
+        copy(tensor.floatData(), null, tensor.shape(), to, null, at, strides);
+    }
+
+    /** Copies an int tensor into a strided layout (one stride per dim). */
+    public static void copy(Tensor tensor, int[] to, int at, int... strides) {
+        copy(null, tensor.intData(), tensor.shape(), null, to, at, strides);
+    }
+
+    private static void copy(float[] floats, int[] ints, int[] shape, float[] toFloats, int[] toInts, int at, int[] strides) {
+        int count = (int) Tensor.sizeOf(shape);
+        int[] index = new int[shape.length];
+        for (int flat = 0; flat < count; flat++) {
+            int target = at;
+            for (int axis = 0; axis < shape.length; axis++) {
+                target += index[axis] * strides[axis];
+            }
+            if (floats != null) {
+                toFloats[target] = floats[flat];
+            } else {
+                toInts[target] = ints[flat];
+            }
+            for (int axis = shape.length - 1; axis >= 0; axis--) {
+                if (++index[axis] < shape[axis]) {
+                    break;
+                }
+                index[axis] = 0;
+            }
+        }
+    }
+
+    /** A new float tensor of {@code shape} read from a strided layout. */
+    public static Tensor output(float[] from, int at, int[] strides, int... shape) {
+        float[] data = new float[(int) Tensor.sizeOf(shape)];
+        int[] index = new int[shape.length];
+        for (int flat = 0; flat < data.length; flat++) {
+            int source = at;
+            for (int axis = 0; axis < shape.length; axis++) {
+                source += index[axis] * strides[axis];
+            }
+            data[flat] = from[source];
+            for (int axis = shape.length - 1; axis >= 0; axis--) {
+                if (++index[axis] < shape[axis]) {
+                    break;
+                }
+                index[axis] = 0;
+            }
+        }
+        return Tensor.floats(data, shape);
+    }
+
+    /** A weight stored [rows][cols] rewritten as [cols][rows] (GPT-2's Conv1D to nn.Linear's layout). */
+    public static float[] transpose(float[] data, int rows, int cols) {
+        float[] out = new float[data.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[c * rows + r] = data[r * cols + c];
+            }
+        }
+        return out;
+    }
+}
