@@ -531,11 +531,44 @@ final class Modifiers {
                 diagnostics.error(binary.span(), Messages.MOD_NEEDS_WHOLE);
                 return null;
             }
+            Double divisor = op == Expr.BinaryOp.DIV || op == Expr.BinaryOp.MOD ? constantValue(right) : null;
+            if (divisor != null && divisor == 0) {
+                diagnostics.error(binary.span(), Messages.DIVISION_BY_ZERO);
+                return null;
+            }
             // i / 2 is a fraction, as in Python 3; floor() gives a whole number.
             Type type = op == Expr.BinaryOp.DIV ? Type.FLOAT
                     : left.type() == Type.INT && right.type() == Type.INT ? Type.INT : Type.FLOAT;
             return new Scalar.Binary(symbol, left, right, type);
         }
+    }
+
+    /**
+     * The value of a scalar made of constants only ({@code 0}, {@code D - 64}, {@code -Z}),
+     * or null when it reads a position, a tensor or a dim known only at run time.
+     */
+    static Double constantValue(Scalar scalar) {
+        return switch (scalar) {
+            case Scalar.Const c -> c.type() == Type.BOOL ? null : c.value();
+            case Scalar.Unary u when u.op().equals("-") -> {
+                Double operand = constantValue(u.operand());
+                yield operand == null ? null : -operand;
+            }
+            case Scalar.Binary b -> {
+                Double x = constantValue(b.left());
+                Double y = constantValue(b.right());
+                if (x == null || y == null) {
+                    yield null;
+                }
+                yield switch (b.op()) {
+                    case "+" -> x + y;
+                    case "-" -> x - y;
+                    case "*" -> x * y;
+                    default -> null;
+                };
+            }
+            default -> null;
+        };
     }
 
     private static boolean numeric(Scalar scalar) {

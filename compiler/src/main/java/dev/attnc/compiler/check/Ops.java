@@ -45,6 +45,11 @@ final class Ops {
         return UNARY.containsKey(name) || OTHERS.contains(name);
     }
 
+    /** A built-in applied to one tensor, such as {@code gelu}: for the hint "call it: `gelu(x)`". */
+    static boolean isUnary(String name) {
+        return UNARY.containsKey(name);
+    }
+
     static Set<String> builtinNames() {
         Set<String> names = new TreeSet<>(UNARY.keySet());
         names.addAll(OTHERS);
@@ -93,7 +98,9 @@ final class Ops {
                 Double eps = positiveNumber(args.get("eps"), isLayerNorm ? 1e-5 : 1e-6, "eps", scope);
                 Boolean bias = isLayerNorm ? flag(args.get("bias"), true, scope) : Boolean.FALSE;
                 // Gemma's checkpoints store weight - 1 and scale by (1 + weight): weight_offset = 1.
-                Double offset = args.has("weight_offset") ? number(args.get("weight_offset").value(), "weight_offset", scope) : 0.0;
+                // Both branches boxed: a primitive 0.0 would unbox a failed (null) number.
+                Double offset = args.has("weight_offset")
+                        ? number(args.get("weight_offset").value(), "weight_offset", scope) : Double.valueOf(0.0);
                 if (width == null || eps == null || bias == null || offset == null) {
                     return null;
                 }
@@ -426,7 +433,11 @@ final class Ops {
         Dim total = Dim.of(0);
         for (int index = 0; index < parts.size(); index++) {
             TensorType type = parts.get(index).type();
-            boolean same = type.dtype() == first.dtype() && type.rank() == first.rank();
+            if (type.dtype() != first.dtype()) {
+                diagnostics.error(args.positional().get(index).span(), Messages.concatTypes(first, type));
+                return null;
+            }
+            boolean same = type.rank() == first.rank();
             for (int d = 0; same && d < type.rank(); d++) {
                 same = d == axis || type.shape().get(d).equals(first.shape().get(d));
             }
@@ -456,7 +467,11 @@ final class Ops {
             diagnostics.error(args.positional().get(0).span(), Messages.needsRank("heads", 2, x.type()));
             return null;
         }
-        Optional<Dim> width = count < 1 ? Optional.empty() : x.type().last().dividedBy(count);
+        if (count < 1) {
+            diagnostics.error(args.positional().get(1).span(), Messages.mustBePositive("a head count", count));
+            return null;
+        }
+        Optional<Dim> width = x.type().last().dividedBy(count);
         if (width.isEmpty()) {
             diagnostics.error(args.positional().get(1).span(), Messages.headsDivide("heads", count, "the width", x.type().last()));
             return null;
@@ -489,13 +504,17 @@ final class Ops {
         if (args == null) {
             return null;
         }
-        Dim length = checker.dim(args.positional().get(0), scope);
+        Dim length = length(args.positional().get(0), scope);
         Long width = checker.wholeNumber(args.positional().get(1), scope, "the width of sinusoidal");
         Double base = positiveNumber(args.get("base"), 10000.0, "base", scope);
         if (length == null || width == null || base == null) {
             return null;
         }
-        if (width < 2 || width % 2 != 0) {
+        if (width < 1) {
+            diagnostics.error(args.positional().get(1).span(), Messages.mustBePositive("the width of sinusoidal", width));
+            return null;
+        }
+        if (width % 2 != 0) {
             diagnostics.error(args.positional().get(1).span(), Messages.mustBeEven("the width of sinusoidal", width));
             return null;
         }
@@ -529,8 +548,12 @@ final class Ops {
         if (heads == null || layout == null || base == null) {
             return null;
         }
+        if (heads < 1) {
+            diagnostics.error(args.get("heads").span(), Messages.mustBePositive("heads", heads));
+            return null;
+        }
         Optional<Long> width = x.type().last().constant();
-        if (width.isEmpty() || heads < 1 || width.get() % heads != 0) {
+        if (width.isEmpty() || width.get() % heads != 0) {
             diagnostics.error(args.get("heads").span(), Messages.headsDivide("heads", heads, "the width", x.type().last()));
             return null;
         }
@@ -561,7 +584,7 @@ final class Ops {
         if (args == null) {
             return null;
         }
-        Dim length = checker.dim(args.positional().get(0), scope);
+        Dim length = length(args.positional().get(0), scope);
         if (length == null) {
             return null;
         }
@@ -639,7 +662,9 @@ final class Ops {
         long queryHeadDim = qWidth / heads;
         long keyHeadDim = kWidth / kvHeads;
         if (queryHeadDim != keyHeadDim) {
-            diagnostics.error(span, Messages.headDimMismatch(queryHeadDim, qWidth, heads, keyHeadDim, kWidth, kvHeads));
+            // The keys are what disagrees with the query heads the `heads` count made.
+            diagnostics.error(args.positional().get(1).span(),
+                    Messages.headDimMismatch(queryHeadDim, qWidth, heads, keyHeadDim, kWidth, kvHeads));
             return null;
         }
         if (!k.type().dim(0).equals(v.type().dim(0))) {
@@ -781,6 +806,16 @@ final class Ops {
 
     private Value.Tensor tensorNode(Op op, List<Node> inputs, TensorType type, Map<String, String> attrs, Span span) {
         return new Value.Tensor(checker.node(op, inputs, type, attrs, span));
+    }
+
+    /** A length such as {@code arange}'s: a dimension, at least 1 when it is a constant. */
+    private Dim length(Expr expr, Scope scope) {
+        Dim dim = checker.dim(expr, scope);
+        if (dim != null && dim.constant().isPresent() && dim.constant().get() < 1) {
+            diagnostics.error(expr.span(), Messages.mustBePositive("a dimension", dim.constant().get()));
+            return null;
+        }
+        return dim;
     }
 
     /** A weight dimension: a whole constant at least 1. */

@@ -1,5 +1,6 @@
 package dev.attnc.compiler.check;
 
+import dev.attnc.compiler.diag.Span;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +15,12 @@ final class Scope {
     private final Scope parent;
     private final boolean isolated;
     private final Map<String, Binding> names = new LinkedHashMap<>();
+    /** Names a finished repeat body here defined for itself only, with where they were defined. */
+    private final Map<String, RepeatLocal> repeatLocals = new LinkedHashMap<>();
+
+    /** A name a repeat body defined for itself: its binding there, and the repeat statement. */
+    record RepeatLocal(Binding binding, Span repeat) {
+    }
 
     Scope(Scope parent, boolean isolated) {
         this.parent = parent;
@@ -49,6 +56,30 @@ final class Scope {
 
     void define(String name, Binding binding) {
         names.put(name, binding);
+    }
+
+    /** The names defined in this scope itself, in order. */
+    List<String> localNames() {
+        return List.copyOf(names.keySet());
+    }
+
+    /** Notes that a repeat body nested here defined {@code name} for itself only. */
+    void noteRepeatLocal(String name, Binding binding, Span repeat) {
+        repeatLocals.putIfAbsent(name, new RepeatLocal(binding, repeat));
+    }
+
+    /**
+     * What a finished repeat body visible from here defined as {@code name} for itself only,
+     * or null: to explain an unknown name used after the repeat.
+     */
+    RepeatLocal repeatLocal(String name) {
+        for (Scope scope = this; scope != null; scope = scope.parent) {
+            RepeatLocal local = scope.repeatLocals.get(name);
+            if (local != null) {
+                return local;
+            }
+        }
+        return null;
     }
 
     /** Every name visible here, nearest first: for "did you mean" hints. */

@@ -120,6 +120,16 @@ public final class Messages {
         return "unknown function `" + name + "`" + didYouMean(suggestion);
     }
 
+    /** A name first assigned (or declared) in a repeat body, used after the repeat. */
+    public static String repeatLocal(String name, boolean assigned, int repeatLine) {
+        return "unknown name `" + name + "`: it is " + (assigned ? "assigned" : "declared") + " only inside the repeat on line "
+                + repeatLine + ", and " + (assigned ? "values first assigned" : "declarations") + " in a repeat body are local to it";
+    }
+
+    public static String functionAsValue(String name, boolean takesOneTensor) {
+        return "`" + name + "` is a function; call it: `" + name + (takesOneTensor ? "(x)" : "(...)") + "`";
+    }
+
     public static String notCallable(String name, String what) {
         return "`" + name + "` is " + what + ", not something to call";
     }
@@ -310,6 +320,10 @@ public final class Messages {
         return "split sizes add up to " + total + " but the tensor is " + type;
     }
 
+    public static String concatTypes(Object first, Object other) {
+        return "cannot concat " + other + " to " + first + ": the element types differ (int and float)";
+    }
+
     public static String concatMismatch(Object first, Object other, int axis) {
         return "cannot concat " + other + " to " + first + " along dim " + axis + ": the other dims differ";
     }
@@ -358,6 +372,11 @@ public final class Messages {
 
     public static String repeatIndexInUse(String name) {
         return "repeat index `" + name + "` is already in use by an enclosing repeat; name this one: `repeat N as other`";
+    }
+
+    /** {@code what} names the hidden declaration: "the constant", "the input", ... */
+    public static String repeatIndexHides(String name, String what, int line) {
+        return "repeat index `" + name + "` hides " + what + " `" + name + "` declared on line " + line;
     }
 
     public static String repeatCarriesNonTensor(String name) {
