@@ -55,6 +55,15 @@ public final class Inputs {
         }
     }
 
+    /** New positions must fit in the KV cache beside those it holds. */
+    public static void checkCache(String dim, int value, int cached, int max) {
+        checkRange(dim, value, max);
+        if (cached + value > max) {
+            throw new ModelInputException(dim + " = " + value + " more positions do not fit: the KV cache holds " + cached
+                    + " of at most " + max + "; call forward or reset to start a new sequence");
+        }
+    }
+
     /** Every id must pick a row of the table it indexes. */
     public static void checkIds(String name, int[] ids, int at, int count, int rows) {
         for (int index = 0; index < count; index++) {

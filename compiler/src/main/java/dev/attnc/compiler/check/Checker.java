@@ -41,6 +41,10 @@ public final class Checker {
     private final Set<Object> usedDecls = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     private final List<Object> declaredForWarning = new ArrayList<>();
     private final Set<Stmt.Block> calledBlocks = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    /** Blocks whose name was already taken: reported as duplicates, so not also as never called. */
+    private final Set<Stmt.Block> duplicateBlocks = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    /** How deep {@link #value} calls are nested; 0 outside any expression (and in a block body). */
+    private int valueDepth;
 
     // Per model being checked.
     private GraphBuilder graph;
@@ -53,6 +57,8 @@ public final class Checker {
     private final Map<String, Number> fileConstants = new LinkedHashMap<>();
     private final Map<String, Number> modelConstants = new LinkedHashMap<>();
     private final Map<String, Optional<Long>> runTimeDims = new LinkedHashMap<>();
+    /** Whether the model being checked has an `output` line (or a `return` in its place), right or wrong. */
+    private boolean outputWritten;
     private Scope fileScope;
     private Scope modelScope;
     private final Modifiers modifiers;
@@ -75,7 +81,11 @@ public final class Checker {
         // Blocks, attention variants and models are visible throughout the file; constants in order.
         for (Stmt decl : file.decls()) {
             switch (decl) {
-                case Stmt.Block block -> declare(fileScope, block.name(), new Binding.Block(block, fileScope));
+                case Stmt.Block block -> {
+                    if (!declare(fileScope, block.name(), new Binding.Block(block, fileScope))) {
+                        duplicateBlocks.add(block);
+                    }
+                }
                 case Stmt.Attention spec -> declare(fileScope, spec.name(), new Binding.AttentionSpec(spec));
                 case Stmt.Model model -> {
                     declare(fileScope, model.name(), new Binding.Model(model));
@@ -105,9 +115,10 @@ public final class Checker {
             modelConstants.clear();
             modelConstants.putAll(fileConstants);
             runTimeDims.clear();
+            outputWritten = false;
             modelScope = new Scope(fileScope, true);
             body(model.body(), modelScope, BodyKind.MODEL);
-            if (outputs.isEmpty()) {
+            if (!outputWritten) {
                 diagnostics.error(model.name().span(), Messages.noOutput(model.name().text()));
             }
             if (diagnostics.errorCount() == errorsBefore) {
@@ -119,6 +130,12 @@ public final class Checker {
         return checked;
     }
 
+    /**
+     * Unused params, inputs and blocks. A declaration counts as used when checking reaches a
+     * use of it; where checking stops early, nothing is claimed: a declaration that failed (or
+     * duplicated a name) already has its error, and the names of an expression that failed
+     * are marked used all the same (see {@link #markReferenced}).
+     */
     private void warnUnused(AttnFile file) {
         for (Object decl : declaredForWarning) {
             if (usedDecls.contains(decl)) {
@@ -131,7 +148,7 @@ public final class Checker {
             }
         }
         for (Stmt decl : file.decls()) {
-            if (decl instanceof Stmt.Block block && !calledBlocks.contains(block)) {
+            if (decl instanceof Stmt.Block block && !calledBlocks.contains(block) && !duplicateBlocks.contains(block)) {
                 diagnostics.warning(block.name().span(), Messages.unusedBlock(block.name().text()));
             }
         }
@@ -146,7 +163,9 @@ public final class Checker {
         // Nested blocks and attention variants are visible in their whole body.
         for (Stmt stmt : stmts) {
             if (stmt instanceof Stmt.Block block) {
-                declare(scope, block.name(), new Binding.Block(block, scope));
+                if (!declare(scope, block.name(), new Binding.Block(block, scope))) {
+                    duplicateBlocks.add(block);
+                }
             } else if (stmt instanceof Stmt.Attention spec) {
                 declare(scope, spec.name(), new Binding.AttentionSpec(spec));
             }
@@ -159,33 +178,42 @@ public final class Checker {
                 case Stmt.Dim dims -> {
                     if (kind != BodyKind.MODEL) {
                         diagnostics.error(stmt.span(), Messages.misplaced("dim", "the model body"));
-                    } else {
-                        dimDecl(dims, scope);
                     }
+                    dimDecl(dims, scope); // declared all the same, so its uses do not fail as well
                 }
                 case Stmt.Input input -> {
                     if (kind != BodyKind.MODEL) {
                         diagnostics.error(stmt.span(), Messages.misplaced("input", "the model body"));
-                    } else {
-                        inputDecl(input, scope);
                     }
+                    inputDecl(input, scope); // declared all the same, so its uses do not fail as well
                 }
                 case Stmt.Param param -> paramDecl(param, scope);
                 case Stmt.Assign assign -> assign(assign, scope);
                 case Stmt.Repeat repeat -> repeat(repeat, scope);
                 case Stmt.Output output -> {
+                    if (kind != BodyKind.BLOCK) {
+                        outputWritten = true;
+                    }
                     if (kind != BodyKind.MODEL) {
                         diagnostics.error(stmt.span(), Messages.misplaced("output", "the model body"));
+                        for (Name name : output.names()) {
+                            markReferenced(new Expr.Ref(name, name.span()), scope);
+                        }
                     } else {
                         output(output, scope);
                     }
                 }
                 case Stmt.Return ret -> {
                     if (kind != BodyKind.BLOCK) {
+                        // Meant as the model's output: one error for it, not "has no output" too.
                         diagnostics.error(stmt.span(), Messages.RETURN_OUTSIDE_BLOCK);
-                    } else if (index != stmts.size() - 1) {
-                        diagnostics.error(stmts.get(index + 1).span(), Messages.AFTER_RETURN);
+                        outputWritten = true;
+                        returnValue(ret, scope);
                     } else {
+                        if (index != stmts.size() - 1) {
+                            diagnostics.error(stmts.get(index + 1).span(), Messages.AFTER_RETURN);
+                        }
+                        // Checked all the same: the block gives its value, and what it reads is used.
                         returned = returnValue(ret, scope);
                     }
                 }
@@ -199,16 +227,18 @@ public final class Checker {
         return returned;
     }
 
-    private void declare(Scope scope, Name name, Binding binding) {
+    /** Defines a name; false after reporting that the scope already has it. */
+    private boolean declare(Scope scope, Name name, Binding binding) {
         Binding existing = scope.lookupLocal(name.text());
         if (existing != null && existing != binding) {
             if (existing.declared().equals(name.span())) {
-                return; // the same declaration seen again (a nested block declared in its body pass)
+                return true; // the same declaration seen again (a nested block declared in its body pass)
             }
             diagnostics.error(name.span(), Messages.duplicate(name.text(), existing.declared().line()));
-            return;
+            return false;
         }
         scope.define(name.text(), binding);
+        return true;
     }
 
     private void constDecl(Stmt.Const constants, Scope scope) {
@@ -256,8 +286,9 @@ public final class Checker {
         }
         Node node = node(Op.INPUT, List.of(), type, Map.of("name", input.name().text()), input.span());
         graph.name(node, input.name().text());
-        declaredForWarning.add(input);
-        declare(scope, input.name(), new Binding.Input(new Value.Tensor(node), input));
+        if (declare(scope, input.name(), new Binding.Input(new Value.Tensor(node), input))) {
+            declaredForWarning.add(input);
+        }
     }
 
     /** {@code [T, D]}: every dim a whole number, constant or run-time (when allowed). */
@@ -295,8 +326,8 @@ public final class Checker {
             }
             case ParamType.Layer layer -> ops.layerParam(param, layer, template, scope);
         };
-        declaredForWarning.add(param);
         if (info == null) {
+            // Reported; "never used" would be a second message about the same line.
             scope.define(param.name().text(), new Binding.Var(null, param.name().span()));
             return;
         }
@@ -311,7 +342,9 @@ public final class Checker {
                         Messages.duplicateCheckpoint(template, previous.line()));
             }
         }
-        declare(scope, param.name(), new Binding.Param(info));
+        if (declare(scope, param.name(), new Binding.Param(info))) {
+            declaredForWarning.add(param);
+        }
     }
 
     /**
@@ -458,9 +491,18 @@ public final class Checker {
             diagnostics.error(indexSpan, Messages.repeatIndexInUse(indexName));
             return;
         }
+        // `repeat L as D` with a constant D would turn every D of the body into the index.
+        // Reported once at the index; the body keeps reading the outer D (the index still
+        // serves checkpoint names), so its uses do not fail one by one.
+        Binding hidden = repeat.index().isPresent() ? scope.lookup(indexName) : null;
+        if (hidden != null) {
+            diagnostics.error(indexSpan, Messages.repeatIndexHides(indexName, noun(hidden), hidden.declared().line()));
+        }
         Scope body = new Scope(scope, false);
         Binding.RepeatIndex index = new Binding.RepeatIndex(indexName, count == null ? 1 : count, indexSpan);
-        body.define(indexName, index);
+        if (hidden == null) {
+            body.define(indexName, index);
+        }
         Region region = graph.region(Region.Kind.REPEAT, "repeat " + (count == null ? "?" : count) + " as " + indexName);
         repeats.add(index);
         scopePath.add(region);
@@ -490,6 +532,13 @@ public final class Checker {
         } finally {
             repeats.remove(repeats.size() - 1);
             scopePath.remove(scopePath.size() - 1);
+        }
+        // What the body defined for itself ends here; remembered to explain a later use.
+        for (String name : body.localNames()) {
+            Binding local = body.lookupLocal(name);
+            if (!(local instanceof Binding.RepeatIndex) && !entries.containsKey(name) && scope.lookup(name) == null) {
+                scope.noteRepeatLocal(name, local, repeat.span());
+            }
         }
         List<Loop.Carry> carries = new ArrayList<>();
         for (Map.Entry<String, Node> carried : entries.entrySet()) {
@@ -531,6 +580,7 @@ public final class Checker {
             }
             if (!(value instanceof Value.Tensor tensor)) {
                 diagnostics.error(name.span(), Messages.outputNotTensor(name.text(), describe(value)));
+                outputs.putIfAbsent(name.text(), name.span());
                 continue;
             }
             Span previous = outputs.putIfAbsent(name.text(), name.span());
@@ -559,6 +609,76 @@ public final class Checker {
 
     /** The value of a tensor-level expression; null after reporting an error. */
     Value value(Expr expr, Scope scope) {
+        boolean outermost = valueDepth == 0;
+        valueDepth++;
+        Value value;
+        try {
+            value = evaluate(expr, scope);
+        } finally {
+            valueDepth--;
+        }
+        if (value == null && outermost) {
+            markReferenced(expr, scope);
+        }
+        return value;
+    }
+
+    /**
+     * Marks every param and input an expression names as used, after it failed: checking
+     * stops at a mistake (a call with the wrong arguments does not look at them), and
+     * "never used" about a name the line plainly uses would be a second, false message.
+     * Names are resolved in the scope of the expression, so a value that shadows an input
+     * does not count for it. Done once per failed outermost expression, so a deep chain of
+     * failures costs one walk.
+     */
+    private void markReferenced(Expr expr, Scope scope) {
+        markReferenced(expr, scope, java.util.Collections.newSetFromMap(new IdentityHashMap<>()));
+    }
+
+    private void markReferenced(Expr expr, Scope scope, Set<Stmt.Attention> variantsSeen) {
+        switch (expr) {
+            case Expr.Ref ref -> markUsedBinding(scope.lookup(ref.name().text()));
+            case Expr.Call call -> {
+                Binding callee = scope.lookup(call.callee().text());
+                markUsedBinding(callee);
+                if (callee instanceof Binding.AttentionSpec spec && variantsSeen.add(spec.decl())) {
+                    // A named variant's clauses are checked where it is called: they read from here.
+                    spec.decl().clauses().forEach(c -> markReferenced(c.value(), scope, variantsSeen));
+                }
+                call.args().forEach(a -> markReferenced(a.value(), scope, variantsSeen));
+            }
+            case Expr.Attention attention -> {
+                attention.args().forEach(a -> markReferenced(a.value(), scope, variantsSeen));
+                attention.clauses().forEach(c -> markReferenced(c.value(), scope, variantsSeen));
+            }
+            case Expr.Index index -> {
+                markReferenced(index.target(), scope, variantsSeen);
+                index.indices().forEach(i -> markReferenced(i, scope, variantsSeen));
+            }
+            case Expr.Unary unary -> markReferenced(unary.operand(), scope, variantsSeen);
+            case Expr.Binary binary -> {
+                markReferenced(binary.left(), scope, variantsSeen);
+                markReferenced(binary.right(), scope, variantsSeen);
+            }
+            case Expr.ListLit list -> list.items().forEach(i -> markReferenced(i, scope, variantsSeen));
+            case Expr.Number n -> {
+            }
+            case Expr.Bool b -> {
+            }
+            case Expr.Str str -> {
+            }
+        }
+    }
+
+    private void markUsedBinding(Binding binding) {
+        if (binding instanceof Binding.Input input) {
+            usedDecls.add(input.decl());
+        } else if (binding instanceof Binding.Param param) {
+            usedDecls.add(param.info().decl());
+        }
+    }
+
+    private Value evaluate(Expr expr, Scope scope) {
         try {
             return switch (expr) {
                 case Expr.Number n -> new Value.Num(n.value(), n.isInt());
@@ -596,7 +716,11 @@ public final class Checker {
             if (name.text().equals("pi")) {
                 return new Value.Num(Math.PI, false);
             }
-            diagnostics.error(name.span(), Messages.unknownName(name.text(), Suggest.closest(name.text(), scope.visibleNames())));
+            if (Ops.isBuiltin(name.text())) {
+                diagnostics.error(name.span(), Messages.functionAsValue(name.text(), Ops.isUnary(name.text())));
+                return null;
+            }
+            diagnostics.error(name.span(), unknownName(name.text(), scope, scope.visibleNames()));
             return null;
         }
         return switch (binding) {
@@ -654,7 +778,9 @@ public final class Checker {
             }
             List<String> candidates = new ArrayList<>(Ops.builtinNames());
             candidates.addAll(scope.visibleNames());
-            diagnostics.error(call.callee().span(), Messages.unknownFunction(callee, Suggest.closest(callee, candidates)));
+            Scope.RepeatLocal local = scope.repeatLocal(callee);
+            diagnostics.error(call.callee().span(), local != null ? unknownName(callee, scope, candidates)
+                    : Messages.unknownFunction(callee, Suggest.closest(callee, candidates)));
             return null;
         }
         return switch (binding) {
@@ -730,14 +856,19 @@ public final class Checker {
         blockRepeatDepth.add(repeats.size());
         checkpointPrefixes.add(prefix);
         scopePath.add(graph.region(Region.Kind.BLOCK, "block " + decl.name().text()));
+        // The body's statements are outermost expressions of their own (see markReferenced).
+        int callerDepth = valueDepth;
+        valueDepth = 0;
         try {
-            int errorsBefore = diagnostics.errorCount();
             Value result = body(decl.body(), scope, BodyKind.BLOCK);
-            if (result == null && diagnostics.errorCount() == errorsBefore) {
+            // Judged from the body, not from the error count: a mistake in the returned
+            // expression also gives null, and a second call repeats errors already counted.
+            if (result == null && decl.body().stream().noneMatch(stmt -> stmt instanceof Stmt.Return)) {
                 diagnostics.error(decl.name().span(), Messages.blockReturnsNothing(decl.name().text()));
             }
             return result;
         } finally {
+            valueDepth = callerDepth;
             blockStack.remove(blockStack.size() - 1);
             blockRepeatDepth.remove(blockRepeatDepth.size() - 1);
             checkpointPrefixes.remove(checkpointPrefixes.size() - 1);
@@ -895,6 +1026,33 @@ public final class Checker {
                 yield null;
             }
             default -> throw new IllegalStateException(op.name());
+        };
+    }
+
+    /**
+     * "unknown name", with a "did you mean" among {@code candidates}, or the reason when the
+     * name was defined in a repeat body that has ended.
+     */
+    static String unknownName(String name, Scope scope, java.util.Collection<String> candidates) {
+        Scope.RepeatLocal local = scope.repeatLocal(name);
+        if (local != null) {
+            return Messages.repeatLocal(name, local.binding() instanceof Binding.Var, local.repeat().line());
+        }
+        return Messages.unknownName(name, Suggest.closest(name, candidates));
+    }
+
+    /** What a binding is, with "the": "the constant", "the input", for "hides the constant `D`". */
+    static String noun(Binding binding) {
+        return switch (binding) {
+            case Binding.Constant c -> "the constant";
+            case Binding.RunDim d -> "the dim";
+            case Binding.Input i -> "the input";
+            case Binding.Param p -> "the param";
+            case Binding.Var v -> "the value";
+            case Binding.Block b -> "the block";
+            case Binding.AttentionSpec a -> "the attention variant";
+            case Binding.RepeatIndex r -> "the repeat index";
+            case Binding.Model m -> "the model";
         };
     }
 

@@ -504,7 +504,11 @@ public final class JvmModelWriter {
             if (!bound.contains(dim)) {
                 throw new CodegenException("run-time dim " + dim + " is not the size of any input, so a call cannot set it");
             }
-            method.addStatement("$T.checkRange($S, $L, MAX_$L$L)", INPUTS, dim, dim, dim, stepping ? " - cached" : "");
+            if (stepping) {
+                method.addStatement("$T.checkCache($S, $L, cached, MAX_$L)", INPUTS, dim, dim, dim);
+            } else {
+                method.addStatement("$T.checkRange($S, $L, MAX_$L)", INPUTS, dim, dim, dim);
+            }
         }
         for (Map.Entry<Node, String> input : locals.entrySet()) {
             Node node = input.getKey();
