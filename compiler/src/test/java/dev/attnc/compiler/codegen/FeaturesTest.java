@@ -54,6 +54,11 @@ class FeaturesTest {
         check("mask causal && i - j < 5", a.reference(4, 4, Double.NaN, null, (i, j, h) -> j <= i && i - j < w, 0, 1), y, TOL);
         // The window must matter: plain causal attention differs.
         assertDiffers("sliding window vs causal", a.reference(4, 4, Double.NaN, null, Ref.CAUSAL, 0, 1), y);
+        // The same window written other ways.
+        check("mask i >= j && j >= i - (W - 1)", a.reference(4, 4, Double.NaN, null, (i, j, h) -> j <= i && i - j < w, 0, 1),
+                a.run("mask i >= j && j >= i - (W - 1)", "const W = " + w), TOL);
+        check("mask i - j <= W - 1 && j < i + 1", a.reference(4, 4, Double.NaN, null, (i, j, h) -> j <= i && i - j < w, 0, 1),
+                a.run("mask i - j <= W - 1 && j < i + 1", "const W = " + w), TOL);
     }
 
     @Test
@@ -322,6 +327,19 @@ class FeaturesTest {
     }
 
     @Test
+    void clauseArithmetic() {
+        // `/` of two ints is a fraction (as in the language), `%` is Python's (never negative
+        // for a positive divisor), floor and ceil give whole numbers.
+        int t = 20;
+        Attn a = new Attn(64, 4, t);
+        double[][] y = a.run("score s - (i - j) / 4 + where((j - i) % 3 == 1, 0.75, 0.0)\n"
+                + "    mask floor(j / 4) <= floor(i / 4) && ceil(j / 3) != 2", "");
+        check("score with / and %, mask with floor and ceil", a.reference(4, 4, Double.NaN,
+                (s, i, j, h) -> s - (i - j) / 4.0 + (Math.floorMod(j - i, 3) == 1 ? 0.75 : 0.0),
+                (i, j, h) -> Math.floor(j / 4.0) <= Math.floor(i / 4.0) && Math.ceil(j / 3.0) != 2, 0, 1), y, TOL);
+    }
+
+    @Test
     void temperature() {
         Attn a = new Attn(64, 4, 18);
         double[][] y = a.run("temperature 0.7\n    mask causal", "");
@@ -419,6 +437,66 @@ class FeaturesTest {
     }
 
     @Test
+    void unaryOpsOnAnInput() {
+        // Elementwise functions applied to a value that is not a linear layer's output, so
+        // nothing fuses them: each is its own kernel call.
+        String text = """
+                model Unary {
+                  dim T <= 64
+                  input x : [T, 16]
+                  r = relu(x)
+                  si = silu(x)
+                  sg = sigmoid(x)
+                  th = tanh(x)
+                  e = exp(x)
+                  sq = sqrt(x * x)
+                  lg = log(x * x + 1.0)
+                  n = -x
+                  output r, si, sg, th, e, sq, lg, n
+                }
+                """;
+        double[][] x = uniform(10, 16, 3);
+        Map<String, Tensor> out = compile("Unary", text).forward(Map.of("x", floats(x)));
+        check("relu(x)", Ref.relu(x), matrix(out.get("r")), ELEMENTWISE_TOL);
+        check("silu(x)", Ref.silu(x), matrix(out.get("si")), ELEMENTWISE_TOL);
+        check("sigmoid(x)", Ref.map(x, Ref::sigmoid), matrix(out.get("sg")), ELEMENTWISE_TOL);
+        check("tanh(x)", Ref.map(x, Math::tanh), matrix(out.get("th")), ELEMENTWISE_TOL);
+        check("exp(x)", Ref.map(x, Math::exp), matrix(out.get("e")), ELEMENTWISE_TOL);
+        check("sqrt(x * x)", Ref.map(x, Math::abs), matrix(out.get("sq")), ELEMENTWISE_TOL);
+        check("log(x * x + 1)", Ref.map(x, value -> Math.log(value * value + 1)), matrix(out.get("lg")), ELEMENTWISE_TOL);
+        check("-x", Ref.scale(x, -1), matrix(out.get("n")), EXACT);
+    }
+
+    @Test
+    void geluAfterLinear() {
+        // The same functions fused into a linear layer (FuseLinearActivation).
+        int t = 12, d = 32;
+        String text = """
+                model GeluLinear {
+                  const D = 32
+                  dim T <= 64
+                  input x : [T, D]
+                  param up   : linear(D, D)
+                  param up2  : linear(D, D)
+                  exact = gelu(up(x))
+                  approx = gelu_tanh(up2(x))
+                  output exact, approx
+                }
+                """;
+        RecordingWeights w = new RecordingWeights(SEED);
+        double[][] x = normal(t, d, 3);
+        Map<String, Tensor> out = compile("GeluLinear", text, w).forward(Map.of("x", floats(x)));
+        // Tolerance 1e-5 x scale: tight enough that gelu and gelu_tanh (up to ~5e-4 apart) are told apart.
+        double tolerance = 1e-5;
+        check("gelu(linear(x))", Ref.gelu(Ref.linear(x, w.get("up.weight"), w.get("up.bias"), d, d)), matrix(out.get("exact")),
+                tolerance);
+        check("gelu_tanh(linear(x))", Ref.geluTanh(Ref.linear(x, w.get("up2.weight"), w.get("up2.bias"), d, d)),
+                matrix(out.get("approx")), tolerance);
+        assertDiffersBy("gelu(linear) vs gelu_tanh(linear)", Ref.geluTanh(Ref.linear(x, w.get("up.weight"), w.get("up.bias"), d, d)),
+                matrix(out.get("exact")), 4 * tolerance);
+    }
+
+    @Test
     void layerNormEps() {
         int t = 9, d = 48;
         String text = """
@@ -489,8 +567,8 @@ class FeaturesTest {
     }
 
     @Test
-    void splitConcatHeads() {
-        int t = 6, s = 5, d = 64, h = 4;
+    void splitConcatAndHeadsRoundtrip() {
+        int t = 6, s = 5, d = 64;
         String text = """
                 model Movement {
                   const D = 64, H = 4
@@ -501,8 +579,8 @@ class FeaturesTest {
                   joined = concat(c, a, b)
                   rows = concat(x, z, dim = 0)
                   back = merge_heads(heads(x, H))
-                  scores = heads(x, H) @ transpose(heads(x * 0.5, H))
-                  output a, b, c, joined, rows, back, scores
+                  twice = merge_heads(heads(x, H) * 2.0)
+                  output a, b, c, joined, rows, back, twice
                 }
                 """;
         double[][] x = normal(t, d, 1);
@@ -526,8 +604,33 @@ class FeaturesTest {
         }
         check("concat(x, z, dim = 0)", rows, matrix(out.get("rows")), EXACT);
         check("merge_heads(heads(x, 4))", x, matrix(out.get("back")), EXACT);
-        // heads(x, H) puts columns h*Dh .. h*Dh+Dh-1 in head h: check through a per-head product.
-        Tensor scores = out.get("scores");
+        check("merge_heads(heads(x, 4) * 2)", Ref.mergeHeads(scaleHeads(Ref.heads(x, 4), 2)), matrix(out.get("twice")), EXACT);
+    }
+
+    private static double[][][] scaleHeads(double[][][] x, double c) {
+        double[][][] r = new double[x.length][][];
+        for (int h = 0; h < x.length; h++) {
+            r[h] = Ref.scale(x[h], c);
+        }
+        return r;
+    }
+
+    @Test
+    void headsMatmulUnfused() {
+        // heads(x, H) puts columns h*Dh .. h*Dh+Dh-1 in head h: checked through a per-head
+        // product, which needs transpose of a rank-3 value (no softmax, so nothing is fused).
+        int t = 6, d = 64, h = 4;
+        String text = """
+                model HeadScores {
+                  const D = 64, H = 4
+                  dim T <= 64
+                  input x : [T, D]
+                  scores = heads(x, H) @ transpose(heads(x * 0.5, H))
+                  output scores
+                }
+                """;
+        double[][] x = normal(t, d, 1);
+        Tensor scores = compile("HeadScores", text).forward(Map.of("x", floats(x))).get("scores");
         assertArrayEquals(new int[] {h, t, t}, scores.shape(), "heads(x) @ transpose(heads(x)) shape");
         double[][][] hx = Ref.heads(x, h);
         double[][][] hy = Ref.heads(Ref.scale(x, 0.5), h);
@@ -702,8 +805,12 @@ class FeaturesTest {
 
     /** Asserts that a wrong variant of the reference is far (100 x TOL) from the output, so the check above means something. */
     static void assertDiffers(String label, double[][] wrong, double[][] actual) {
+        assertDiffersBy(label, wrong, actual, 100 * TOL);
+    }
+
+    static void assertDiffersBy(String label, double[][] wrong, double[][] actual, double least) {
         double apart = Ref.maxAbsDiff(wrong, actual) / Ref.maxAbs(wrong);
         System.out.printf("%-48s %.3g x scale apart%n", label, apart);
-        assertTrue(apart > 100 * TOL, label + ": only " + apart + " x scale apart, so the test cannot tell them apart");
+        assertTrue(apart > least, label + ": only " + apart + " x scale apart, so the test cannot tell them apart");
     }
 }

@@ -157,6 +157,27 @@ class FusedAttentionTest {
     }
 
     @Test
+    void oneSourceForQueriesKeysAndValues() {
+        // As in the language reference's Operations example: q, k and v all heads(x, H).
+        String text = """
+                model SelfManual {
+                  const D = 64, H = 4
+                  dim T <= 4096
+                  input x : [T, D]
+                  scores = heads(x, H) @ transpose(heads(x, H)) / sqrt(D / H)
+                  y = merge_heads(softmax(scores) @ heads(x, H))
+                  output y
+                }
+                """;
+        Compiled compiled = Compiled.source("SelfManual.attn", text);
+        assertFused(compiled, 64, 4, 0.25);
+        int t = 45, d = 64;
+        float[] x = normal(t * d);
+        Tensor y = compiled.load(new RecordingWeights(SEED)).forward(Map.of("x", Tensor.floats(x, t, d))).get("y");
+        check("manual self-attention, one source, T 45", plainAttention(x, x, x, t, t, d, d, 4, 0.25), y.floatData());
+    }
+
+    @Test
     void notFusedWhenScoresAreAlsoAnOutput() {
         // The probabilities are an output too, so they must exist: no fusion, same numbers.
         String text = """

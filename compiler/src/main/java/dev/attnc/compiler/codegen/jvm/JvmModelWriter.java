@@ -690,7 +690,7 @@ public final class JvmModelWriter {
                         out.array(), out.at(), out.rowStride());
             });
             case RELU, GELU, GELU_TANH, SILU, SIGMOID, TANH, EXP, LOG, SQRT, NEG -> elementwise(body, node, List.of(node.input(0)),
-                    (b, ops, out, rows, cols) -> b.addStatement("$T.unary($T.$L, $L, $L, $L, $L, $L)", KERNELS, ACTIVATION,
+                    (b, ops, out, rows, cols) -> b.addStatement("$T.unary($T.$L, $L, $L, $L, $L)", KERNELS, ACTIVATION,
                             activation(node.op().spelling()), rows, cols, ops.get(0), out));
             case ADD, SUB, MUL, DIV, SWIGLU -> {
                 String op = node.op() == Op.SWIGLU ? "SWIGLU" : node.op().name();
@@ -844,8 +844,8 @@ public final class JvmModelWriter {
         String batchIn = batched ? " + b * " + in.stride(0) : "";
         String batchOut = batched ? " + b * " + out.stride(0) : "";
         body.addStatement("$T.softmax($L, $L, $L, $L, $L, $L, arena, $L, $L, $L)", KERNELS, java(node.type().dim(other)),
-                java(node.type().dim(axis)), array(node.input(0), node), at(node.input(0)) + batchIn, in.stride(other) + ", " + in.stride(axis),
-                "", at(node) + batchOut, out.stride(other), out.stride(axis));
+                java(node.type().dim(axis)), array(node.input(0), node), at(node.input(0)) + batchIn, in.stride(other),
+                in.stride(axis), at(node) + batchOut, out.stride(other), out.stride(axis));
         if (batched) {
             body.endControlFlow();
         }
@@ -894,12 +894,22 @@ public final class JvmModelWriter {
             int rank = to.type().rank();
             Layout in = plan.layout(from);
             Layout out = plan.layout(to);
-            if (rank != 2) {
+            if (rank != 2 && rank != 3) {
                 throw new CodegenException("transpose of a rank-" + rank + " tensor is not supported yet");
             }
+            int r = rank - 2;
+            if (rank == 3) {
+                body.beginControlFlow("for (int b = 0; b < $L; b++)", java(to.type().dim(0)));
+            }
+            String batchIn = rank == 3 ? " + b * " + in.stride(0) : "";
+            String batchOut = rank == 3 ? " + b * " + out.stride(0) : "";
             // out[r][c] = in[c][r]
-            body.addStatement("$T.copy($L, $L, $L, $L, $L, $L, arena, $L, $L, $L)", KERNELS, java(to.type().dim(0)),
-                    java(to.type().dim(1)), array(from, to), at(from), in.stride(1), in.stride(0), at(to), out.stride(0), out.stride(1));
+            body.addStatement("$T.copy($L, $L, $L, $L, $L, $L, arena, $L, $L, $L)", KERNELS, java(to.type().dim(r)),
+                    java(to.type().dim(r + 1)), array(from, to), at(from) + batchIn, in.stride(r + 1), in.stride(r),
+                    at(to) + batchOut, out.stride(r), out.stride(r + 1));
+            if (rank == 3) {
+                body.endControlFlow();
+            }
             return;
         }
         if (to.op() == Op.MERGE_HEADS) {

@@ -15,11 +15,11 @@ import java.util.List;
  * @param ends   exclusive upper bounds on j (the loop ends at their min, and at the key count)
  * @param rest   the part of the mask still to test per key, or null
  */
-record MaskBounds(List<Scalar> firsts, List<Scalar> ends, Scalar rest) {
+public record MaskBounds(List<Scalar> firsts, List<Scalar> ends, Scalar rest) {
     private static final Scalar I = new Scalar.Var("i", Type.INT);
     private static final Scalar ONE = new Scalar.Const(1, Type.INT);
 
-    static MaskBounds of(Scalar mask) {
+    public static MaskBounds of(Scalar mask) {
         List<Scalar> firsts = new ArrayList<>();
         List<Scalar> ends = new ArrayList<>();
         List<Scalar> rest = new ArrayList<>();

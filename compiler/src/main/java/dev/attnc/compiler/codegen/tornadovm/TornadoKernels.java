@@ -1,0 +1,439 @@
+package dev.attnc.compiler.codegen.tornadovm;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.lang.model.element.Modifier;
+
+/**
+ * The kernels TornadoVM compiles: static methods over FloatArray and IntArray, with no objects,
+ * allocation, exceptions or recursion; math through TornadoMath; local arrays of literal size.
+ * Row-wise reductions (layernorm, rmsnorm, softmax) use a KernelContext with one work-group per
+ * row and a tree reduction in local memory; the rest are {@code @Parallel} loops. Run-time dims
+ * arrive in an IntArray ({@code dims}), never as scalars, because TornadoVM bakes scalar task
+ * arguments into the compiled kernel: a rows count given as {@code rows < 0} means "dims[-rows - 1]".
+ * The position of the first row (for KV-cache decoding) is {@code dims[0]}.
+ */
+final class TornadoKernels {
+    static final String API = "uk.ac.manchester.tornado.api";
+    static final ClassName FLOAT_ARRAY = ClassName.get(API + ".types.arrays", "FloatArray");
+    static final ClassName INT_ARRAY = ClassName.get(API + ".types.arrays", "IntArray");
+    static final ClassName KERNEL_CONTEXT = ClassName.get(API, "KernelContext");
+    static final ClassName TORNADO_MATH = ClassName.get(API + ".math", "TornadoMath");
+    static final ClassName PARALLEL = ClassName.get(API + ".annotations", "Parallel");
+
+    /** Work-items per row in the row-reduction kernels; also the local array size. */
+    static final int ROW_GROUP = 128;
+    /** Work-items per group in the attention kernels. */
+    static final int ATTENTION_GROUP = 64;
+
+    /** Codes of the elementwise functions, shared by the host code and {@code apply}. */
+    static final Map<String, Integer> FUNCTIONS = new LinkedHashMap<>();
+
+    static {
+        for (String name : List.of("none", "relu", "gelu", "gelu_tanh", "silu", "sigmoid", "tanh", "exp", "log", "sqrt", "neg",
+                "add_scalar", "sub_scalar", "scalar_sub", "mul_scalar", "div_scalar", "scalar_div", "softcap",
+                "add", "sub", "mul", "div", "swiglu")) {
+            FUNCTIONS.put(name, FUNCTIONS.size());
+        }
+    }
+
+    private static final Pattern TYPES = Pattern.compile("\\b(FloatArray|IntArray|KernelContext|TornadoMath|Parallel)\\b");
+
+    private TornadoKernels() {
+    }
+
+    /** Source text with TornadoVM's simple names turned into imported types. */
+    static CodeBlock code(String text) {
+        Matcher matcher = TYPES.matcher(text.replace("$", "$$"));
+        StringBuilder format = new StringBuilder();
+        List<Object> args = new ArrayList<>();
+        while (matcher.find()) {
+            matcher.appendReplacement(format, "\\$T");
+            args.add(switch (matcher.group(1)) {
+                case "FloatArray" -> FLOAT_ARRAY;
+                case "IntArray" -> INT_ARRAY;
+                case "KernelContext" -> KERNEL_CONTEXT;
+                case "TornadoMath" -> TORNADO_MATH;
+                default -> PARALLEL;
+            });
+        }
+        matcher.appendTail(format);
+        return CodeBlock.of(format.toString(), args.toArray());
+    }
+
+    static MethodSpec kernel(String name, String doc, String parameters, String body) {
+        MethodSpec.Builder method = MethodSpec.methodBuilder(name)
+                .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
+                .addJavadoc(doc + "\n");
+        for (String parameter : parameters.split(",\\s*")) {
+            String[] parts = parameter.trim().split("\\s+");
+            method.addParameter(type(parts[0]), parts[1]);
+        }
+        return method.addCode(code(body)).build();
+    }
+
+    private static TypeName type(String simple) {
+        return switch (simple) {
+            case "int" -> TypeName.INT;
+            case "float" -> TypeName.FLOAT;
+            case "FloatArray" -> FLOAT_ARRAY;
+            case "IntArray" -> INT_ARRAY;
+            case "KernelContext" -> KERNEL_CONTEXT;
+            default -> throw new IllegalArgumentException(simple);
+        };
+    }
+
+    /** Every library kernel, by name. Only those a model uses are emitted. */
+    static Map<String, MethodSpec> library() {
+        Map<String, MethodSpec> kernels = new LinkedHashMap<>();
+        kernels.put("rows", MethodSpec.methodBuilder("rows")
+                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                .returns(TypeName.INT)
+                .addJavadoc("A rows count: itself, or run-time dim {@code -rows - 1} from {@code dims}.\n")
+                .addParameter(INT_ARRAY, "dims")
+                .addParameter(TypeName.INT, "rows")
+                .addCode(code("return rows >= 0 ? rows : dims.get(-rows - 1);\n"))
+                .build());
+        kernels.put("apply", MethodSpec.methodBuilder("apply")
+                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                .returns(TypeName.FLOAT)
+                .addJavadoc("Elementwise function {@code function} of {@code x} (and {@code y}): the codes of FUNCTIONS.\n")
+                .addParameter(TypeName.INT, "function")
+                .addParameter(TypeName.FLOAT, "x")
+                .addParameter(TypeName.FLOAT, "y")
+                .addCode(code(APPLY))
+                .build());
+        kernels.put("erf", MethodSpec.methodBuilder("erf")
+                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                .returns(TypeName.FLOAT)
+                .addJavadoc("The error function (TornadoMath has none): Numerical Recipes' erfc fit, fractional error below 1.2e-7.\n")
+                .addParameter(TypeName.FLOAT, "x")
+                .addCode(code(ERF))
+                .build());
+        kernels.put("arange", kernel("arange", "Positions {@code dims[0] + r} of the rows of this call.",
+                "IntArray out, int outAt, IntArray dims, int rows",
+                """
+                int count = rows(dims, rows);
+                int start = dims.get(0);
+                for (@Parallel int r = 0; r < count; r++) {
+                    out.set(outAt + r, start + r);
+                }
+                """));
+        kernels.put("embedding", kernel("embedding", "Rows of {@code table} ([count][width]) picked by id.",
+                "IntArray ids, int idsAt, FloatArray table, int width, FloatArray out, int outAt, int outStride, IntArray dims, int rows",
+                """
+                int count = rows(dims, rows);
+                for (@Parallel int r = 0; r < count; r++) {
+                    for (@Parallel int c = 0; c < width; c++) {
+                        out.set(outAt + r * outStride + c, table.get(ids.get(idsAt + r) * width + c));
+                    }
+                }
+                """));
+        kernels.put("linear", kernel("linear",
+                "{@code out[r][o] = f(bias[o] + sum_i in[r][i] * weight[o][i])}, the weight stored [out][in].",
+                "FloatArray in, int inAt, int inStride, FloatArray weight, FloatArray bias, int hasBias, int function, "
+                        + "FloatArray out, int outAt, int outStride, IntArray dims, int rows, int inWidth, int outWidth",
+                """
+                int count = rows(dims, rows);
+                for (@Parallel int r = 0; r < count; r++) {
+                    for (@Parallel int o = 0; o < outWidth; o++) {
+                        float sum = 0;
+                        for (int i = 0; i < inWidth; i++) {
+                            sum += in.get(inAt + r * inStride + i) * weight.get(o * inWidth + i);
+                        }
+                        if (hasBias == 1) {
+                            sum += bias.get(o);
+                        }
+                        out.set(outAt + r * outStride + o, apply(function, sum, 0));
+                    }
+                }
+                """));
+        kernels.put("layerNorm", kernel("layerNorm",
+                "Layer normalisation, one work-group per row: mean and variance by tree reduction in local memory.",
+                "KernelContext context, FloatArray in, int inAt, int inStride, FloatArray weight, FloatArray bias, int hasBias, "
+                        + "FloatArray out, int outAt, int outStride, IntArray dims, int rows, int width, float eps",
+                """
+                int row = context.groupIdx;
+                int lane = context.localIdx;
+                float[] partial = context.allocateFloatLocalArray(128);
+                if (row < rows(dims, rows)) {
+                    int x = inAt + row * inStride;
+                    float sum = 0;
+                    for (int c = lane; c < width; c += 128) {
+                        sum += in.get(x + c);
+                    }
+                    partial[lane] = sum;
+                    context.localBarrier();
+                    for (int stride = 64; stride > 0; stride /= 2) {
+                        if (lane < stride) {
+                            partial[lane] += partial[lane + stride];
+                        }
+                        context.localBarrier();
+                    }
+                    float mean = partial[0] / width;
+                    context.localBarrier();
+                    float squares = 0;
+                    for (int c = lane; c < width; c += 128) {
+                        float d = in.get(x + c) - mean;
+                        squares += d * d;
+                    }
+                    partial[lane] = squares;
+                    context.localBarrier();
+                    for (int stride = 64; stride > 0; stride /= 2) {
+                        if (lane < stride) {
+                            partial[lane] += partial[lane + stride];
+                        }
+                        context.localBarrier();
+                    }
+                    float inverse = 1.0f / TornadoMath.sqrt(partial[0] / width + eps);
+                    for (int c = lane; c < width; c += 128) {
+                        float shift = hasBias == 1 ? bias.get(c) : 0;
+                        out.set(outAt + row * outStride + c, (in.get(x + c) - mean) * inverse * weight.get(c) + shift);
+                    }
+                }
+                """));
+        kernels.put("rmsNorm", kernel("rmsNorm",
+                "RMS normalisation, one work-group per row: {@code x / sqrt(mean(x^2) + eps) * (weight + weightOffset)}.",
+                "KernelContext context, FloatArray in, int inAt, int inStride, FloatArray weight, float weightOffset, "
+                        + "FloatArray out, int outAt, int outStride, IntArray dims, int rows, int width, float eps",
+                """
+                int row = context.groupIdx;
+                int lane = context.localIdx;
+                float[] partial = context.allocateFloatLocalArray(128);
+                if (row < rows(dims, rows)) {
+                    int x = inAt + row * inStride;
+                    float squares = 0;
+                    for (int c = lane; c < width; c += 128) {
+                        squares += in.get(x + c) * in.get(x + c);
+                    }
+                    partial[lane] = squares;
+                    context.localBarrier();
+                    for (int stride = 64; stride > 0; stride /= 2) {
+                        if (lane < stride) {
+                            partial[lane] += partial[lane + stride];
+                        }
+                        context.localBarrier();
+                    }
+                    float inverse = 1.0f / TornadoMath.sqrt(partial[0] / width + eps);
+                    for (int c = lane; c < width; c += 128) {
+                        out.set(outAt + row * outStride + c, in.get(x + c) * inverse * (weight.get(c) + weightOffset));
+                    }
+                }
+                """));
+        kernels.put("softmax", kernel("softmax",
+                "Softmax of each row, one work-group per row: max, then sum of exponentials, by reductions in local memory.",
+                "KernelContext context, FloatArray in, int inAt, int inRowStride, int inColStride, "
+                        + "FloatArray out, int outAt, int outRowStride, int outColStride, IntArray dims, int rows, int cols",
+                """
+                int row = context.groupIdx;
+                int lane = context.localIdx;
+                float[] partial = context.allocateFloatLocalArray(128);
+                if (row < rows(dims, rows)) {
+                    int count = rows(dims, cols);
+                    int x = inAt + row * inRowStride;
+                    float max = -3.4028235E38f;
+                    for (int c = lane; c < count; c += 128) {
+                        max = TornadoMath.max(max, in.get(x + c * inColStride));
+                    }
+                    partial[lane] = max;
+                    context.localBarrier();
+                    for (int stride = 64; stride > 0; stride /= 2) {
+                        if (lane < stride) {
+                            partial[lane] = TornadoMath.max(partial[lane], partial[lane + stride]);
+                        }
+                        context.localBarrier();
+                    }
+                    float rowMax = partial[0];
+                    context.localBarrier();
+                    float sum = 0;
+                    for (int c = lane; c < count; c += 128) {
+                        sum += TornadoMath.exp(in.get(x + c * inColStride) - rowMax);
+                    }
+                    partial[lane] = sum;
+                    context.localBarrier();
+                    for (int stride = 64; stride > 0; stride /= 2) {
+                        if (lane < stride) {
+                            partial[lane] += partial[lane + stride];
+                        }
+                        context.localBarrier();
+                    }
+                    float inverse = 1.0f / partial[0];
+                    for (int c = lane; c < count; c += 128) {
+                        out.set(outAt + row * outRowStride + c * outColStride, TornadoMath.exp(in.get(x + c * inColStride) - rowMax) * inverse);
+                    }
+                }
+                """));
+        kernels.put("map", kernel("map", "{@code out = f(in, number)} elementwise over a rows x cols view.",
+                "FloatArray in, int inAt, int inRowStride, int inColStride, int function, float number, "
+                        + "FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int cols",
+                """
+                int count = rows(dims, rows);
+                int width = rows(dims, cols);
+                for (@Parallel int r = 0; r < count; r++) {
+                    for (@Parallel int c = 0; c < width; c++) {
+                        out.set(outAt + r * outRowStride + c, apply(function, in.get(inAt + r * inRowStride + c * inColStride), number));
+                    }
+                }
+                """));
+        kernels.put("combine", kernel("combine",
+                "{@code out = f(a, b)} elementwise; a stride of 0 broadcasts an operand along that axis.",
+                "FloatArray a, int aAt, int aRowStride, int aColStride, FloatArray b, int bAt, int bRowStride, int bColStride, "
+                        + "int function, FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int cols",
+                """
+                int count = rows(dims, rows);
+                int width = rows(dims, cols);
+                for (@Parallel int r = 0; r < count; r++) {
+                    for (@Parallel int c = 0; c < width; c++) {
+                        float x = a.get(aAt + r * aRowStride + c * aColStride);
+                        float y = b.get(bAt + r * bRowStride + c * bColStride);
+                        out.set(outAt + r * outRowStride + c, apply(function, x, y));
+                    }
+                }
+                """));
+        kernels.put("copy", kernel("copy", "Copies a rows x cols view.",
+                "FloatArray in, int inAt, int inRowStride, int inColStride, FloatArray out, int outAt, int outRowStride, "
+                        + "int outColStride, IntArray dims, int rows, int cols",
+                """
+                int count = rows(dims, rows);
+                int width = rows(dims, cols);
+                for (@Parallel int r = 0; r < count; r++) {
+                    for (@Parallel int c = 0; c < width; c++) {
+                        out.set(outAt + r * outRowStride + c * outColStride, in.get(inAt + r * inRowStride + c * inColStride));
+                    }
+                }
+                """));
+        kernels.put("matmul", kernel("matmul", "{@code out[n][m] = sum_k a[n][k] * b[k][m]} over strided views.",
+                "FloatArray a, int aAt, int aRowStride, int aColStride, FloatArray b, int bAt, int bRowStride, int bColStride, "
+                        + "FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int inner, int cols",
+                """
+                int n = rows(dims, rows);
+                int k = rows(dims, inner);
+                int m = rows(dims, cols);
+                for (@Parallel int r = 0; r < n; r++) {
+                    for (@Parallel int c = 0; c < m; c++) {
+                        float sum = 0;
+                        for (int i = 0; i < k; i++) {
+                            sum += a.get(aAt + r * aRowStride + i * aColStride) * b.get(bAt + i * bRowStride + c * bColStride);
+                        }
+                        out.set(outAt + r * outRowStride + c, sum);
+                    }
+                }
+                """));
+        kernels.put("sinusoidal", kernel("sinusoidal",
+                "The sinusoidal table of Vaswani et al. for positions {@code dims[0] + r}: sin on even features, cos on odd.",
+                "FloatArray out, int outAt, int outStride, IntArray dims, int rows, int width, float base",
+                """
+                int count = rows(dims, rows);
+                int start = dims.get(0);
+                for (@Parallel int r = 0; r < count; r++) {
+                    for (@Parallel int k = 0; k < width / 2; k++) {
+                        float angle = (start + r) / TornadoMath.pow(base, 2.0f * k / width);
+                        out.set(outAt + r * outStride + 2 * k, TornadoMath.sin(angle));
+                        out.set(outAt + r * outStride + 2 * k + 1, TornadoMath.cos(angle));
+                    }
+                }
+                """));
+        kernels.put("rope", kernel("rope",
+                "Rotary position embedding per head for positions {@code dims[0] + r}: interleaved or half-split pairs.",
+                "FloatArray in, int inAt, int inStride, FloatArray out, int outAt, int outStride, IntArray dims, int rows, "
+                        + "int heads, int headDim, int rotaryDim, int interleaved, float base",
+                """
+                int count = rows(dims, rows);
+                int start = dims.get(0);
+                int pairs = rotaryDim / 2;
+                for (@Parallel int r = 0; r < count; r++) {
+                    for (@Parallel int h = 0; h < heads; h++) {
+                        int x = inAt + r * inStride + h * headDim;
+                        int y = outAt + r * outStride + h * headDim;
+                        for (int k = 0; k < pairs; k++) {
+                            float angle = (start + r) * TornadoMath.pow(base, -2.0f * k / rotaryDim);
+                            float cos = TornadoMath.cos(angle);
+                            float sin = TornadoMath.sin(angle);
+                            int first = interleaved == 1 ? 2 * k : k;
+                            int second = interleaved == 1 ? 2 * k + 1 : k + pairs;
+                            float a = in.get(x + first);
+                            float b = in.get(x + second);
+                            out.set(y + first, a * cos - b * sin);
+                            out.set(y + second, a * sin + b * cos);
+                        }
+                        for (int c = rotaryDim; c < headDim; c++) {
+                            out.set(y + c, in.get(x + c));
+                        }
+                    }
+                }
+                """));
+        kernels.put("append", kernel("append",
+                "Appends this call's rows of keys or values to a KV cache at position {@code dims[0]}.",
+                "FloatArray in, int inAt, int inStride, FloatArray cache, int cacheAt, int width, IntArray dims, int rows",
+                """
+                int count = rows(dims, rows);
+                int start = dims.get(0);
+                for (@Parallel int r = 0; r < count; r++) {
+                    for (@Parallel int c = 0; c < width; c++) {
+                        cache.set(cacheAt + (start + r) * width + c, in.get(inAt + r * inStride + c));
+                    }
+                }
+                """));
+        return kernels;
+    }
+
+    private static final String APPLY = """
+            float result = x;
+            if (function == 1) {
+                result = TornadoMath.max(x, 0.0f);
+            } else if (function == 2) {
+                result = 0.5f * x * (1.0f + erf(x * 0.70710678f));
+            } else if (function == 3) {
+                result = 0.5f * x * (1.0f + TornadoMath.tanh(0.7978845608f * (x + 0.044715f * x * x * x)));
+            } else if (function == 4) {
+                result = x / (1.0f + TornadoMath.exp(-x));
+            } else if (function == 5) {
+                result = 1.0f / (1.0f + TornadoMath.exp(-x));
+            } else if (function == 6) {
+                result = TornadoMath.tanh(x);
+            } else if (function == 7) {
+                result = TornadoMath.exp(x);
+            } else if (function == 8) {
+                result = TornadoMath.log(x);
+            } else if (function == 9) {
+                result = TornadoMath.sqrt(x);
+            } else if (function == 10) {
+                result = -x;
+            } else if (function == 11 || function == 18) {
+                result = x + y;
+            } else if (function == 12 || function == 19) {
+                result = x - y;
+            } else if (function == 13) {
+                result = y - x;
+            } else if (function == 14 || function == 20) {
+                result = x * y;
+            } else if (function == 15 || function == 21) {
+                result = x / y;
+            } else if (function == 16) {
+                result = y / x;
+            } else if (function == 17) {
+                result = y * TornadoMath.tanh(x / y);
+            } else if (function == 22) {
+                result = x / (1.0f + TornadoMath.exp(-x)) * y;
+            }
+            return result;
+            """;
+
+    private static final String ERF = """
+            float z = TornadoMath.abs(x);
+            float t = 1.0f / (1.0f + 0.5f * z);
+            float polynomial = -1.26551223f + t * (1.00002368f + t * (0.37409196f + t * (0.09678418f
+                    + t * (-0.18628806f + t * (0.27886807f + t * (-1.13520398f + t * (1.48851587f
+                    + t * (-0.82215223f + t * 0.17087277f))))))));
+            float erfc = t * TornadoMath.exp(-z * z + polynomial);
+            return x >= 0 ? 1.0f - erfc : erfc - 1.0f;
+            """;
+}
