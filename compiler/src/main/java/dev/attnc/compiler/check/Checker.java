@@ -487,16 +487,20 @@ public final class Checker {
         }
         String indexName = repeat.index().map(Name::text).orElse(DEFAULT_REPEAT_INDEX);
         Span indexSpan = repeat.index().map(Name::span).orElse(repeat.span());
+        // Either mistake is reported once, at the index, and the body is checked all the same
+        // (so what it defines exists afterwards, and what it uses is used).
+        Binding hidden = null;
         if (repeats.stream().anyMatch(r -> r.name().equals(indexName))) {
             diagnostics.error(indexSpan, Messages.repeatIndexInUse(indexName));
-            return;
-        }
-        // `repeat L as D` with a constant D would turn every D of the body into the index.
-        // Reported once at the index; the body keeps reading the outer D (the index still
-        // serves checkpoint names), so its uses do not fail one by one.
-        Binding hidden = repeat.index().isPresent() ? scope.lookup(indexName) : null;
-        if (hidden != null) {
-            diagnostics.error(indexSpan, Messages.repeatIndexHides(indexName, noun(hidden), hidden.declared().line()));
+        } else {
+            // `repeat L as D` with a constant D (or an input, a value...; or a value named
+            // `layer` and no `as`) would turn every D of the body into the index. The body keeps
+            // reading the outer D (the index still serves checkpoint names), so its uses do not
+            // fail one by one.
+            hidden = scope.lookup(indexName);
+            if (hidden != null) {
+                diagnostics.error(indexSpan, Messages.repeatIndexHides(indexName, noun(hidden), hidden.declared().line()));
+            }
         }
         Scope body = new Scope(scope, false);
         Binding.RepeatIndex index = new Binding.RepeatIndex(indexName, count == null ? 1 : count, indexSpan);
@@ -509,6 +513,7 @@ public final class Checker {
         // Values the body assigns that exist before it are carried from layer to layer: the body
         // reads them through a CARRY node, which the next layer feeds with this layer's result.
         Map<String, Node> entries = new LinkedHashMap<>();
+        int firstBodyNode = graph.size();
         try {
             for (Name target : assignedIn(repeat.body())) {
                 {
@@ -540,6 +545,11 @@ public final class Checker {
                 scope.noteRepeatLocal(name, local, repeat.span());
             }
         }
+        body.repeatLocals().forEach((name, local) -> {
+            if (scope.lookup(name) == null) {
+                scope.noteRepeatLocal(name, local.binding(), local.repeat()); // from a nested repeat
+            }
+        });
         List<Loop.Carry> carries = new ArrayList<>();
         for (Map.Entry<String, Node> carried : entries.entrySet()) {
             String name = carried.getKey();
@@ -552,10 +562,28 @@ public final class Checker {
                 diagnostics.error(var.declared(), Messages.repeatChangesShape(name, entry.type(), exit.type()));
                 continue;
             }
-            carries.add(new Loop.Carry(name, entry.id(), exit.node().id()));
-            bindVar(new Name(name, var.declared()), exit, scope);
+            Node leaving = exit.node();
+            if (leaving != entry && aliasesAcrossLayers(leaving, firstBodyNode)) {
+                // `a = b` or `y = x`: the value leaving the layer lives in another carried buffer or before
+                // the loop; hand the next layer a copy, so that updating every carry at once stays safe.
+                scopePath.add(region);
+                leaving = node(Op.COPY, List.of(leaving), leaving.type(), Map.of(), var.declared());
+                scopePath.remove(scopePath.size() - 1);
+                graph.name(leaving, name);
+            }
+            carries.add(new Loop.Carry(name, entry.id(), leaving.id()));
+            bindVar(new Name(name, var.declared()), new Value.Tensor(leaving), scope);
         }
         graph.loop(new Loop(region.id(), indexName, count == null ? 1 : count, carries));
+    }
+
+    /** A carried value's storage is a carried buffer, or was made before the layer began (seen through views). */
+    private static boolean aliasesAcrossLayers(Node value, int firstBodyNode) {
+        Node root = value;
+        while (root.op() == Op.SLICE || root.op() == Op.HEADS || root.op() == Op.MERGE_HEADS) {
+            root = root.input(0);
+        }
+        return root.op() == Op.CARRY || root.id() < firstBodyNode;
     }
 
     /** Names assigned in a body, nested repeats included, in order. */

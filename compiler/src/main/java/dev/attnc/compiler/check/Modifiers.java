@@ -311,7 +311,7 @@ final class Modifiers {
                 if (kind == ClauseKind.SCORE) {
                     candidates.add("s");
                 }
-                diagnostics.error(ref.span(), Messages.unknownName(name, Suggest.closest(name, candidates)));
+                diagnostics.error(ref.span(), Checker.unknownName(name, scope, candidates));
                 return null;
             }
             return switch (binding) {
@@ -395,7 +395,7 @@ final class Modifiers {
                 }
                 case Binding.Var v when v.value() instanceof Value.Tensor t -> t;
                 case null -> {
-                    diagnostics.error(ref.span(), Messages.unknownName(name, Suggest.closest(name, scope.visibleNames())));
+                    diagnostics.error(ref.span(), Checker.unknownName(name, scope, scope.visibleNames()));
                     yield null;
                 }
                 default -> {

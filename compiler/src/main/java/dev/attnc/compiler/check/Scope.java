@@ -68,6 +68,11 @@ final class Scope {
         repeatLocals.putIfAbsent(name, new RepeatLocal(binding, repeat));
     }
 
+    /** The names finished repeat bodies noted in this scope itself. */
+    Map<String, RepeatLocal> repeatLocals() {
+        return repeatLocals;
+    }
+
     /**
      * What a finished repeat body visible from here defined as {@code name} for itself only,
      * or null: to explain an unknown name used after the repeat.

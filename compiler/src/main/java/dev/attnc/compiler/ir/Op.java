@@ -42,6 +42,8 @@ public enum Op {
     TRANSPOSE(Kind.MOVEMENT, "transpose"),
     HEADS(Kind.MOVEMENT, "heads"),
     MERGE_HEADS(Kind.MOVEMENT, "merge_heads"),
+    /** A fresh copy: what a repeat hands the next layer when its value would otherwise alias another. */
+    COPY(Kind.MOVEMENT, "copy"),
 
     // positions and attention
     ROPE(Kind.POSITION, "rope"),

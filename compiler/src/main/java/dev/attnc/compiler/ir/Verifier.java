@@ -57,7 +57,7 @@ public final class Verifier {
             case LINEAR -> {
                 arity(node, 1);
                 Param param = param(node);
-                if (param != null) {
+                if (param != null && node.inputs().size() == 1) {
                     expectLast(node, node.input(0).type(), Long.parseLong(param.attrs().get("in")));
                     expectLast(node, type, Long.parseLong(param.attrs().get("out")));
                 }
@@ -65,13 +65,13 @@ public final class Verifier {
             case EMBEDDING -> {
                 arity(node, 1);
                 param(node);
-                if (node.input(0).type().dtype() != DType.INT) {
+                if (node.inputs().size() == 1 && node.input(0).type().dtype() != DType.INT) {
                     problem(node, "looks up a non-int tensor");
                 }
             }
             case LAYERNORM, RMSNORM, RELU, GELU, GELU_TANH, SILU, SIGMOID, TANH, EXP, LOG, SQRT, SOFTMAX, SOFTCAP, NEG, ROPE -> {
                 arity(node, 1);
-                sameType(node, node.input(0).type());
+                sameTypeAsInput(node);
                 if (node.op() == Op.LAYERNORM || node.op() == Op.RMSNORM) {
                     param(node);
                 }
@@ -79,14 +79,14 @@ public final class Verifier {
             case ADD, SUB, MUL, DIV -> {
                 if (node.attrs().containsKey("scalar")) {
                     arity(node, 1);
-                    sameType(node, node.input(0).type());
+                    sameTypeAsInput(node);
                 } else {
                     arity(node, 2);
                 }
             }
             case SWIGLU -> {
                 arity(node, 2);
-                sameType(node, node.input(0).type());
+                sameTypeAsInput(node);
             }
             case ATTENTION -> {
                 if (node.inputs().size() < 3) {
@@ -98,11 +98,13 @@ public final class Verifier {
                     }
                 }
             }
-            case CARRY, OUTPUT -> {
+            case CARRY, OUTPUT, COPY -> {
                 arity(node, 1);
-                sameType(node, node.input(0).type());
+                sameTypeAsInput(node);
             }
-            case MATMUL, CONCAT, SLICE, TRANSPOSE, HEADS, MERGE_HEADS -> {
+            case MATMUL -> arity(node, 2);
+            case SLICE, TRANSPOSE, HEADS, MERGE_HEADS -> arity(node, 1);
+            case CONCAT -> {
                 if (node.inputs().isEmpty()) {
                     problem(node, "has no input");
                 }
@@ -163,10 +165,15 @@ public final class Verifier {
                 if (!entry.type().equals(exit.type())) {
                     problem(exit, "leaves the loop as " + exit.type() + " but entered as " + entry.type());
                 }
-                if (exit.innermostRepeat() == null || exit.innermostRepeat().id() != loop.region()) {
-                    if (exit.id() != entry.id()) {
-                        problem(exit, "is the exit of carried " + carry.name() + " but is not in its loop body");
+                // The exit may sit in the body, in a loop nested in it, or before the loop; never after it.
+                int last = -1;
+                for (Node node : graph.nodes()) {
+                    if (node.regions().stream().anyMatch(r -> r.id() == loop.region())) {
+                        last = node.id();
                     }
+                }
+                if (exit.id() > last) {
+                    problem(exit, "is the exit of carried " + carry.name() + " but is not in its loop body");
                 }
             }
         }
@@ -175,6 +182,12 @@ public final class Verifier {
     private void arity(Node node, int expected) {
         if (node.inputs().size() != expected) {
             problem(node, "has " + node.inputs().size() + " inputs, expected " + expected);
+        }
+    }
+
+    private void sameTypeAsInput(Node node) {
+        if (!node.inputs().isEmpty()) {
+            sameType(node, node.input(0).type());
         }
     }
 

@@ -106,11 +106,11 @@ public final class SourceParser {
                 kept.add(closed);
             } else if (type == AttnLexer.SMART_QUOTED_STRING) {
                 // Parsed as the string it was meant to be: one mistake, one error.
-                String text = token.getText();
-                diagnostics.error(span(source, token), Messages.curlyQuotes(text.substring(1, text.length() - 1)));
+                String inside = token.getText().substring(1, token.getText().length() - 1);
+                diagnostics.error(span(source, token), Messages.curlyQuotes(inside));
                 CommonToken straight = new CommonToken(token);
                 straight.setType(AttnLexer.STRING);
-                straight.setText("\"" + text.substring(1, text.length() - 1) + "\"");
+                straight.setText("\"" + inside + "\"");
                 kept.add(straight);
             } else if (type == AttnLexer.HASH_COMMENT) {
                 // Dropped with the rest of its line, so the words of the comment do not cascade.

@@ -47,7 +47,7 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
             message = Messages.expectedTopLevel(describe(token));
         } else if (token.getType() == Token.EOF) {
             // The file ended inside something: name what closes it, usually a `}`.
-            message = Messages.expectedToken(expected(parser, getExpectedTokens(parser)), describe(token));
+            message = Messages.expectedToken(closerOrExpected(parser, getExpectedTokens(parser)), describe(token));
         } else {
             message = Messages.unexpectedToken(describe(token));
         }
@@ -82,11 +82,41 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
         return "`" + text + "`";
     }
 
+    /** At the end of the file: the brackets that would close what is open, if any may. */
+    private static String closerOrExpected(Parser parser, IntervalSet set) {
+        List<String> closers = set == null ? List.of() : closers(spelled(parser, set));
+        return closers.isEmpty() ? expected(parser, set) : String.join(" or ", closers);
+    }
+
+    private static List<String> closers(List<String> names) {
+        return names.stream().filter(n -> n.equals("`)`") || n.equals("`]`") || n.equals("`}`")).toList();
+    }
+
     /** The expected tokens, spelled as in source; a long list becomes a kind of thing. */
     private static String expected(Parser parser, IntervalSet set) {
         if (set == null || set.isNil()) {
             return "something else";
         }
+        List<String> names = spelled(parser, set);
+        if (names.size() > 4) {
+            // A long list means "anything that continues here"; name what most likely ends it.
+            if (names.contains("a number")) {
+                return "an expression";
+            }
+            List<String> closers = closers(names);
+            if (!closers.isEmpty()) {
+                return String.join(" or ", closers);
+            }
+            return "a statement";
+        }
+        if (names.size() == 1) {
+            return names.get(0);
+        }
+        return String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
+    }
+
+    /** Each token of a set as the user would write it: `)`, a name, end of file. */
+    private static List<String> spelled(Parser parser, IntervalSet set) {
         var vocabulary = parser.getVocabulary();
         var names = new java.util.ArrayList<String>();
         for (int type : set.toArray()) {
@@ -106,20 +136,6 @@ final class SyntaxErrorStrategy extends DefaultErrorStrategy {
                 });
             }
         }
-        if (names.size() > 4) {
-            // A long list means "anything that continues here"; name what most likely ends it.
-            if (names.contains("a number")) {
-                return "an expression";
-            }
-            List<String> closers = names.stream().filter(n -> n.equals("`)`") || n.equals("`]`") || n.equals("`}`")).toList();
-            if (!closers.isEmpty()) {
-                return String.join(" or ", closers);
-            }
-            return "a statement";
-        }
-        if (names.size() == 1) {
-            return names.get(0);
-        }
-        return String.join(", ", names.subList(0, names.size() - 1)) + " or " + names.get(names.size() - 1);
+        return names;
     }
 }

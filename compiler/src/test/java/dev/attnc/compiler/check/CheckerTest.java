@@ -43,6 +43,10 @@ class CheckerTest {
         return d.span().line() + ":" + d.span().column() + ": " + d.message();
     }
 
+    static List<String> headlines(FrontEnd.Result result) {
+        return result.diagnostics().all().stream().map(Diagnostic::headline).toList();
+    }
+
     static Node attention(String body) {
         FrontEnd.Result result = model(body + "\n  output a");
         assertFalse(result.diagnostics().hasErrors(), result.diagnostics().render());
@@ -189,7 +193,7 @@ class CheckerTest {
 
         @Test
         void headWidthsMustAgree() {
-            assertEquals("6:7: query heads are 16 wide (64 / 4) but key heads are 8 wide (32 / 4)",
+            assertEquals("6:20: query heads are 16 wide (64 / 4) but key heads are 8 wide (32 / 4)",
                     error(model("  param wk : linear(D, 32)\n  a = attention(x, wk(x), wk(x), heads = H)\n  output a")));
         }
 
@@ -266,6 +270,21 @@ class CheckerTest {
         }
 
         @Test
+        void headCountsMustBePositive() {
+            assertEquals("5:26: heads must be positive, found 0", error(model("  a = attention(x, x, x, heads = 0)\n  output a")));
+            assertEquals("5:15: heads must be positive, found 0", error(model("  y = rope(x, heads = 0)\n  output y")));
+            assertEquals("5:16: a head count must be positive, found 0", error(model("  y = heads(x, 0)\n  output y")));
+        }
+
+        @Test
+        void clausesCannotDivideByAConstantZero() {
+            assertEquals("5:45: division by zero", error(model("  a = attention(x, x, x, heads = H) { score s / 0 }\n  output a")));
+            assertEquals("5:44: division by zero",
+                    error(model("  a = attention(x, x, x, heads = H) { mask i % (H - 4) == 1 }\n  output a")));
+            attention("  a = attention(x, x, x, heads = H) { score s / (i - j + 1) }");
+        }
+
+        @Test
         void unknownAndDuplicateClauses() {
             assertEquals("5:39: unknown attention clause `mask_`; did you mean `mask`? "
                     + "(clauses are scale, temperature, score, mask and softcap)",
@@ -308,6 +327,44 @@ class CheckerTest {
         }
 
         @Test
+        void blockWithAMistakeCalledTwiceIsReportedOnce() {
+            FrontEnd.Result result = file("block B(x : [T, D]) {\n  param w : linear(2 * D, D) from \"w\"\n  return w(x)\n}\n"
+                    + "model M {\n  dim T\n  input x : [T, 8]\n  y = B(x, prefix = \"a\")\n  z = B(x, prefix = \"b\")\n  output y, z\n}\n");
+            assertEquals("3:12: `w` is a linear over 16 features but its input is [T, 8]", error(result));
+        }
+
+        @Test
+        void blockWithoutReturn() {
+            FrontEnd.Result result = file("block B(x) {\n  y = x\n}\nmodel M {\n  dim T\n  input x : [T, 8]\n  y = B(x)\n  output y\n}\n");
+            assertEquals("1:7: block `B` returns nothing; end it with `return <value>`", error(result));
+        }
+
+        @Test
+        void returnFollowedByStatementsIsStillChecked() {
+            FrontEnd.Result result = file("block B(x) {\n  return relu(x)\n  y = x\n}\n"
+                    + "model M {\n  dim T\n  input x : [T, 8]\n  y = B(x)\n  output y\n}\n");
+            assertEquals("3:3: statement after `return`: `return` must be the last statement of a block", error(result));
+        }
+
+        @Test
+        void repeatIndexCannotHideADeclaration() {
+            assertEquals("5:15: repeat index `D` hides the constant `D` declared on line 2",
+                    error(model("  repeat 2 as D {\n    param w : linear(D, D) from \"w.{D}\"\n    x = w(x)\n  }\n  output x")));
+            assertEquals("5:15: repeat index `x` hides the input `x` declared on line 4",
+                    error(model("  repeat 2 as x {\n    x = relu(x)\n  }\n  output x")));
+            // The implicit index `layer` too.
+            assertEquals("6:3: repeat index `layer` hides the value `layer` declared on line 5",
+                    error(model("  layer = relu(x)\n  repeat 2 {\n    x = x + layer\n  }\n  output x")));
+        }
+
+        @Test
+        void valuesOfARepeatBodyAreLocalToIt() {
+            assertEquals("8:11: unknown name `h`: it is assigned only inside the repeat on line 5, "
+                    + "and values first assigned in a repeat body are local to it",
+                    error(model("  repeat 2 {\n    h = relu(x)\n  }\n  y = x + h\n  output y")));
+        }
+
+        @Test
         void blocksCannotRecurse() {
             FrontEnd.Result result = file("block A(x) {\n  return B(x)\n}\nblock B(x) {\n  return A(x)\n}\n"
                     + "model M {\n  dim T\n  input x : [T, 8]\n  y = A(x)\n  output y\n}\n");
@@ -347,6 +404,39 @@ class CheckerTest {
             List<String> warnings = result.diagnostics().all().stream().map(Diagnostic::headline).toList();
             assertEquals(List.of("m.attn:5:9: warning: input `extra` is never used",
                     "m.attn:6:9: warning: param `w` is never used"), warnings);
+        }
+
+        @Test
+        void noUnusedWarningOnTopOfAnError() {
+            // Used in a call that fails before looking at its arguments.
+            FrontEnd.Result call = model("  input keep : int[T]\n  y = softmax(x, keep)\n  output y");
+            assertEquals(List.of("m.attn:6:7: error: `softmax` takes 1 argument, found 2"), headlines(call));
+            // A param whose declaration fails, then applied.
+            FrontEnd.Result param = model("  param w : linear(D)\n  y = w(x)\n  output y");
+            assertEquals(List.of("m.attn:5:13: error: `linear` takes 2 arguments, found 1"), headlines(param));
+            // A duplicate declaration.
+            FrontEnd.Result duplicate = model("  param x : linear(D, D)\n  y = relu(x)\n  output y");
+            assertEquals(List.of("m.attn:5:9: error: `x` is already declared on line 4"), headlines(duplicate));
+            // A genuinely unused input still warns next to an error.
+            FrontEnd.Result unused = model("  input extra : [T, D]\n  y = nope\n  output x");
+            assertEquals(List.of("m.attn:5:9: warning: input `extra` is never used", "m.attn:6:7: error: unknown name `nope`"),
+                    headlines(unused));
+        }
+
+        @Test
+        void functionsUsedAsValuesSayHowToCallThem() {
+            assertEquals("5:11: `gelu` is a function; call it: `gelu(x)`", error(model("  y = x + gelu\n  output y")));
+            assertEquals("5:7: `concat` is a function; call it: `concat(...)`", error(model("  y = concat\n  output y")));
+        }
+
+        @Test
+        void misplacedOutputAndReturnAreOneErrorEach() {
+            assertEquals("6:3: `return` ends a block; a model names its results with `output`",
+                    error(model("  y = relu(x)\n  return y")));
+            assertEquals("5:10: output `D` must be a tensor, found the number 64", error(model("  output D")));
+            // Declared all the same, so its use is not an unknown name too.
+            assertEquals("6:5: `input` belongs in the model body",
+                    error(model("  repeat 2 {\n    input b : [T, D]\n    x = x + b\n  }\n  output x")));
         }
 
         @Test

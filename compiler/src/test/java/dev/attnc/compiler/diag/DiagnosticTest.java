@@ -44,6 +44,36 @@ class DiagnosticTest {
     }
 
     @Test
+    void columnsCountCodePointsAndTheCaretFollowsTheTerminal() {
+        // U+1F680 is one character but two UTF-16 units (and two cells in a terminal).
+        String text = "a\uD83D\uDE80b = c";
+        SourceFile file = new SourceFile("f.attn", text);
+        assertEquals(3, file.column(3));
+        assertEquals("f.attn:1:3: error: m\n"
+                + "    1 | a\uD83D\uDE80b = c\n"
+                + "      |    ^", render(text, 3, 4, "m"));
+        assertEquals("f.attn:1:2: error: m\n"
+                + "    1 | a\uD83D\uDE80b = c\n"
+                + "      |  ^~", render(text, 1, 3, "m"));
+    }
+
+    @Test
+    void byteOrderMarkIsNotPartOfTheFirstLine() {
+        SourceFile file = new SourceFile("f", "\uFEFFab\ncd");
+        assertEquals("ab", file.lineText(1));
+        assertEquals(1, file.column(1));
+        assertEquals(2, file.column(2));
+        assertEquals("f:1:2: error: m\n    1 | ab\n      |  ^", new Diagnostic(Severity.ERROR, new Span(file, 2, 3), "m").render());
+    }
+
+    @Test
+    void unexpectedCharactersAreNamedByCodePoint() {
+        assertEquals("unexpected character U+1F680", Messages.unexpectedCharacters("\uD83D\uDE80"));
+        assertEquals("unexpected characters U+1F680... (2 in a row)", Messages.unexpectedCharacters("\uD83D\uDE80\uD83D\uDE80"));
+        assertEquals("unexpected character '#'", Messages.unexpectedCharacters("#"));
+    }
+
+    @Test
     void controlCharactersAreShownAsQuestionMarks() {
         assertEquals("f.attn:1:1: error: m\n    1 | ?ab\n      | ^", render("\u0000ab", 0, 1, "m"));
     }

@@ -136,6 +136,66 @@ class SourceParserTest {
     }
 
     @Test
+    void attentionClausesMayBeSeparatedBySemicolons() {
+        Stmt.Attention spec = (Stmt.Attention) parse("attention A { mask causal; scale 0.5; }").decls().get(0);
+        assertEquals(2, spec.clauses().size());
+        Stmt.Model model = (Stmt.Model) parse("model M {\n  a = attention(q, k, v, heads = 2) { ; mask causal; mask j < 4 }\n}")
+                .decls().get(0);
+        assertEquals(2, ((Expr.Attention) ((Stmt.Assign) model.body().get(0)).value()).clauses().size());
+    }
+
+    @Test
+    void topLevelSaysWhatMayStandThere() {
+        assertEquals(List.of("2:1: expected `model`, `block`, `attention` or `const`, found `x`"),
+                errors("model M { }\nx = 1\n"));
+    }
+
+    @Test
+    void fileEndingInsideABodyAsksForTheBrace() {
+        assertEquals(List.of("2:8: expected `}`, found end of file"), errors("model M {\n  y = x\n"));
+        assertEquals(List.of("2:14: expected `}`, found end of file"), errors("attention A {\n  mask causal\n"));
+    }
+
+    @Test
+    void pythonCommentIsOneErrorForTheWholeLine() {
+        assertEquals(List.of("2:10: unexpected character '#': comments start with `//`"),
+                errors("model M {\n  y = x  # y = = (\n}"));
+    }
+
+    @Test
+    void curlyQuotesAreOneErrorWithTheStraightString() {
+        assertEquals(List.of("1:30: a string in curly quotes: write it with straight quotes, \"w.b\""),
+                errors("model M { param w : [4] from \u201Cw.b\u201D }"));
+        assertEquals(List.of("1:15: unexpected character U+201C; use straight quotes `\"`"), errors("model M { y = \u201Cw }"));
+    }
+
+    @Test
+    void columnsCountCharactersOutsideTheBmpOnce() {
+        // U+1F680 is two UTF-16 units; columns count it once, before it on the line and after.
+        assertEquals(List.of("2:11: unexpected character '$'"), errors("// \uD83D\uDE80\nmodel M { $ }"));
+        assertEquals(List.of("1:9: unexpected character '$'"), errors("/* \uD83D\uDE80 */ $"));
+        assertEquals(List.of("1:11: unexpected character U+1F680"), errors("model M { \uD83D\uDE80 }"));
+        assertEquals(List.of("1:11: unexpected characters U+1F680... (2 in a row)"),
+                errors("model M { \uD83D\uDE80\uD83D\uDE80 }"));
+    }
+
+    @Test
+    void leadingByteOrderMarkIsWhitespace() {
+        parse("\uFEFFmodel M { }");
+        assertEquals(List.of("1:11: unexpected character '$'"), errors("\uFEFFmodel M { $ }"));
+        assertEquals(List.of("1:11: unexpected character U+FEFF"), errors("model M { \uFEFF }"));
+    }
+
+    @Test
+    void numberTooLargeGivesNoAst() {
+        Diagnostics diagnostics = new Diagnostics();
+        Optional<AttnFile> file = SourceParser.parse(new SourceFile("p.attn", "model M { const D = 99999999999999999999 }"),
+                diagnostics);
+        assertTrue(file.isEmpty(), "a stand-in 0 would only cause follow-on errors");
+        assertEquals(1, diagnostics.errorCount());
+    }
+
+    @Test
     void badCharactersInARowAreOneError() {
         List<String> found = errors("model M { \u0001\u0002\u0003 }");
         assertEquals(List.of("1:11: unexpected characters U+0001... (3 in a row)"), found);

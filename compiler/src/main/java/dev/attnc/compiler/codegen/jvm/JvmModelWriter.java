@@ -708,7 +708,7 @@ public final class JvmModelWriter {
                     b.addStatement("$T.softcap($Lf, $L, $L, $L, $L)", KERNELS, floatLiteral(a.get("cap")), rows, cols, ops.get(0), out));
             case SOFTMAX -> softmax(body, node);
             case MATMUL -> matmul(body, node);
-            case TRANSPOSE, MERGE_HEADS -> copy(body, node.input(0), node);
+            case TRANSPOSE, MERGE_HEADS, COPY -> copy(body, node.input(0), node);
             case CONCAT -> concat(body, node);
             case ROPE -> rowOp(body, node, (b, in, out, rows) -> {
                 long width = node.type().last().constant().orElseThrow();
