@@ -30,9 +30,10 @@ blockParam
     : name=ID (':' type)?
     ;
 
-// A named attention variant: its clauses are applied wherever it is called.
+// A named attention variant: its clauses are applied wherever it is called. Clauses, like
+// statements, need no separators; an optional ';' is allowed between them.
 attentionDecl
-    : 'attention' name=ID '{' clause* '}'
+    : 'attention' name=ID '{' (clause | ';')* '}'
     ;
 
 // `scale`, `temperature`, `score`, `mask`, `softcap`: checked by the compiler, not reserved.
@@ -122,7 +123,7 @@ primary
     | ('true' | 'false')                                # boolLit
     | STRING                                            # stringLit
     | callee=ID '(' args? ')'                           # callExpr
-    | 'attention' '(' args? ')' ('{' clause* '}')?      # attentionExpr
+    | 'attention' '(' args? ')' ('{' (clause | ';')* '}')?  # attentionExpr
     | ID                                                # nameExpr
     | '(' expr ')'                                      # parenExpr
     | '[' (expr (',' expr)*)? ']'                       # listExpr
@@ -174,6 +175,17 @@ WS
 // character costs one diagnostic, not a cascade.
 UNTERMINATED_STRING
     : '"' (~["\\\r\n] | '\\' ~[\r\n])*
+    ;
+
+// A Python or shell comment: reported once at the '#', the rest of the line skipped.
+HASH_COMMENT
+    : '#' ~[\r\n]*
+    ;
+
+// A string in curly quotes pasted from a word processor (U+201C, U+201D, U+201E): reported
+// once with a hint, then parsed as the string it was meant to be.
+SMART_QUOTED_STRING
+    : [\u201C\u201D\u201E] ~[\u201C\u201D\u201E"\r\n]* [\u201C\u201D\u201E"]
     ;
 
 // Matches only when no '*/' follows, so a closed comment is always BLOCK_COMMENT.

@@ -30,8 +30,8 @@ import javax.tools.ToolProvider;
  */
 public final class InMemoryJavac {
 
-    /** Classes by name, and the warnings javac gave. */
-    public record Result(Map<String, Class<?>> classes, List<String> warnings) {
+    /** Classes by name (loaded, unless compiled against extra class path entries), their bytes, and javac's warnings. */
+    public record Result(Map<String, Class<?>> classes, Map<String, byte[]> bytes, List<String> warnings) {
     }
 
     /** javac refused the code: a bug in attnc, since generated code should always compile. */
@@ -47,6 +47,15 @@ public final class InMemoryJavac {
     }
 
     public static Result compile(List<JavaFile> files, List<Class<?>> classpathOf) {
+        return compile(files, classpathOf, List.of(), true);
+    }
+
+    /**
+     * Compiles against this JVM's class path, the jars of {@code classpathOf}, and {@code extra}
+     * entries (such as the TornadoVM API facade, which is never loaded: then pass {@code load = false}
+     * and load the bytes another way).
+     */
+    public static Result compile(List<JavaFile> files, List<Class<?>> classpathOf, List<Path> extra, boolean load) {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         if (javac == null) {
             throw new IllegalStateException("no Java compiler in this runtime: run attnc on a JDK, not a JRE");
@@ -60,7 +69,11 @@ public final class InMemoryJavac {
         MemoryFileManager manager = new MemoryFileManager(standard);
         List<String> options = new ArrayList<>(List.of("-g", "-Xlint:all", "-proc:none", "--release", "21"));
         options.add("-classpath");
-        options.add(classpath(classpathOf));
+        String classpath = classpath(classpathOf);
+        for (Path entry : extra) {
+            classpath += File.pathSeparator + entry;
+        }
+        options.add(classpath);
         boolean ok = javac.getTask(null, manager, diagnostics, options, null, sources).call();
         List<String> warnings = new ArrayList<>();
         StringBuilder errors = new StringBuilder();
@@ -76,17 +89,21 @@ public final class InMemoryJavac {
         if (!ok) {
             throw new CompileFailure("javac rejected the generated code:\n" + errors);
         }
-        ClassLoader parent = classpathOf.isEmpty() ? InMemoryJavac.class.getClassLoader() : classpathOf.get(0).getClassLoader();
-        MemoryClassLoader loader = new MemoryClassLoader(manager.classes, parent);
+        Map<String, byte[]> bytes = new HashMap<>();
+        manager.classes.forEach((name, stream) -> bytes.put(name, stream.toByteArray()));
         Map<String, Class<?>> classes = new HashMap<>();
-        for (String name : manager.classes.keySet()) {
-            try {
-                classes.put(name, loader.loadClass(name));
-            } catch (ClassNotFoundException e) {
-                throw new IllegalStateException("compiled class vanished: " + name, e);
+        if (load) {
+            ClassLoader parent = classpathOf.isEmpty() ? InMemoryJavac.class.getClassLoader() : classpathOf.get(0).getClassLoader();
+            MemoryClassLoader loader = new MemoryClassLoader(manager.classes, parent);
+            for (String name : manager.classes.keySet()) {
+                try {
+                    classes.put(name, loader.loadClass(name));
+                } catch (ClassNotFoundException e) {
+                    throw new IllegalStateException("compiled class vanished: " + name, e);
+                }
             }
         }
-        return new Result(classes, warnings);
+        return new Result(classes, bytes, warnings);
     }
 
     /** This JVM's class path, plus the jars or folders holding the given classes (the runtime). */

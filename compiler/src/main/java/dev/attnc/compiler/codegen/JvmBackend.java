@@ -66,7 +66,7 @@ public final class JvmBackend {
     }
 
     /** The comment lines a file starts with: the model's description, in the generated class's Javadoc. */
-    static String leadingComment(SourceFile source) {
+    public static String leadingComment(SourceFile source) {
         StringBuilder comment = new StringBuilder();
         for (int line = 1; line <= source.lineCount(); line++) {
             String text = source.lineText(line).strip();

@@ -1,0 +1,10 @@
+/*
+ * Compile-only facade of the TornadoVM API (tornado-api 5.2.0-jdk21, Apache-2.0): the published
+ * signatures only, written for attnc; every body throws. See tornadovm-facade/README.md.
+ */
+package uk.ac.manchester.tornado.api.enums;
+
+public enum ProfilerMode {
+    CONSOLE,
+    SILENT;
+}

@@ -1,0 +1,17 @@
+/*
+ * Compile-only facade of the TornadoVM API (tornado-api 5.2.0-jdk21, Apache-2.0): the published
+ * signatures only, written for attnc; every body throws. See tornadovm-facade/README.md.
+ */
+package uk.ac.manchester.tornado.api.plan.types;
+
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.ExecutionPlanType;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+
+public final class WithDevice extends ExecutionPlanType {
+
+    public WithDevice(TornadoExecutionPlan parent, TornadoDevice device) {
+        super(parent);
+        throw new UnsupportedOperationException("compile-only facade of the TornadoVM API");
+    }
+}
