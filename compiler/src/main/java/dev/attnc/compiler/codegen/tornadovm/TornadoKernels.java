@@ -370,6 +370,20 @@ final class TornadoKernels {
                     }
                 }
                 """));
+        kernels.put("mergeHeads", kernel("mergeHeads",
+                "[H, T, Dh] laid out with strides (headStride, rowStride, 1) into [T, H * Dh].",
+                "FloatArray in, int inAt, int headStride, int rowStride, FloatArray out, int outAt, int outStride, IntArray dims, "
+                        + "int rows, int heads, int headWidth",
+                """
+                int count = rows(dims, rows);
+                for (@Parallel int r = 0; r < count; r++) {
+                    for (@Parallel int h = 0; h < heads; h++) {
+                        for (int d = 0; d < headWidth; d++) {
+                            out.set(outAt + r * outStride + h * headWidth + d, in.get(inAt + h * headStride + r * rowStride + d));
+                        }
+                    }
+                }
+                """));
         kernels.put("append", kernel("append",
                 "Appends this call's rows of keys or values to a KV cache at position {@code dims[0]}.",
                 "FloatArray in, int inAt, int inStride, FloatArray cache, int cacheAt, int width, IntArray dims, int rows",

@@ -521,7 +521,10 @@ public final class TornadoModelWriter {
             }
             case MERGE_HEADS -> {
                 if (!plan.layout(node).isView(node)) {
-                    throw new CodegenException("merge_heads of a computed [H, T, Dh] tensor is not supported by the TornadoVM backend yet");
+                    Node in = node.input(0);
+                    task(node, "mergeHeads", layers, base, join(array(in, layers), at(in), stride(in, 0), stride(in, 1),
+                            array(node, layers), at(node), stride(node, 0), "dims", rows(in.type().dim(1)),
+                            in.type().dim(0).toString(), in.type().dim(2).toString()));
                 }
             }
             case ARANGE -> task(node, "arange", layers, base, join(array(node, layers), at(node), "dims", rows(node.type().dim(0))));
@@ -731,7 +734,7 @@ public final class TornadoModelWriter {
     private String at(Node value) {
         Layout layout = plan.layout(value);
         if (layout.storage() == Storage.WEIGHT) {
-            return "0";
+            return Long.toString(layout.offset());
         }
         return Long.toString(layout.offset() - plan.layouts().get(layout.root()).offset());
     }
