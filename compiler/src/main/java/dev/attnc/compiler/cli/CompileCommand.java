@@ -4,6 +4,7 @@ import dev.attnc.compiler.FrontEnd;
 import dev.attnc.compiler.check.CheckedModel;
 import dev.attnc.compiler.codegen.CodegenException;
 import dev.attnc.compiler.codegen.JvmBackend;
+import dev.attnc.compiler.codegen.TornadoBackend;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.ir.IrPrinter;
 import dev.attnc.compiler.passes.Pipeline;
@@ -34,6 +35,9 @@ final class CompileCommand implements Callable<Integer> {
     @Option(names = "--max-seq", paramLabel = "N",
             description = "the largest value of run-time dims that declare no bound (default: ${DEFAULT-VALUE})")
     long maxSeq = JvmBackend.DEFAULT_MAX_SEQ;
+
+    @Option(names = "--backend", paramLabel = "B", description = "jvm (default) or tornadovm")
+    String backend = "jvm";
 
     @Option(names = "--dump-ir", paramLabel = "PASS", arity = "0..1", fallbackValue = "final",
             description = "print the attention graph: after checking (checked), after one pass, after every pass (all),"
@@ -67,12 +71,16 @@ final class CompileCommand implements Callable<Integer> {
             }
             JvmBackend.Generated generated;
             try {
-                generated = JvmBackend.generate(model, source, new JvmBackend.Options(packageName, maxSeq), (pass, graph) -> {
-                    if (pass.equals(dumpIr) || "all".equals(dumpIr)) {
-                        out.println("// " + model.name() + " after " + pass);
-                        out.print(IrPrinter.print(graph));
-                    }
-                });
+                JvmBackend.Options options = new JvmBackend.Options(packageName, maxSeq);
+                generated = switch (Backends.parse(backend)) {
+                    case JVM -> JvmBackend.generate(model, source, options, (pass, graph) -> {
+                        if (pass.equals(dumpIr) || "all".equals(dumpIr)) {
+                            out.println("// " + model.name() + " after " + pass);
+                            out.print(IrPrinter.print(graph));
+                        }
+                    });
+                    case TORNADOVM -> TornadoBackend.generate(model, source, options);
+                };
             } catch (CodegenException e) {
                 err.println(source.name() + ": error: " + e.getMessage());
                 return Main.INPUT_ERRORS;

@@ -5,6 +5,7 @@ import dev.attnc.compiler.check.CheckedModel;
 import dev.attnc.compiler.codegen.CodegenException;
 import dev.attnc.compiler.codegen.InMemoryJavac;
 import dev.attnc.compiler.codegen.JvmBackend;
+import dev.attnc.compiler.codegen.TornadoBackend;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.ir.DType;
 import dev.attnc.compiler.ir.Dim;
@@ -16,6 +17,7 @@ import dev.attnc.runtime.AttentionMaps;
 import dev.attnc.runtime.Model;
 import dev.attnc.runtime.ModelInputException;
 import dev.attnc.runtime.Tensor;
+import dev.attnc.runtime.tornado.TornadoSupport;
 import dev.attnc.runtime.weights.RandomWeights;
 import dev.attnc.runtime.weights.Safetensors;
 import dev.attnc.runtime.weights.SafetensorsFile;
@@ -67,6 +69,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--dump-attention", paramLabel = "DIR", description = "write one PNG heatmap per attention, layer and head into DIR")
     Path dumpAttention;
 
+    @Option(names = "--backend", paramLabel = "B", description = "jvm (default) or tornadovm")
+    String backend = "jvm";
+
+    @Option(names = "--device", paramLabel = "B:D", description = "with --backend tornadovm: device D of backend B, as `tornado --devices` lists them")
+    String device;
+
     @Spec
     CommandSpec spec;
 
@@ -82,23 +90,38 @@ final class RunCommand implements Callable<Integer> {
             return Main.INPUT_ERRORS;
         }
         CheckedModel checked = result.models().get(0);
+        Backends chosen = Backends.parse(backend);
+        if (chosen == Backends.TORNADOVM && dumpAttention != null) {
+            throw new Main.UsageError("--dump-attention needs the JVM backend: attention maps are not recorded on a device");
+        }
+        int[] deviceIndex = deviceIndex();
         long started = System.nanoTime();
         JvmBackend.Generated generated;
+        Class<?> modelClass;
         try {
-            generated = JvmBackend.generate(checked, source, new JvmBackend.Options("attnc.models", maxSeq));
+            JvmBackend.Options options = new JvmBackend.Options("attnc.models", maxSeq);
+            if (chosen == Backends.JVM) {
+                generated = JvmBackend.generate(checked, source, options);
+                InMemoryJavac.Result compiled = InMemoryJavac.compile(List.of(generated.file()), List.of(Model.class));
+                modelClass = compiled.classes().get(generated.className());
+            } else {
+                generated = TornadoBackend.generate(checked, source, options);
+                modelClass = Backends.compileTornado(generated.file(), generated.className());
+            }
         } catch (CodegenException e) {
             err.println(source.name() + ": error: " + e.getMessage());
             return Main.INPUT_ERRORS;
         }
-        InMemoryJavac.Result compiled = InMemoryJavac.compile(List.of(generated.file()), List.of(Model.class));
         double compileMillis = (System.nanoTime() - started) / 1e6;
-        stdout.printf("model %s from %s, JVM backend (compiled in %.0f ms)%n", checked.name(), file, compileMillis);
+        stdout.printf("model %s from %s, %s (compiled in %.0f ms)%n", checked.name(), file, describe(chosen), compileMillis);
         try (WeightSource weightSource = weights == null ? new RandomWeights(seed) : SafetensorsFile.open(weights)) {
-            Model model = load(compiled.classes().get(generated.className()), weightSource);
+            Model model = load(modelClass, weightSource, deviceIndex);
             stdout.println("weights: " + weightSource.description());
             Map<String, Tensor> given = inputs(generated.graph(), stdout);
             AttentionMaps maps = dumpAttention == null ? null : AttentionMaps.all();
-            model.recordAttention(maps);
+            if (maps != null) {
+                model.recordAttention(maps);
+            }
             long start = System.nanoTime();
             Map<String, Tensor> outputs = model.forward(given);
             double millis = (System.nanoTime() - start) / 1e6;
@@ -113,6 +136,7 @@ final class RunCommand implements Callable<Integer> {
             if (maps != null) {
                 writeMaps(maps, stdout);
             }
+            model.close();
         } catch (WeightException | ModelInputException e) {
             err.println("attnc: error: " + e.getMessage());
             return Main.INPUT_ERRORS;
@@ -121,8 +145,11 @@ final class RunCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    private static Model load(Class<?> type, WeightSource weights) {
+    private static Model load(Class<?> type, WeightSource weights, int[] device) {
         try {
+            if (device != null) {
+                return (Model) type.getMethod("load", WeightSource.class, int.class, int.class).invoke(null, weights, device[0], device[1]);
+            }
             return (Model) type.getMethod("load", WeightSource.class).invoke(null, weights);
         } catch (InvocationTargetException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
@@ -132,6 +159,32 @@ final class RunCommand implements Callable<Integer> {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot load the generated class " + type, e);
         }
+    }
+
+    /** Which backend ran, in one line. */
+    private String describe(Backends chosen) {
+        if (chosen == Backends.JVM) {
+            return "JVM backend";
+        }
+        return TornadoSupport.available()
+                ? "TornadoVM backend" + (device == null ? " on TornadoVM's default device" : " on device " + device)
+                : "TornadoVM backend; TornadoVM is not in this JVM, so its kernels run on the JVM"
+                        + " (start attnc with TornadoVM's `tornado` launcher to use a GPU)";
+    }
+
+    private int[] deviceIndex() {
+        if (device == null) {
+            return null;
+        }
+        String[] parts = device.split(":");
+        try {
+            if (parts.length == 2) {
+                return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new Main.UsageError("--device takes BACKEND:DEVICE, two numbers as `tornado --devices` lists them, e.g. 0:1");
     }
 
     private Map<String, Tensor> inputs(Graph graph, PrintWriter stdout) {

@@ -50,19 +50,35 @@ public final class InMemoryJavac {
         return compile(files, classpathOf, List.of(), true);
     }
 
+    /** One class from source text (e.g. a generated class with its imports swapped). */
+    public static Result compileSource(String className, String source, List<Class<?>> classpathOf) {
+        JavaFileObject file = new SimpleJavaFileObject(URI.create("string:///" + className.replace('.', '/') + ".java"),
+                JavaFileObject.Kind.SOURCE) {
+            @Override
+            public CharSequence getCharContent(boolean ignoreEncodingErrors) {
+                return source;
+            }
+        };
+        return compileObjects(List.of(file), classpathOf, List.of(), true);
+    }
+
     /**
      * Compiles against this JVM's class path, the jars of {@code classpathOf}, and {@code extra}
      * entries (such as the TornadoVM API facade, which is never loaded: then pass {@code load = false}
      * and load the bytes another way).
      */
     public static Result compile(List<JavaFile> files, List<Class<?>> classpathOf, List<Path> extra, boolean load) {
-        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
-        if (javac == null) {
-            throw new IllegalStateException("no Java compiler in this runtime: run attnc on a JDK, not a JRE");
-        }
         List<JavaFileObject> sources = new ArrayList<>();
         for (JavaFile file : files) {
             sources.add(file.toJavaFileObject());
+        }
+        return compileObjects(sources, classpathOf, extra, load);
+    }
+
+    private static Result compileObjects(List<JavaFileObject> sources, List<Class<?>> classpathOf, List<Path> extra, boolean load) {
+        JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+        if (javac == null) {
+            throw new IllegalStateException("no Java compiler in this runtime: run attnc on a JDK, not a JRE");
         }
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         StandardJavaFileManager standard = javac.getStandardFileManager(diagnostics, Locale.ROOT, null);

@@ -95,6 +95,7 @@ public final class TornadoModelWriter {
     private final List<CodeBlock> tasks = new ArrayList<>();
     private final List<CodeBlock> grids = new ArrayList<>();
     private final Set<String> taskIds = new java.util.HashSet<>();
+    private String lastComment = "";
     private final boolean stepping;
 
     private TornadoModelWriter(CheckedModel model, Graph graph, BufferPlan plan, Options options) {
@@ -479,8 +480,9 @@ public final class TornadoModelWriter {
         String comment = node.span() == null ? "" : node.span().file().lineText(node.span().line()).strip()
                 + "    [" + fileName(node.span().file().name()) + ":" + node.span().line() + "]";
         CodeBlock.Builder code = CodeBlock.builder();
-        if (!comment.isEmpty()) {
+        if (!comment.isEmpty() && !comment.equals(lastComment)) {
             code.add("// $L\n", comment);
+            lastComment = comment;
         }
         code.addStatement("graph.task($S, $L::$L, $L)", id, options.className(), kernel, args);
         tasks.add(code.build());
@@ -568,7 +570,7 @@ public final class TornadoModelWriter {
                             floatLiteral(param.attrs().get("eps"))));
                 }
             }
-            case RELU, GELU, GELU_TANH, SILU, SIGMOID, TANH, EXP, LOG, SQRT, NEG -> map(node, node.op().spelling(), "0", layers, base);
+            case RELU, GELU, GELU_TANH, SILU, SIGMOID, TANH, EXP, LOG, SQRT, NEG -> map(node, node.op().spelling(), "0f", layers, base);
             case SOFTCAP -> map(node, "softcap", floatLiteral(a.get("cap")), layers, base);
             case ADD, SUB, MUL, DIV, SWIGLU -> {
                 String op = node.op().spelling();
@@ -812,8 +814,12 @@ public final class TornadoModelWriter {
         String id = taskId(node, base, layers);
         String comment = node.span() == null ? "" : node.span().file().lineText(node.span().line()).strip()
                 + "    [" + fileName(node.span().file().name()) + ":" + node.span().line() + "]";
-        tasks.add(CodeBlock.builder().add("// $L\n", comment)
-                .addStatement("graph.task($S, $L::$L, $L)", id, options.className(), kernel, String.join(", ", args)).build());
+        CodeBlock.Builder code = CodeBlock.builder();
+        if (!comment.equals(lastComment)) {
+            code.add("// $L\n", comment);
+            lastComment = comment;
+        }
+        tasks.add(code.addStatement("graph.task($S, $L::$L, $L)", id, options.className(), kernel, String.join(", ", args)).build());
         long heads = Long.parseLong(node.attr("heads"));
         long items = heads * max(node.input(0).type().dim(0));
         long global = (items + ATTENTION_GROUP - 1) / ATTENTION_GROUP * ATTENTION_GROUP;
