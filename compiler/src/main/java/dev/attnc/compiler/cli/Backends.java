@@ -41,7 +41,16 @@ enum Backends {
             imports.appendTail(swapped);
             source = swapped.toString();
         }
-        InMemoryJavac.Result compiled = InMemoryJavac.compileSource(className, source, List.of(Model.class));
+        List<Class<?>> classpath = new java.util.ArrayList<>(List.of(Model.class));
+        if (TornadoSupport.available()) {
+            try {
+                // Under TornadoVM's argfile the API is on the module path, which javac does not see by itself.
+                classpath.add(Class.forName(TornadoSupport.API_PACKAGE + ".TaskGraph", false, Backends.class.getClassLoader()));
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException("TornadoVM is available but its API is not loadable", e);
+            }
+        }
+        InMemoryJavac.Result compiled = InMemoryJavac.compileSource(className, source, classpath);
         return compiled.classes().get(className);
     }
 }

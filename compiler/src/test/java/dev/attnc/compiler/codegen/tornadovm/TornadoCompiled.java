@@ -26,6 +26,9 @@ import java.util.Map;
  * type remapped to attnc's JVM implementation, so the very same kernel bytecode runs here.
  */
 final class TornadoCompiled {
+    /** Set by the tornadovm Maven profile: compile against the real tornado-api on the class path. */
+    static final boolean REAL_API = "classpath".equals(System.getProperty("attnc.tornadovm.api"));
+
     final JvmBackend.Generated generated;
     final Map<String, byte[]> bytes;
     final Class<?> type;
@@ -53,9 +56,16 @@ final class TornadoCompiled {
         FrontEnd.Result result = FrontEnd.check(file);
         assertFalse(result.diagnostics().hasErrors(), result.diagnostics().render());
         JvmBackend.Generated generated = TornadoBackend.generate(result.models().get(0), file, JvmBackend.Options.defaults());
-        InMemoryJavac.Result compiled = InMemoryJavac.compile(List.of(generated.file()), List.of(Model.class), List.of(facade()), false);
-        assertEquals(List.of(), compiled.warnings(), "javac warnings on the TornadoVM code of " + name);
         String main = generated.className();
+        if (REAL_API && TornadoSupport.available()) {
+            // -Ptornadovm under TornadoVM's launcher: the real API, run on the device.
+            InMemoryJavac.Result compiled = InMemoryJavac.compile(List.of(generated.file()), List.of(Model.class));
+            assertEquals(List.of(), compiled.warnings(), "javac warnings on the TornadoVM code of " + name);
+            return new TornadoCompiled(generated, compiled.bytes(), compiled.classes().get(main));
+        }
+        List<java.nio.file.Path> api = REAL_API ? List.of() : List.of(facade());
+        InMemoryJavac.Result compiled = InMemoryJavac.compile(List.of(generated.file()), List.of(Model.class), api, false);
+        assertEquals(List.of(), compiled.warnings(), "javac warnings on the TornadoVM code of " + name);
         Map<String, byte[]> others = new HashMap<>(compiled.bytes());
         byte[] mainBytes = others.remove(main);
         Class<?> type = TornadoSupport.loadOnJvm(main, mainBytes, others, Model.class.getClassLoader());
