@@ -54,8 +54,10 @@ class ModelContractTest {
                     results.add(pool.submit(() -> model.forward(Map.of("x", x)).get("x").floatData()));
                 }
             }
+            // Equal up to float rounding: the SIMD reductions may add lanes in another order once the JIT
+            // has compiled them, so a call early in the run and a later one can differ in the last bit.
             for (int index = 0; index < results.size(); index++) {
-                assertArrayEquals(sequential.get(index % inputs.size()), results.get(index).get(), "call " + index);
+                assertArrayEquals(sequential.get(index % inputs.size()), results.get(index).get(), 1e-5f, "call " + index);
             }
         } finally {
             pool.shutdownNow();
@@ -138,7 +140,7 @@ class ModelContractTest {
                 x.floatData()[i] = (float) Math.cos(i);
             }
             assertArrayEquals(fromRandom.forward(Map.of("x", x)).get("x").floatData(),
-                    fromFile.forward(Map.of("x", x)).get("x").floatData());
+                    fromFile.forward(Map.of("x", x)).get("x").floatData(), 1e-5f);
         }
     }
 

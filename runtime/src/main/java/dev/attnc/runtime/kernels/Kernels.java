@@ -20,6 +20,22 @@ public final class Kernels {
             float[] in, int inAt, int inStride,
             float[] weight, float[] bias, Activation activation,
             float[] out, int outAt, int outStride) {
+        if (!Simd.enabled()) {
+            linearScalar(rows, inWidth, outWidth, in, inAt, inStride, weight, bias, activation, out, outAt, outStride);
+            return;
+        }
+        // Each worker takes a band of outputs for every row: it streams its part of the weights once.
+        int blocks = (outWidth + 3) / 4;
+        Threads.parallel(blocks, Math.max(1, 16384 / Math.max(1, rows * inWidth / 64)), (from, to, worker) ->
+                VectorKernels.linearRows(0, rows, inWidth, outWidth, in, inAt, inStride, weight, bias, activation,
+                        out, outAt, outStride, from * 4, Math.min(outWidth, to * 4)));
+    }
+
+    /** The scalar linear layer, for checking the SIMD one and for JVMs without the Vector API. */
+    public static void linearScalar(int rows, int inWidth, int outWidth,
+            float[] in, int inAt, int inStride,
+            float[] weight, float[] bias, Activation activation,
+            float[] out, int outAt, int outStride) {
         for (int r = 0; r < rows; r++) {
             int x = inAt + r * inStride;
             int y = outAt + r * outStride;
@@ -35,6 +51,72 @@ public final class Kernels {
                 out[y + o] = activation.apply(sum);
             }
         }
+    }
+
+    /** {@code sum_i a[aAt + i] * b[bAt + i]}. */
+    public static float dot(float[] a, int aAt, float[] b, int bAt, int n) {
+        if (Simd.enabled()) {
+            return VectorKernels.dot(a, aAt, b, bAt, n);
+        }
+        float sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += a[aAt + i] * b[bAt + i];
+        }
+        return sum;
+    }
+
+    /**
+     * Scores of one query against {@code count} consecutive keys:
+     * {@code scores[x] = scale * (q . k[kAt + x * kStride ..])} over {@code width} features.
+     */
+    public static void dots(float[] q, int qAt, float[] k, int kAt, int kStride, int count, int width, float scale, float[] scores) {
+        for (int x = 0; x < count; x++) {
+            scores[x] = dot(q, qAt, k, kAt + x * kStride, width) * scale;
+        }
+    }
+
+    /** {@code y[yAt + i] += alpha * x[xAt + i]}. */
+    public static void axpy(float alpha, float[] x, int xAt, float[] y, int yAt, int n) {
+        if (Simd.enabled()) {
+            VectorKernels.axpy(alpha, x, xAt, y, yAt, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            y[yAt + i] += alpha * x[xAt + i];
+        }
+    }
+
+    /** {@code x[at + i] *= factor}. */
+    public static void scale(float factor, float[] x, int at, int n) {
+        if (Simd.enabled()) {
+            VectorKernels.scale(factor, x, at, n);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            x[at + i] *= factor;
+        }
+    }
+
+    /** {@code s[i] = exp(s[i] - max)} for the first {@code n}, returning their sum (masked -infinity becomes 0). */
+    public static float expShift(float[] s, int n, float max) {
+        if (Simd.enabled()) {
+            return VectorKernels.expShift(s, n, max);
+        }
+        float sum = 0;
+        for (int i = 0; i < n; i++) {
+            s[i] = (float) Math.exp(s[i] - max);
+            sum += s[i];
+        }
+        return sum;
+    }
+
+    /** The largest of the first {@code n} values. */
+    public static float max(float[] s, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            max = Math.max(max, s[i]);
+        }
+        return max;
     }
 
     /** Layer normalisation over each row: mean and biased variance, as PyTorch's nn.LayerNorm. */

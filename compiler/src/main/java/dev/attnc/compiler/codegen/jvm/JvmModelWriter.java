@@ -53,6 +53,7 @@ public final class JvmModelWriter {
     private static final ClassName ACTIVATION = ClassName.get("dev.attnc.runtime.kernels", "Activation");
     private static final ClassName BINARY = ClassName.get("dev.attnc.runtime.kernels", "BinaryOp");
     private static final ClassName POSITIONS = ClassName.get("dev.attnc.runtime.kernels", "Positions");
+    private static final ClassName THREADS = ClassName.get("dev.attnc.runtime.kernels", "Threads");
     private static final ClassName WEIGHT_SOURCE = ClassName.get("dev.attnc.runtime.weights", "WeightSource");
     private static final ClassName INIT = ClassName.get("dev.attnc.runtime.weights", "Init");
     private static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
@@ -92,7 +93,7 @@ public final class JvmModelWriter {
         this.runTimeDims = List.copyOf(model.dims().keySet());
         Set<String> reserved = new java.util.HashSet<>(model.constants().keySet());
         reserved.addAll(runTimeDims);
-        reserved.addAll(Set.of("arena", "ints", "maps", "cached", "accumulator", "inputs", "outputs", "weights",
+        reserved.addAll(Set.of("arena", "ints", "maps", "cached", "scoreBlocks", "accumulators", "inputs", "outputs", "weights",
                 "position", "compute", "run", "forward", "step", "reset", "load", "layer", "h", "i", "j", "t", "s", "d"));
         runTimeDims.forEach(dim -> reserved.add("MAX_" + dim));
         this.names = new JavaNames(reserved);
@@ -158,6 +159,7 @@ public final class JvmModelWriter {
         for (Node node : graph.nodes()) {
             if (node.op() == Op.ATTENTION) {
                 type.addMethod(attention(node));
+                type.addMethod(mapsMethods.get(mapsMethods.size() - 1));
                 type.addMethod(score(node));
             }
         }
@@ -303,9 +305,12 @@ public final class JvmModelWriter {
                                 runTimeDims.get(0), keyWidth, layerCount(node), runTimeDims.get(0), valueWidth).build());
             }
         }
-        type.addField(FieldSpec.builder(FLOATS, "accumulator", Modifier.PRIVATE, Modifier.FINAL)
-                .addJavadoc("One query's running weighted sum of values, in the attention loops.\n")
-                .initializer("new float[$L]", Math.max(1, longestValueHead)).build());
+        type.addField(FieldSpec.builder(FLOATS_PER_LAYER, "scoreBlocks", Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("Per kernel thread: the scores of one block of keys, in the attention loops.\n")
+                .initializer("new float[$T.count()][$L]", THREADS, KEY_BLOCK).build());
+        type.addField(FieldSpec.builder(FLOATS_PER_LAYER, "accumulators", Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("Per kernel thread: one query's running weighted sum of values.\n")
+                .initializer("new float[$T.count()][$L]", THREADS, Math.max(1, longestValueHead)).build());
         type.addField(FieldSpec.builder(MAPS, "maps", Modifier.PRIVATE)
                 .addJavadoc("Where attention weights are recorded, or null.\n").build());
         if (stepping) {
@@ -1040,6 +1045,9 @@ public final class JvmModelWriter {
         loopIndices(node).forEach(index -> method.addParameter(TypeName.INT, index.name()));
     }
 
+    /** Keys scored together: one SIMD dot per key, then the clauses and the exponentials over the block. */
+    static final int KEY_BLOCK = 64;
+
     private MethodSpec attention(Node node) {
         String method = attentionMethods.get(node.id());
         Node q = node.input(0);
@@ -1063,9 +1071,10 @@ public final class JvmModelWriter {
 
         MethodSpec.Builder spec = MethodSpec.methodBuilder(method).addModifiers(Modifier.PRIVATE);
         spec.addJavadoc("$L\n\n", sourceText(node));
-        spec.addJavadoc("<p>$L heads of $L$L. Each query keeps a running max and sum of exp(score - max) over the keys\n",
-                heads, headDim, kvHeads == heads ? "" : ", sharing " + kvHeads + " key/value heads");
-        spec.addJavadoc("it may see (online softmax, as in FlashAttention), so scores are never stored.\n");
+        spec.addJavadoc("<p>$L heads of $L$L. Each query visits only the keys its mask may let through, $L at a time:\n",
+                heads, headDim, kvHeads == heads ? "" : ", sharing " + kvHeads + " key/value heads", KEY_BLOCK);
+        spec.addJavadoc("their scores, the clauses, then a running max and sum of exp(score - max) (online softmax, as in\n");
+        spec.addJavadoc("FlashAttention), so scores are never stored. Heads and queries are shared out among the kernel threads.\n");
         if (cached) {
             spec.addJavadoc("Keys and values come from the cache, which this call extends at {@code position}.\n");
         }
@@ -1074,13 +1083,14 @@ public final class JvmModelWriter {
         String queries = java(q.type().dim(0));
         String keyArray;
         String valueArray;
-        String keyRow;
-        String valueRow;
-        String keyCount;
+        String keyBase;
+        String valueBase;
+        long keyStride;
+        long valueStride;
         if (cached) {
             String cache = cacheFields.get(node.id());
-            String keyBase = layers.isEmpty() ? "" : "(" + layer + ") * " + maxRows + " * " + kvWidth + " + ";
-            String valueBase = layers.isEmpty() ? "" : "(" + layer + ") * " + maxRows + " * " + valueWidth + " + ";
+            keyBase = layers.isEmpty() ? "" : "(" + layer + ") * " + maxRows + " * " + kvWidth + " + ";
+            valueBase = layers.isEmpty() ? "" : "(" + layer + ") * " + maxRows + " * " + valueWidth + " + ";
             body.add("// Append this call's keys and values to the cache.\n");
             body.beginControlFlow("for (int t = 0; t < $L; t++)", queries);
             body.addStatement("$T.arraycopy($L, $L + t * $L, $L[0], $L(position + t) * $L, $L)", System.class,
@@ -1091,75 +1101,160 @@ public final class JvmModelWriter {
             body.addStatement("int keys = position + $L", queries);
             keyArray = cache + "[0]";
             valueArray = cache + "[1]";
-            keyRow = keyBase + "j * " + kvWidth;
-            valueRow = valueBase + "j * " + valueWidth;
-            keyCount = "keys";
+            keyStride = kvWidth;
+            valueStride = valueWidth;
         } else {
             keyArray = array(k, node);
             valueArray = array(v, node);
-            keyRow = at(k) + " + j * " + plan.layout(k).stride(0);
-            valueRow = at(v) + " + j * " + plan.layout(v).stride(0);
-            keyCount = java(k.type().dim(0));
+            keyBase = at(k) + " + ";
+            valueBase = at(v) + " + ";
+            keyStride = plan.layout(k).stride(0);
+            valueStride = plan.layout(v).stride(0);
+            body.addStatement("int keys = $L", java(k.type().dim(0)));
         }
-        String groups = kvHeads == heads ? "h" : "h / " + (heads / kvHeads);
-        body.beginControlFlow("for (int h = 0; h < $L; h++)", heads);
-        body.addStatement("int kvHead = $L", groups);
-        body.addStatement("float[] map = maps != null && maps.wants($L, h) ? maps.record($S, $L, h, $L, $L) : null", layer,
-                node.name().isEmpty() ? "attention" : node.name(), layer, queries, keyCount);
-        body.beginControlFlow("for (int t = 0; t < $L; t++)", queries);
-        body.addStatement("int i = $L", stepping ? "position + t" : "t");
-        body.addStatement("int qAt = $L + t * $L + h * $L", at(q), plan.layout(q).stride(0), headDim);
         String first = bounds.firsts().stream().map(writer::write).map(ScalarWriter.Code::text)
                 .reduce("0", (x, y) -> "Math.max(" + x + ", " + y + ")");
         String last = bounds.ends().stream().map(writer::write).map(ScalarWriter.Code::text)
-                .reduce(keyCount, (x, y) -> "Math.min(" + x + ", " + y + ")");
+                .reduce("keys", (x, y) -> "Math.min(" + x + ", " + y + ")");
+        body.beginControlFlow("$T.parallel($L * $L, 8, (from, to, worker) ->", THREADS, heads, queries);
+        body.addStatement("float[] scores = scoreBlocks[worker]");
+        body.addStatement("float[] acc = accumulators[worker]");
+        body.beginControlFlow("for (int item = from; item < to; item++)");
+        body.addStatement("int h = item / $L", queries);
+        body.addStatement("int t = item % $L", queries);
+        body.addStatement("int kvHead = $L", kvHeads == heads ? "h" : "h / " + (heads / kvHeads));
+        body.addStatement("int i = $L", stepping ? "position + t" : "t");
+        body.addStatement("int qAt = $L + t * $L + h * $L", at(q), plan.layout(q).stride(0), headDim);
         body.addStatement("int first = $L", first);
         body.addStatement("int last = $L", last);
         body.addStatement("float max = Float.NEGATIVE_INFINITY");
         body.addStatement("float sum = 0");
-        body.addStatement("$T.fill(accumulator, 0, $L, 0f)", ARRAYS, valueHead);
-        body.beginControlFlow("for (int j = first; j < last; j++)");
-        String scoreCall = scoreMethod(node) + "(qAt, " + keyRow + " + kvHead * " + headDim + ", i, j, h"
-                + scoreExtraArguments(node) + ")";
-        body.addStatement("float s = $L", scoreCall);
-        body.beginControlFlow("if (s == Float.NEGATIVE_INFINITY)");
-        body.add("// masked: this query does not see key j\n");
+        body.addStatement("$T.fill(acc, 0, $L, 0f)", ARRAYS, valueHead);
+        body.beginControlFlow("for (int block = first; block < last; block += $L)", KEY_BLOCK);
+        body.addStatement("int n = Math.min($L, last - block)", KEY_BLOCK);
+        body.addStatement("$T.dots($L, qAt, $L, $Lblock * $L + kvHead * $L, $L, n, $L, $Lf, scores)", KERNELS, array(q, node),
+                keyArray, keyBase, keyStride, headDim, keyStride, headDim, floatLiteral(node.attr("scale")));
+        Scalar rest = bounds.rest();
+        boolean clauses = rest != null || node.exprs().containsKey("score") || node.attrs().containsKey("softcap")
+                || node.attrs().containsKey("temperature");
+        if (clauses) {
+            body.beginControlFlow("for (int x = 0; x < n; x++)");
+            body.addStatement("int j = block + x");
+            if (rest != null) {
+                body.beginControlFlow("if (!$L)", ScalarWriter.paren(writer.write(rest).text()));
+                body.add("// masked: this query does not see key j\n");
+                body.addStatement("scores[x] = Float.NEGATIVE_INFINITY");
+                body.addStatement("continue");
+                body.endControlFlow();
+            }
+            body.addStatement("float s = scores[x]");
+            if (node.exprs().containsKey("score")) {
+                body.add("// score $L\n", node.attr("score"));
+                body.addStatement("s = $L", writer.asFloat(node.exprs().get("score")));
+            }
+            if (node.attrs().containsKey("softcap")) {
+                String cap = floatLiteral(node.attr("softcap"));
+                body.add("// softcap $L\n", node.attr("softcap"));
+                body.addStatement("s = $Lf * (float) Math.tanh(s / $Lf)", cap, cap);
+            }
+            if (node.attrs().containsKey("temperature")) {
+                body.add("// temperature $L\n", node.attr("temperature"));
+                body.addStatement("s /= $Lf", floatLiteral(node.attr("temperature")));
+            }
+            body.addStatement("scores[x] = s");
+            body.endControlFlow();
+        }
+        body.addStatement("float blockMax = $T.max(scores, n)", KERNELS);
+        body.beginControlFlow("if (blockMax == Float.NEGATIVE_INFINITY)");
+        body.add("// every key of this block is masked\n");
         body.addStatement("continue");
         body.endControlFlow();
-        body.beginControlFlow("if (s > max)");
-        body.addStatement("float rescale = (float) Math.exp(max - s)");
+        body.beginControlFlow("if (blockMax > max)");
+        body.addStatement("float rescale = (float) Math.exp(max - blockMax)");
         body.addStatement("sum *= rescale");
-        body.beginControlFlow("for (int d = 0; d < $L; d++)", valueHead);
-        body.addStatement("accumulator[d] *= rescale");
+        body.addStatement("$T.scale(rescale, acc, 0, $L)", KERNELS, valueHead);
+        body.addStatement("max = blockMax");
         body.endControlFlow();
-        body.addStatement("max = s");
+        body.addStatement("sum += $T.expShift(scores, n, max)", KERNELS);
+        body.beginControlFlow("for (int x = 0; x < n; x++)");
+        body.beginControlFlow("if (scores[x] != 0)");
+        body.addStatement("$T.axpy(scores[x], $L, $L(block + x) * $L + kvHead * $L, acc, 0, $L)", KERNELS, valueArray, valueBase,
+                valueStride, valueHead, valueHead);
         body.endControlFlow();
-        body.addStatement("float p = (float) Math.exp(s - max)");
-        body.addStatement("sum += p");
-        body.addStatement("int vAt = $L + kvHead * $L", valueRow, valueHead);
-        body.beginControlFlow("for (int d = 0; d < $L; d++)", valueHead);
-        body.addStatement("accumulator[d] += p * $L[vAt + d]", valueArray);
         body.endControlFlow();
         body.endControlFlow();
         body.add("// A query that sees no key at all gets zeros.\n");
         body.addStatement("float norm = sum > 0 ? 1 / sum : 0");
         body.addStatement("int outAt = $L + t * $L + h * $L", at(node), plan.layout(node).stride(0), valueHead);
         body.beginControlFlow("for (int d = 0; d < $L; d++)", valueHead);
-        body.addStatement("arena[outAt + d] = accumulator[d] * norm");
-        body.endControlFlow();
-        body.beginControlFlow("if (map != null)");
-        body.beginControlFlow("for (int j = first; j < last; j++)");
-        body.addStatement("float s = $L", scoreCall);
-        body.addStatement("map[t * $L + j] = s == Float.NEGATIVE_INFINITY ? 0 : (float) Math.exp(s - max) * norm", keyCount);
+        body.addStatement("arena[outAt + d] = acc[d] * norm");
         body.endControlFlow();
         body.endControlFlow();
-        body.endControlFlow();
+        body.endControlFlow(")");
+        body.beginControlFlow("if (maps != null)");
+        body.addStatement("$L_maps($L)", method, attentionMapArguments(node));
         body.endControlFlow();
         spec.addCode(body.build());
-        spec.addJavadoc(bounds.rest() == null && node.exprs().containsKey("mask")
-                ? "The mask is fully expressed by the key range each query visits.\n" : "");
         scoreArrays.put(node.id(), keyArray);
+        mapsMethods.add(mapsMethod(node, keyArray, keyBase, keyStride, first, last, layer, queries));
         return spec.build();
+    }
+
+    private final List<MethodSpec> mapsMethods = new ArrayList<>();
+
+    private String attentionMapArguments(Node node) {
+        List<String> args = new ArrayList<>(runTimeDims);
+        if (stepping) {
+            args.add("position");
+        }
+        loopIndices(node).forEach(index -> args.add(index.name()));
+        args.add("keys");
+        return String.join(", ", args);
+    }
+
+    /** Records this attention's weights for the heads asked for: a second, plain pass, only when maps are wanted. */
+    private MethodSpec mapsMethod(Node node, String keyArray, String keyBase, long keyStride, String first, String last,
+            String layer, String queries) {
+        long heads = Long.parseLong(node.attr("heads"));
+        long kvHeads = Long.parseLong(node.attr("kv_heads"));
+        long headDim = Long.parseLong(node.attr("head_dim"));
+        Node q = node.input(0);
+        MethodSpec.Builder spec = MethodSpec.methodBuilder(attentionMethods.get(node.id()) + "_maps")
+                .addModifiers(Modifier.PRIVATE)
+                .addJavadoc("The softmax weights of this attention, for {@link AttentionMaps}.\n");
+        attentionParameters(spec, node);
+        spec.addParameter(TypeName.INT, "keys");
+        String scoreCall = scoreMethod(node) + "(qAt, " + keyBase + "j * " + keyStride + " + kvHead * " + headDim + ", i, j, h"
+                + scoreExtraArguments(node) + ")";
+        CodeBlock.Builder body = CodeBlock.builder();
+        body.beginControlFlow("for (int h = 0; h < $L; h++)", heads);
+        body.beginControlFlow("if (!maps.wants($L, h))", layer);
+        body.addStatement("continue");
+        body.endControlFlow();
+        body.addStatement("float[] map = maps.record($S, $L, h, $L, keys)", node.name().isEmpty() ? "attention" : node.name(),
+                layer, queries);
+        body.addStatement("int kvHead = $L", kvHeads == heads ? "h" : "h / " + (heads / kvHeads));
+        body.beginControlFlow("for (int t = 0; t < $L; t++)", queries);
+        body.addStatement("int i = $L", stepping ? "position + t" : "t");
+        body.addStatement("int qAt = $L + t * $L + h * $L", at(q), plan.layout(q).stride(0), headDim);
+        body.addStatement("int first = $L", first);
+        body.addStatement("int last = $L", last);
+        body.addStatement("float max = Float.NEGATIVE_INFINITY");
+        body.beginControlFlow("for (int j = first; j < last; j++)");
+        body.addStatement("max = Math.max(max, $L)", scoreCall);
+        body.endControlFlow();
+        body.addStatement("float sum = 0");
+        body.beginControlFlow("for (int j = first; j < last; j++)");
+        body.addStatement("float p = (float) Math.exp($L - max)", scoreCall);
+        body.addStatement("map[t * keys + j] = p");
+        body.addStatement("sum += p");
+        body.endControlFlow();
+        body.beginControlFlow("for (int j = first; j < last && sum > 0; j++)");
+        body.addStatement("map[t * keys + j] /= sum");
+        body.endControlFlow();
+        body.endControlFlow();
+        body.endControlFlow();
+        return spec.addCode(body.build()).build();
     }
 
     private final Map<Integer, String> scoreArrays = new HashMap<>();
