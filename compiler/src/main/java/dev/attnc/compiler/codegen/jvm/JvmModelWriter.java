@@ -54,6 +54,7 @@ public final class JvmModelWriter {
     private static final ClassName BINARY = ClassName.get("dev.attnc.runtime.kernels", "BinaryOp");
     private static final ClassName POSITIONS = ClassName.get("dev.attnc.runtime.kernels", "Positions");
     private static final ClassName THREADS = ClassName.get("dev.attnc.runtime.kernels", "Threads");
+    private static final ClassName ATTENTION_KERNELS = ClassName.get("dev.attnc.runtime.kernels", "AttentionKernels");
     private static final ClassName WEIGHT_SOURCE = ClassName.get("dev.attnc.runtime.weights", "WeightSource");
     private static final ClassName INIT = ClassName.get("dev.attnc.runtime.weights", "Init");
     private static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
@@ -93,7 +94,8 @@ public final class JvmModelWriter {
         this.runTimeDims = List.copyOf(model.dims().keySet());
         Set<String> reserved = new java.util.HashSet<>(model.constants().keySet());
         reserved.addAll(runTimeDims);
-        reserved.addAll(Set.of("arena", "ints", "maps", "cached", "scoreBlocks", "accumulators", "inputs", "outputs", "weights",
+        reserved.addAll(Set.of("arena", "ints", "maps", "cached", "queryTiles", "scoreTiles", "accumulators", "maxima", "sums",
+                "ranges", "QUERY_TILE", "inputs", "outputs", "weights",
                 "position", "compute", "run", "forward", "step", "reset", "load", "layer", "h", "i", "j", "t", "s", "d"));
         runTimeDims.forEach(dim -> reserved.add("MAX_" + dim));
         this.names = new JavaNames(reserved);
@@ -305,12 +307,29 @@ public final class JvmModelWriter {
                                 runTimeDims.get(0), keyWidth, layerCount(node), runTimeDims.get(0), valueWidth).build());
             }
         }
-        type.addField(FieldSpec.builder(FLOATS_PER_LAYER, "scoreBlocks", Modifier.PRIVATE, Modifier.FINAL)
-                .addJavadoc("Per kernel thread: the scores of one block of keys, in the attention loops.\n")
-                .initializer("new float[$T.count()][$L]", THREADS, KEY_BLOCK).build());
+        long longestHead = graph.nodes().stream().filter(n -> n.op() == Op.ATTENTION)
+                .mapToLong(n -> Long.parseLong(n.attr("head_dim"))).max().orElse(1);
+        type.addField(FieldSpec.builder(TypeName.INT, "QUERY_TILE", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                .addJavadoc("Queries an attention tile holds: one SIMD vector of them.\n")
+                .initializer("$T.QUERIES", ATTENTION_KERNELS).build());
+        type.addField(FieldSpec.builder(FLOATS_PER_LAYER, "queryTiles", Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("Per kernel thread, for the attention loops: a tile of queries, transposed.\n")
+                .initializer("new float[$T.count()][$L * QUERY_TILE]", THREADS, longestHead).build());
+        type.addField(FieldSpec.builder(FLOATS_PER_LAYER, "scoreTiles", Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("Per kernel thread: the scores of the tile against one block of keys.\n")
+                .initializer("new float[$T.count()][$L * QUERY_TILE]", THREADS, KEY_BLOCK).build());
         type.addField(FieldSpec.builder(FLOATS_PER_LAYER, "accumulators", Modifier.PRIVATE, Modifier.FINAL)
-                .addJavadoc("Per kernel thread: one query's running weighted sum of values.\n")
-                .initializer("new float[$T.count()][$L]", THREADS, Math.max(1, longestValueHead)).build());
+                .addJavadoc("Per kernel thread: the tile's running weighted sums of values.\n")
+                .initializer("new float[$T.count()][$L * QUERY_TILE]", THREADS, Math.max(1, longestValueHead)).build());
+        type.addField(FieldSpec.builder(FLOATS_PER_LAYER, "maxima", Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("Per kernel thread: the tile's running maxima of the scores.\n")
+                .initializer("new float[$T.count()][QUERY_TILE]", THREADS).build());
+        type.addField(FieldSpec.builder(FLOATS_PER_LAYER, "sums", Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("Per kernel thread: the tile's running sums of exp(score - max).\n")
+                .initializer("new float[$T.count()][QUERY_TILE]", THREADS).build());
+        type.addField(FieldSpec.builder(ArrayTypeName.of(ArrayTypeName.of(TypeName.INT)), "ranges", Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("Per kernel thread: the first and last key each query of the tile may see.\n")
+                .initializer("new int[$T.count()][2 * QUERY_TILE]", THREADS).build());
         type.addField(FieldSpec.builder(MAPS, "maps", Modifier.PRIVATE)
                 .addJavadoc("Where attention weights are recorded, or null.\n").build());
         if (stepping) {
@@ -1116,38 +1135,63 @@ public final class JvmModelWriter {
                 .reduce("0", (x, y) -> "Math.max(" + x + ", " + y + ")");
         String last = bounds.ends().stream().map(writer::write).map(ScalarWriter.Code::text)
                 .reduce("keys", (x, y) -> "Math.min(" + x + ", " + y + ")");
-        body.beginControlFlow("$T.parallel($L * $L, 8, (from, to, worker) ->", THREADS, heads, queries);
-        body.addStatement("float[] scores = scoreBlocks[worker]");
-        body.addStatement("float[] acc = accumulators[worker]");
-        body.beginControlFlow("for (int item = from; item < to; item++)");
-        body.addStatement("int h = item / $L", queries);
-        body.addStatement("int t = item % $L", queries);
-        body.addStatement("int kvHead = $L", kvHeads == heads ? "h" : "h / " + (heads / kvHeads));
-        body.addStatement("int i = $L", stepping ? "position + t" : "t");
-        body.addStatement("int qAt = $L + t * $L + h * $L", at(q), plan.layout(q).stride(0), headDim);
-        body.addStatement("int first = $L", first);
-        body.addStatement("int last = $L", last);
-        body.addStatement("float max = Float.NEGATIVE_INFINITY");
-        body.addStatement("float sum = 0");
-        body.addStatement("$T.fill(acc, 0, $L, 0f)", ARRAYS, valueHead);
-        body.beginControlFlow("for (int block = first; block < last; block += $L)", KEY_BLOCK);
-        body.addStatement("int n = Math.min($L, last - block)", KEY_BLOCK);
-        body.addStatement("$T.dots($L, qAt, $L, $Lblock * $L + kvHead * $L, $L, n, $L, $Lf, scores)", KERNELS, array(q, node),
-                keyArray, keyBase, keyStride, headDim, keyStride, headDim, floatLiteral(node.attr("scale")));
         Scalar rest = bounds.rest();
         boolean clauses = rest != null || node.exprs().containsKey("score") || node.attrs().containsKey("softcap")
                 || node.attrs().containsKey("temperature");
-        if (clauses) {
-            body.beginControlFlow("for (int x = 0; x < n; x++)");
-            body.addStatement("int j = block + x");
-            if (rest != null) {
-                body.beginControlFlow("if (!$L)", ScalarWriter.paren(writer.write(rest).text()));
-                body.add("// masked: this query does not see key j\n");
-                body.addStatement("scores[x] = Float.NEGATIVE_INFINITY");
-                body.addStatement("continue");
-                body.endControlFlow();
-            }
-            body.addStatement("float s = scores[x]");
+        String queryTile = "QUERY_TILE";
+        body.addStatement("int tiles = ($L + $L - 1) / $L", queries, queryTile, queryTile);
+        body.beginControlFlow("$T.parallel($L * tiles, 1, (from, to, worker) ->", THREADS, heads);
+        body.addStatement("float[] queriesT = queryTiles[worker]");
+        body.addStatement("float[] scores = scoreTiles[worker]");
+        body.addStatement("float[] acc = accumulators[worker]");
+        body.addStatement("float[] max = maxima[worker]");
+        body.addStatement("float[] sum = sums[worker]");
+        body.addStatement("int[] range = ranges[worker]");
+        body.beginControlFlow("for (int item = from; item < to; item++)");
+        body.addStatement("int h = item / tiles");
+        body.addStatement("int t0 = (item % tiles) * $L", queryTile);
+        body.addStatement("int rows = Math.min($L, $L - t0)", queryTile, queries);
+        body.addStatement("int kvHead = $L", kvHeads == heads ? "h" : "h / " + (heads / kvHeads));
+        body.addStatement("$T.transposeQueries($L, $L + t0 * $L + h * $L, $L, rows, $L, queriesT)", ATTENTION_KERNELS,
+                array(q, node), at(q), plan.layout(q).stride(0), headDim, plan.layout(q).stride(0), headDim);
+        body.add("// The keys each query of the tile may see, and the span of keys the tile visits.\n");
+        body.addStatement("int tileFirst = Integer.MAX_VALUE");
+        body.addStatement("int tileLast = 0");
+        body.beginControlFlow("for (int r = 0; r < $L; r++)", queryTile);
+        body.addStatement("int i = $L", stepping ? "position + t0 + r" : "t0 + r");
+        body.addStatement("range[2 * r] = r < rows ? $L : 0", first);
+        body.addStatement("range[2 * r + 1] = r < rows ? $L : 0", last);
+        body.beginControlFlow("if (range[2 * r] < range[2 * r + 1])");
+        body.addStatement("tileFirst = Math.min(tileFirst, range[2 * r])");
+        body.addStatement("tileLast = Math.max(tileLast, range[2 * r + 1])");
+        body.endControlFlow();
+        body.addStatement("max[r] = Float.NEGATIVE_INFINITY");
+        body.addStatement("sum[r] = 0");
+        body.endControlFlow();
+        body.addStatement("$T.fill(acc, 0, $L * $L, 0f)", ARRAYS, queryTile, valueHead);
+        body.beginControlFlow("for (int block = tileFirst; block < tileLast; block += $L)", KEY_BLOCK);
+        body.addStatement("int n = Math.min($L, tileLast - block)", KEY_BLOCK);
+        body.addStatement("$T.scores(queriesT, $L, $Lblock * $L + kvHead * $L, $L, n, $L, $Lf, scores)", ATTENTION_KERNELS,
+                keyArray, keyBase, keyStride, headDim, keyStride, headDim, floatLiteral(node.attr("scale")));
+        body.beginControlFlow("for (int r = 0; r < $L; r++)", queryTile);
+        if (!clauses) {
+            body.beginControlFlow("if (block >= range[2 * r] && block + n <= range[2 * r + 1])");
+            body.add("// every key of the block is visible to this query\n");
+            body.addStatement("continue");
+            body.endControlFlow();
+        }
+        body.addStatement("int i = $L", stepping ? "position + t0 + r" : "t0 + r");
+        body.beginControlFlow("for (int x = 0; x < n; x++)");
+        body.addStatement("int j = block + x");
+        body.addStatement("int at = x * $L + r", queryTile);
+        body.beginControlFlow("if (j < range[2 * r] || j >= range[2 * r + 1]$L)",
+                rest == null ? "" : " || !" + ScalarWriter.paren(writer.write(rest).text()));
+        body.add("// masked: query i does not see key j\n");
+        body.addStatement("scores[at] = Float.NEGATIVE_INFINITY");
+        body.addStatement("continue");
+        body.endControlFlow();
+        if (node.exprs().containsKey("score") || node.attrs().containsKey("softcap") || node.attrs().containsKey("temperature")) {
+            body.addStatement("float s = scores[at]");
             if (node.exprs().containsKey("score")) {
                 body.add("// score $L\n", node.attr("score"));
                 body.addStatement("s = $L", writer.asFloat(node.exprs().get("score")));
@@ -1161,33 +1205,20 @@ public final class JvmModelWriter {
                 body.add("// temperature $L\n", node.attr("temperature"));
                 body.addStatement("s /= $Lf", floatLiteral(node.attr("temperature")));
             }
-            body.addStatement("scores[x] = s");
-            body.endControlFlow();
+            body.addStatement("scores[at] = s");
         }
-        body.addStatement("float blockMax = $T.max(scores, n)", KERNELS);
-        body.beginControlFlow("if (blockMax == Float.NEGATIVE_INFINITY)");
-        body.add("// every key of this block is masked\n");
-        body.addStatement("continue");
-        body.endControlFlow();
-        body.beginControlFlow("if (blockMax > max)");
-        body.addStatement("float rescale = (float) Math.exp(max - blockMax)");
-        body.addStatement("sum *= rescale");
-        body.addStatement("$T.scale(rescale, acc, 0, $L)", KERNELS, valueHead);
-        body.addStatement("max = blockMax");
-        body.endControlFlow();
-        body.addStatement("sum += $T.expShift(scores, n, max)", KERNELS);
-        body.beginControlFlow("for (int x = 0; x < n; x++)");
-        body.beginControlFlow("if (scores[x] != 0)");
-        body.addStatement("$T.axpy(scores[x], $L, $L(block + x) * $L + kvHead * $L, acc, 0, $L)", KERNELS, valueArray, valueBase,
-                valueStride, valueHead, valueHead);
         body.endControlFlow();
         body.endControlFlow();
+        body.addStatement("$T.accumulate(scores, n, max, sum, $L, $L(block) * $L + kvHead * $L, $L, $L, acc)", ATTENTION_KERNELS,
+                valueArray, valueBase, valueStride, valueHead, valueStride, valueHead);
         body.endControlFlow();
         body.add("// A query that sees no key at all gets zeros.\n");
-        body.addStatement("float norm = sum > 0 ? 1 / sum : 0");
-        body.addStatement("int outAt = $L + t * $L + h * $L", at(node), plan.layout(node).stride(0), valueHead);
+        body.beginControlFlow("for (int r = 0; r < rows; r++)");
+        body.addStatement("float norm = sum[r] > 0 ? 1 / sum[r] : 0");
+        body.addStatement("int outAt = $L + (t0 + r) * $L + h * $L", at(node), plan.layout(node).stride(0), valueHead);
         body.beginControlFlow("for (int d = 0; d < $L; d++)", valueHead);
-        body.addStatement("arena[outAt + d] = acc[d] * norm");
+        body.addStatement("arena[outAt + d] = acc[r * $L + d] * norm", valueHead);
+        body.endControlFlow();
         body.endControlFlow();
         body.endControlFlow();
         body.endControlFlow(")");

@@ -1,0 +1,177 @@
+package dev.attnc.runtime.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The inner loops of FlashAttention-style attention over a tile of {@link #QUERIES} queries
+ * and a block of keys: scores kept transposed, one vector of queries per key ({@code s[x * Q + r]}
+ * for key x and query r), so that dot products need no horizontal sums and the online
+ * softmax runs on all queries at once. Generated attention methods call these and apply their
+ * mask and score clauses to the tile in between.
+ *
+ * <p>Every method has a scalar path (no Vector API, or {@code -Dattnc.simd=false}) that the
+ * tests compare with the SIMD one.
+ */
+public final class AttentionKernels {
+    /** Queries per tile: one SIMD vector of floats (16 with AVX-512), or 8 without SIMD. */
+    public static final int QUERIES = Simd.enabled() ? Lanes.count() : 8;
+
+    private AttentionKernels() {
+    }
+
+    /** Copies a tile of query rows transposed: {@code qT[d * QUERIES + r] = q[qAt + r * qStride + d]}; missing rows are 0. */
+    public static void transposeQueries(float[] q, int qAt, int qStride, int rows, int width, float[] qT) {
+        for (int d = 0; d < width; d++) {
+            int base = d * QUERIES;
+            for (int r = 0; r < QUERIES; r++) {
+                qT[base + r] = r < rows ? q[qAt + r * qStride + d] : 0;
+            }
+        }
+    }
+
+    /**
+     * Scores of the tile against {@code keys} keys: {@code s[x * QUERIES + r] = scale * (q_r . k_x)},
+     * the keys at {@code kAt + x * kStride}, each {@code width} wide.
+     */
+    public static void scores(float[] qT, float[] k, int kAt, int kStride, int keys, int width, float scale, float[] s) {
+        if (Simd.enabled()) {
+            Lanes.scores(qT, k, kAt, kStride, keys, width, scale, s);
+            return;
+        }
+        for (int x = 0; x < keys; x++) {
+            int key = kAt + x * kStride;
+            for (int r = 0; r < QUERIES; r++) {
+                float sum = 0;
+                for (int d = 0; d < width; d++) {
+                    sum += qT[d * QUERIES + r] * k[key + d];
+                }
+                s[x * QUERIES + r] = sum * scale;
+            }
+        }
+    }
+
+    /**
+     * One step of the online softmax for every query of the tile: the block's scores become
+     * {@code exp(s - max)} against the new running max, the running sums and accumulators
+     * ({@code acc[r * width + ..]}) are rescaled to it, then the block's values are added,
+     * weighted: {@code acc_r += sum_x p[x][r] * v_x}. Masked scores are -infinity and weigh 0.
+     */
+    public static void accumulate(float[] s, int keys, float[] max, float[] sum, float[] v, int vAt, int vStride,
+            int width, float[] acc) {
+        if (Simd.enabled()) {
+            Lanes.accumulate(s, keys, max, sum, v, vAt, vStride, width, acc);
+            return;
+        }
+        for (int r = 0; r < QUERIES; r++) {
+            float blockMax = Float.NEGATIVE_INFINITY;
+            for (int x = 0; x < keys; x++) {
+                blockMax = Math.max(blockMax, s[x * QUERIES + r]);
+            }
+            float newMax = Math.max(max[r], blockMax);
+            if (newMax == Float.NEGATIVE_INFINITY) {
+                for (int x = 0; x < keys; x++) {
+                    s[x * QUERIES + r] = 0;
+                }
+                continue;
+            }
+            if (newMax > max[r]) {
+                float rescale = max[r] == Float.NEGATIVE_INFINITY ? 0 : (float) Math.exp(max[r] - newMax);
+                sum[r] *= rescale;
+                Kernels.scale(rescale, acc, r * width, width);
+                max[r] = newMax;
+            }
+            float total = 0;
+            for (int x = 0; x < keys; x++) {
+                float p = (float) Math.exp(s[x * QUERIES + r] - newMax);
+                s[x * QUERIES + r] = p;
+                total += p;
+            }
+            sum[r] += total;
+        }
+        for (int x = 0; x < keys; x++) {
+            int value = vAt + x * vStride;
+            for (int r = 0; r < QUERIES; r++) {
+                float p = s[x * QUERIES + r];
+                if (p != 0) {
+                    Kernels.axpy(p, v, value, acc, r * width, width);
+                }
+            }
+        }
+    }
+
+    /** The Vector API halves, loaded only when SIMD is on. */
+    private static final class Lanes {
+        private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+        static int count() {
+            return S.length();
+        }
+
+        static void scores(float[] qT, float[] k, int kAt, int kStride, int keys, int width, float scale, float[] s) {
+            int x = 0;
+            // Two keys at a time share each load of the transposed queries.
+            for (; x + 1 < keys; x += 2) {
+                int key0 = kAt + x * kStride;
+                int key1 = key0 + kStride;
+                FloatVector acc0 = FloatVector.zero(S);
+                FloatVector acc1 = FloatVector.zero(S);
+                for (int d = 0; d < width; d++) {
+                    FloatVector query = FloatVector.fromArray(S, qT, d * QUERIES);
+                    acc0 = query.fma(FloatVector.broadcast(S, k[key0 + d]), acc0);
+                    acc1 = query.fma(FloatVector.broadcast(S, k[key1 + d]), acc1);
+                }
+                acc0.mul(scale).intoArray(s, x * QUERIES);
+                acc1.mul(scale).intoArray(s, (x + 1) * QUERIES);
+            }
+            for (; x < keys; x++) {
+                int key = kAt + x * kStride;
+                FloatVector acc = FloatVector.zero(S);
+                for (int d = 0; d < width; d++) {
+                    acc = FloatVector.fromArray(S, qT, d * QUERIES).fma(FloatVector.broadcast(S, k[key + d]), acc);
+                }
+                acc.mul(scale).intoArray(s, x * QUERIES);
+            }
+        }
+
+        static void accumulate(float[] s, int keys, float[] max, float[] sum, float[] v, int vAt, int vStride, int width,
+                float[] acc) {
+            FloatVector blockMax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int x = 0; x < keys; x++) {
+                blockMax = blockMax.max(FloatVector.fromArray(S, s, x * QUERIES));
+            }
+            FloatVector oldMax = FloatVector.fromArray(S, max, 0);
+            FloatVector newMax = oldMax.max(blockMax);
+            VectorMask<Float> seen = newMax.compare(VectorOperators.NE, Float.NEGATIVE_INFINITY);
+            // Where nothing was seen yet, subtract 0: exp(-inf) is 0 and no NaN appears.
+            FloatVector base = FloatVector.zero(S).blend(newMax, seen);
+            VectorMask<Float> hadMax = oldMax.compare(VectorOperators.NE, Float.NEGATIVE_INFINITY);
+            FloatVector rescale = FloatVector.zero(S).blend(oldMax.sub(base).lanewise(VectorOperators.EXP), hadMax);
+            FloatVector total = FloatVector.fromArray(S, sum, 0).mul(rescale);
+            for (int r = 0; r < QUERIES; r++) {
+                float factor = rescale.lane(r);
+                if (factor != 1) {
+                    Kernels.scale(factor, acc, r * width, width);
+                }
+            }
+            for (int x = 0; x < keys; x++) {
+                FloatVector p = FloatVector.fromArray(S, s, x * QUERIES).sub(base).lanewise(VectorOperators.EXP);
+                p.intoArray(s, x * QUERIES);
+                total = total.add(p);
+            }
+            total.intoArray(sum, 0);
+            newMax.intoArray(max, 0);
+            for (int x = 0; x < keys; x++) {
+                int value = vAt + x * vStride;
+                for (int r = 0; r < QUERIES; r++) {
+                    float p = s[x * QUERIES + r];
+                    if (p != 0) {
+                        VectorKernels.axpy(p, v, value, acc, r * width, width);
+                    }
+                }
+            }
+        }
+    }
+}
