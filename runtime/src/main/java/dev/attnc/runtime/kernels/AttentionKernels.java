@@ -41,6 +41,11 @@ public final class AttentionKernels {
             Lanes.scores(qT, k, kAt, kStride, keys, width, scale, s);
             return;
         }
+        scoresScalar(qT, k, kAt, kStride, keys, width, scale, s);
+    }
+
+    /** The scalar path of {@link #scores}. */
+    static void scoresScalar(float[] qT, float[] k, int kAt, int kStride, int keys, int width, float scale, float[] s) {
         for (int x = 0; x < keys; x++) {
             int key = kAt + x * kStride;
             for (int r = 0; r < QUERIES; r++) {
@@ -65,6 +70,12 @@ public final class AttentionKernels {
             Lanes.accumulate(s, keys, max, sum, v, vAt, vStride, width, acc);
             return;
         }
+        accumulateScalar(s, keys, max, sum, v, vAt, vStride, width, acc);
+    }
+
+    /** The scalar path of {@link #accumulate}. */
+    static void accumulateScalar(float[] s, int keys, float[] max, float[] sum, float[] v, int vAt, int vStride,
+            int width, float[] acc) {
         for (int r = 0; r < QUERIES; r++) {
             float blockMax = Float.NEGATIVE_INFINITY;
             for (int x = 0; x < keys; x++) {

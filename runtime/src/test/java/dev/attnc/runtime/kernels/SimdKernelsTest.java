@@ -1,0 +1,150 @@
+package dev.attnc.runtime.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every SIMD kernel against its scalar twin and against float64 sums written here, on seeded
+ * random data whose sizes are not multiples of the vector length. Tolerances are relative to
+ * the size of the result: float32 sums in another order differ by a few ulps per term.
+ */
+class SimdKernelsTest {
+    private final SplittableRandom random = new SplittableRandom(17);
+
+    private float[] random(int n) {
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return x;
+    }
+
+    @Test
+    void theVectorApiIsOnInTheseTests() {
+        assertTrue(Simd.enabled(), "the tests run with --add-modules jdk.incubator.vector; SIMD must be on");
+    }
+
+    @Test
+    void dotAxpyScaleAndExp() {
+        for (int n : new int[] {1, 7, 16, 33, 64, 100}) {
+            float[] a = random(n + 3);
+            float[] b = random(n + 5);
+            double expected = 0;
+            float scalar = 0;
+            for (int i = 0; i < n; i++) {
+                expected += (double) a[i + 3] * b[i + 5];
+                scalar += a[i + 3] * b[i + 5];
+            }
+            float simd = VectorKernels.dot(a, 3, b, 5, n);
+            assertEquals(expected, simd, 1e-5 * Math.max(1, n), "dot of " + n);
+            assertEquals(scalar, simd, 1e-5 * Math.max(1, n), "dot of " + n + " against the scalar loop");
+
+            float[] y = random(n);
+            float[] reference = y.clone();
+            VectorKernels.axpy(0.37f, a, 3, y, 0, n);
+            for (int i = 0; i < n; i++) {
+                assertEquals(reference[i] + 0.37 * a[i + 3], y[i], 1e-6, "axpy");
+            }
+            VectorKernels.scale(-1.5f, y, 0, n);
+            float[] scores = random(n);
+            double sum = 0;
+            double[] exps = new double[n];
+            for (int i = 0; i < n; i++) {
+                exps[i] = Math.exp(scores[i] - 0.5);
+                sum += exps[i];
+            }
+            float total = VectorKernels.expShift(scores, n, 0.5f);
+            assertEquals(sum, total, 1e-5 * sum, "sum of exponentials");
+            for (int i = 0; i < n; i++) {
+                assertEquals(exps[i], scores[i], 1e-6 * exps[i], "exp");
+            }
+        }
+    }
+
+    @Test
+    void linearMatchesScalarAndFloat64() {
+        for (int[] size : new int[][] {{1, 33, 5}, {3, 64, 17}, {7, 100, 48}, {9, 768, 13}}) {
+            int rows = size[0];
+            int in = size[1];
+            int out = size[2];
+            float[] x = random(rows * in);
+            float[] w = random(out * in);
+            float[] bias = random(out);
+            float[] simd = new float[rows * out];
+            float[] scalar = new float[rows * out];
+            Kernels.linear(rows, in, out, x, 0, in, w, bias, Activation.GELU, simd, 0, out);
+            Kernels.linearScalar(rows, in, out, x, 0, in, w, bias, Activation.GELU, scalar, 0, out);
+            for (int r = 0; r < rows; r++) {
+                for (int o = 0; o < out; o++) {
+                    double sum = bias[o];
+                    for (int i = 0; i < in; i++) {
+                        sum += (double) x[r * in + i] * w[o * in + i];
+                    }
+                    double expected = 0.5 * sum * (1 + Erf.erf(sum / Math.sqrt(2)));
+                    assertEquals(expected, simd[r * out + o], 1e-5 * Math.sqrt(in) + 1e-6, "linear " + r + "," + o);
+                    assertEquals(scalar[r * out + o], simd[r * out + o], 1e-5 * Math.sqrt(in) + 1e-6, "SIMD vs scalar");
+                }
+            }
+        }
+    }
+
+    @Test
+    void attentionTilesMatchTheScalarPath() {
+        int q = AttentionKernels.QUERIES;
+        int width = 40;
+        int keys = 37;
+        float[] queries = random(q * width);
+        float[] qT = new float[width * q];
+        AttentionKernels.transposeQueries(queries, 0, width, q - 3, width, qT);
+        float[] k = random(keys * width);
+        float[] simd = new float[keys * q];
+        float[] scalar = new float[keys * q];
+        Lanes.scores(qT, k, 0, width, keys, width, 0.25f, simd);
+        AttentionKernels.scoresScalar(qT, k, 0, width, keys, width, 0.25f, scalar);
+        for (int x = 0; x < keys; x++) {
+            for (int r = 0; r < q; r++) {
+                double expected = 0;
+                for (int d = 0; d < width && r < q - 3; d++) {
+                    expected += (double) queries[r * width + d] * k[x * width + d];
+                }
+                assertEquals(0.25 * expected, simd[x * q + r], 1e-5, "score " + x + "," + r);
+                assertEquals(scalar[x * q + r], simd[x * q + r], 1e-5);
+            }
+        }
+        // Mask some, then one online-softmax step on both paths from the same state.
+        simd[3 * q] = Float.NEGATIVE_INFINITY;
+        scalar[3 * q] = Float.NEGATIVE_INFINITY;
+        float[] v = random(keys * width);
+        float[] maxS = new float[q];
+        float[] maxV = new float[q];
+        float[] sumS = new float[q];
+        float[] sumV = new float[q];
+        java.util.Arrays.fill(maxS, Float.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(maxV, Float.NEGATIVE_INFINITY);
+        float[] accS = new float[q * width];
+        float[] accV = new float[q * width];
+        Lanes.accumulate(simd, keys, maxV, sumV, v, 0, width, width, accV);
+        AttentionKernels.accumulateScalar(scalar, keys, maxS, sumS, v, 0, width, width, accS);
+        for (int r = 0; r < q; r++) {
+            assertEquals(maxS[r], maxV[r], 1e-6);
+            assertEquals(sumS[r], sumV[r], 1e-4 * sumS[r]);
+            for (int d = 0; d < width; d++) {
+                assertEquals(accS[r * width + d], accV[r * width + d], 1e-4);
+            }
+        }
+    }
+
+    /** The SIMD halves, reached from the test through the package. */
+    private static final class Lanes {
+        static void scores(float[] qT, float[] k, int kAt, int kStride, int keys, int width, float scale, float[] s) {
+            AttentionKernels.scores(qT, k, kAt, kStride, keys, width, scale, s);
+        }
+
+        static void accumulate(float[] s, int keys, float[] max, float[] sum, float[] v, int vAt, int vStride, int width, float[] acc) {
+            AttentionKernels.accumulate(s, keys, max, sum, v, vAt, vStride, width, acc);
+        }
+    }
+}
