@@ -24,8 +24,13 @@ public final class JvmBackend {
     /**
      * @param packageName the generated class's package
      * @param maxSeq      the largest value of every run-time dim without a declared bound
+     * @param profile     time every step of {@code compute} into a public {@code profileNanos} array (for attnc bench)
      */
-    public record Options(String packageName, long maxSeq) {
+    public record Options(String packageName, long maxSeq, boolean profile) {
+        public Options(String packageName, long maxSeq) {
+            this(packageName, maxSeq, false);
+        }
+
         public static Options defaults() {
             return new Options("attnc.models", DEFAULT_MAX_SEQ);
         }
@@ -61,7 +66,7 @@ public final class JvmBackend {
         }
         String sourceName = source.name().substring(Math.max(source.name().lastIndexOf('/'), source.name().lastIndexOf('\\')) + 1);
         JavaFile file = JvmModelWriter.write(model.withGraph(graph), graph, plan,
-                new JvmModelWriter.Options(options.packageName(), sourceName, leadingComment(source)));
+                new JvmModelWriter.Options(options.packageName(), sourceName, leadingComment(source), options.profile()));
         return new Generated(model.withGraph(graph), graph, plan, file);
     }
 

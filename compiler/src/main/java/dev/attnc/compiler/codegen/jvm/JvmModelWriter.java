@@ -67,7 +67,10 @@ public final class JvmModelWriter {
     private static final TypeName FLOATS_PER_LAYER = ArrayTypeName.of(FLOATS);
 
     /** What the writer needs beyond the graph. */
-    public record Options(String packageName, String sourceName, String description) {
+    public record Options(String packageName, String sourceName, String description, boolean profile) {
+        public Options(String packageName, String sourceName, String description) {
+            this(packageName, sourceName, description, false);
+        }
     }
 
     private final CheckedModel model;
@@ -330,6 +333,11 @@ public final class JvmModelWriter {
         type.addField(FieldSpec.builder(ArrayTypeName.of(ArrayTypeName.of(TypeName.INT)), "ranges", Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("Per kernel thread: the first and last key each query of the tile may see.\n")
                 .initializer("new int[$T.count()][2 * QUERY_TILE]", THREADS).build());
+        if (options.profile()) {
+            type.addField(FieldSpec.builder(ArrayTypeName.of(TypeName.LONG), "profileNanos", Modifier.PUBLIC, Modifier.FINAL)
+                    .addJavadoc("Nanoseconds spent in each step, by graph node id (profiling build for attnc bench).\n")
+                    .initializer("new long[$L]", graph.nodes().size()).build());
+        }
         type.addField(FieldSpec.builder(MAPS, "maps", Modifier.PRIVATE)
                 .addJavadoc("Where attention weights are recorded, or null.\n").build());
         if (stepping) {
@@ -623,7 +631,13 @@ public final class JvmModelWriter {
                 lastFile = node.span().file().name();
                 body.add("// $L    [$L:$L]\n", node.span().file().lineText(lastLine).strip(), fileName(lastFile), lastLine);
             }
+            if (options.profile()) {
+                body.addStatement("long started$L = System.nanoTime()", node.id());
+            }
             emit(body, node);
+            if (options.profile()) {
+                body.addStatement("profileNanos[$L] += System.nanoTime() - started$L", node.id(), node.id());
+            }
         }
         while (!open.isEmpty()) {
             closeRegion(body, open.remove(open.size() - 1));

@@ -1,0 +1,205 @@
+package dev.attnc.compiler.cli;
+
+import dev.attnc.compiler.FrontEnd;
+import dev.attnc.compiler.check.CheckedModel;
+import dev.attnc.compiler.codegen.CodegenException;
+import dev.attnc.compiler.codegen.InMemoryJavac;
+import dev.attnc.compiler.codegen.JvmBackend;
+import dev.attnc.compiler.codegen.TornadoBackend;
+import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.compiler.explain.Cost;
+import dev.attnc.compiler.explain.CostModel;
+import dev.attnc.compiler.ir.DType;
+import dev.attnc.compiler.ir.Graph;
+import dev.attnc.compiler.ir.Node;
+import dev.attnc.compiler.ir.Op;
+import dev.attnc.compiler.ir.Param;
+import dev.attnc.runtime.Model;
+import dev.attnc.runtime.Tensor;
+import dev.attnc.runtime.kernels.Peak;
+import dev.attnc.runtime.kernels.Threads;
+import dev.attnc.runtime.weights.RandomWeights;
+import dev.attnc.runtime.weights.WeightSource;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "bench", description = {
+    "Time a model on random weights and inputs: per step and in total, with GFLOP/s and the share of this",
+    "machine's measured peak. For comparisons with other engines, see docs/performance.md (JMH)."})
+final class BenchCommand implements Callable<Integer> {
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "the .attn file")
+    Path file;
+
+    @Option(names = "--seq", paramLabel = "T", description = "the value of every run-time dim (default: ${DEFAULT-VALUE})")
+    int seq = 512;
+
+    @Option(names = "--backend", paramLabel = "B", description = "jvm (default) or tornadovm")
+    String backend = "jvm";
+
+    @Option(names = "--threads", paramLabel = "N", description = "kernel threads (default: ATTNC_THREADS, or all cores)")
+    Integer threads;
+
+    @Option(names = "--iterations", paramLabel = "N", description = "timed calls after warm-up (default: ${DEFAULT-VALUE})")
+    int iterations = 10;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (threads != null) {
+            // Read once, when the kernels' pool starts: set it before any kernel runs.
+            System.setProperty("attnc.threads", Integer.toString(threads));
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        SourceFile source = SourceFiles.read(file);
+        FrontEnd.Result result = FrontEnd.check(source);
+        err.print(result.diagnostics().render());
+        err.flush();
+        if (!result.ok()) {
+            return Main.INPUT_ERRORS;
+        }
+        CheckedModel checked = result.models().get(0);
+        Backends chosen = Backends.parse(backend);
+        JvmBackend.Generated generated;
+        Class<?> type;
+        try {
+            JvmBackend.Options options = new JvmBackend.Options("attnc.models", Math.max(seq, JvmBackend.DEFAULT_MAX_SEQ),
+                    chosen == Backends.JVM);
+            if (chosen == Backends.JVM) {
+                generated = JvmBackend.generate(checked, source, options);
+                type = InMemoryJavac.compile(List.of(generated.file()), List.of(Model.class)).classes().get(generated.className());
+            } else {
+                generated = TornadoBackend.generate(checked, source, options);
+                type = Backends.compileTornado(generated.file(), generated.className());
+            }
+        } catch (CodegenException e) {
+            err.println(source.name() + ": error: " + e.getMessage());
+            return Main.INPUT_ERRORS;
+        }
+        Graph graph = generated.graph();
+        Map<String, Long> dims = new LinkedHashMap<>();
+        checked.dims().forEach((dim, bound) -> dims.put(dim, (long) Math.min(seq, bound.orElse((long) seq))));
+        try (WeightSource weights = new RandomWeights(1); Model model = (Model) type.getMethod("load", WeightSource.class).invoke(null, weights)) {
+            Map<String, Tensor> inputs = inputs(graph, dims);
+            out.printf("%s at %s, %s backend, %d kernel threads: warming up...%n", checked.name(), dims, chosen.name().toLowerCase(),
+                    Threads.count());
+            out.flush();
+            long warmUntil = System.nanoTime() + 3_000_000_000L;
+            int warm = 0;
+            while (warm < 3 || System.nanoTime() < warmUntil && warm < 200) {
+                model.forward(inputs);
+                warm++;
+            }
+            long[] profile = profile(model);
+            if (profile != null) {
+                java.util.Arrays.fill(profile, 0);
+            }
+            long best = Long.MAX_VALUE;
+            long total = 0;
+            for (int run = 0; run < iterations; run++) {
+                long start = System.nanoTime();
+                model.forward(inputs);
+                long elapsed = System.nanoTime() - start;
+                best = Math.min(best, elapsed);
+                total += elapsed;
+            }
+            double peak = Peak.gflops();
+            Set<Integer> views = new HashSet<>();
+            long flops = 0;
+            out.printf("%-44s %10s %10s %8s%n", "step", "ms", "GFLOP/s", "% peak");
+            for (Node node : graph.nodes()) {
+                Cost cost = CostModel.cost(graph, node, dims, views);
+                long runs = runs(graph, node);
+                flops += cost.flops() * runs;
+                if (profile == null || profile[node.id()] == 0) {
+                    continue;
+                }
+                double ms = profile[node.id()] / 1e6 / iterations;
+                double gflops = cost.flops() * runs / (ms * 1e6);
+                out.printf("%-44s %10.3f %10.1f %8s%n", label(node), ms, gflops, peak > 0 ? String.format("%.0f%%", 100 * gflops / peak) : "-");
+            }
+            double mean = total / 1e6 / iterations;
+            out.printf("peak: %.1f GFLOP/s measured (Vector API FMA on %d threads)%n", peak, Threads.count());
+            out.printf("total: %.2f ms, %.1f GFLOP/s%n", mean, flops / (mean * 1e6));
+            out.printf("(best of %d: %.2f ms)%n", iterations, best / 1e6);
+        }
+        out.flush();
+        return Main.OK;
+    }
+
+    private static long[] profile(Model model) {
+        try {
+            return (long[]) model.getClass().getField("profileNanos").get(model);
+        } catch (ReflectiveOperationException e) {
+            return null;
+        }
+    }
+
+    /** How many times a node runs per call: once per layer of the repeats it is in. */
+    private static long runs(Graph graph, Node node) {
+        long runs = 1;
+        for (var region : node.regions()) {
+            if (region.kind() == dev.attnc.compiler.ir.Region.Kind.REPEAT) {
+                runs *= graph.loop(region.id()).count();
+            }
+        }
+        return runs;
+    }
+
+    private static String label(Node node) {
+        String text = node.name().isEmpty() ? node.op().spelling() : node.name() + " = " + node.op().spelling();
+        if (node.attrs().containsKey("param")) {
+            text += " " + node.attr("param");
+        }
+        if (node.span() != null) {
+            text += "  (line " + node.span().line() + ")";
+        }
+        return text.length() > 44 ? text.substring(0, 41) + "..." : text;
+    }
+
+    private static Map<String, Tensor> inputs(Graph graph, Map<String, Long> dims) {
+        SplittableRandom random = new SplittableRandom(1);
+        Map<String, Tensor> inputs = new LinkedHashMap<>();
+        for (Node input : graph.inputs()) {
+            int[] shape = input.type().shape().stream().mapToInt(d -> (int) CostModel.value(d, dims)).toArray();
+            int count = (int) Tensor.sizeOf(shape);
+            if (input.type().dtype() == DType.FLOAT) {
+                float[] data = new float[count];
+                for (int i = 0; i < count; i++) {
+                    data[i] = (float) (random.nextDouble() * 2 - 1);
+                }
+                inputs.put(input.attr("name"), Tensor.floats(data, shape));
+                continue;
+            }
+            int rows = 0;
+            for (Node node : graph.nodes()) {
+                if (node.op() == Op.EMBEDDING && node.input(0) == input) {
+                    Param param = graph.param(Integer.parseInt(node.attr("param_id")));
+                    rows = Integer.parseInt(param.attrs().get("count"));
+                }
+            }
+            int[] data = new int[count];
+            for (int i = 0; i < count; i++) {
+                data[i] = shape.length == 0 ? (int) (long) dims.values().iterator().next() : rows > 0 ? random.nextInt(rows) : 1;
+            }
+            inputs.put(input.attr("name"), Tensor.ints(data, shape));
+        }
+        return inputs;
+    }
+}
