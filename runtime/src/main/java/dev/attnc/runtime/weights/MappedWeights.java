@@ -131,7 +131,8 @@ public final class MappedWeights implements WeightSource {
         });
         if (k >= node.inputs().size() || node.inputs().get(k).isEmpty()) {
             throw new WeightException(name + " (" + why + "): node " + source + " (" + node.opType() + ") has "
-                    + (k >= node.inputs().size() ? "only " + node.inputs().size() + " inputs" : "no input " + k)
+                    + (k >= node.inputs().size() ? "only " + node.inputs().size() + (node.inputs().size() == 1 ? " input" : " inputs")
+                            : "no input " + k)
                     + " in " + onnx.description());
         }
         return new Resolved(node.inputs().get(k), rule.rule().transposed(), why);

@@ -139,7 +139,9 @@ final class OnnxModelParser {
         } catch (InvalidProtocolBufferException e) {
             String m = String.valueOf(e.getMessage());
             if (m.contains("ended unexpectedly") || m.contains("truncated")) {
-                throw broken("ends early (is the file truncated?)");
+                String what = "it ends early, inside a message or field (is the file truncated? it has " + size + " bytes)";
+                throw context != null ? new WeightException(context + ": cannot be read: " + what + " in " + file)
+                        : new WeightException(file + ": not a valid ONNX model: " + what);
             }
             throw broken(m);
         } catch (IOException e) {

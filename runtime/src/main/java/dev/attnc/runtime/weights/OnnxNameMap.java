@@ -134,7 +134,8 @@ public final class OnnxNameMap {
                 continue;
             }
             Compiled rule = rule(tokens, file, line);
-            Integer before = seen.putIfAbsent(rule.target().pattern(), line);
+            // Two targets that differ only in their placeholders' names match the same names.
+            Integer before = seen.putIfAbsent(PLACEHOLDER.matcher(rule.rule().target()).replaceAll("{}"), line);
             if (before != null) {
                 throw new WeightException(file + ":" + line + ": target " + rule.rule().target()
                         + " is already mapped on line " + before + ", so this rule would never apply");

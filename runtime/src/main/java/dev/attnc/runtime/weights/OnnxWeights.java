@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -66,7 +67,7 @@ public final class OnnxWeights implements WeightSource {
         this.file = file;
         this.bytes = bytes;
         this.model = model;
-        Map<String, Node> byName = new HashMap<>();
+        Map<String, Node> byName = new LinkedHashMap<>();
         Map<String, List<Node>> users = new HashMap<>();
         for (Node node : model.nodes()) {
             if (!node.name().isEmpty()) {

