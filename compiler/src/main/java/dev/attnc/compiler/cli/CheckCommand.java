@@ -1,7 +1,9 @@
 package dev.attnc.compiler.cli;
 
-import dev.attnc.compiler.FrontEnd;
-import dev.attnc.compiler.diag.Diagnostics;
+import dev.attnc.compiler.api.Attnc;
+import dev.attnc.compiler.api.Compilation;
+import dev.attnc.compiler.api.CompileOptions;
+import dev.attnc.compiler.diag.SourceFile;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -24,11 +26,11 @@ final class CheckCommand implements Callable<Integer> {
         int errors = 0;
         int warnings = 0;
         for (Path path : files) {
-            FrontEnd.Result result = FrontEnd.check(SourceFiles.read(path));
-            Diagnostics diagnostics = result.diagnostics();
-            spec.commandLine().getErr().print(diagnostics.render());
-            errors += diagnostics.errorCount();
-            warnings += diagnostics.warningCount();
+            SourceFile source = SourceFiles.read(path);
+            Compilation checked = Attnc.check(source.name(), source.text(), CompileOptions.defaults());
+            spec.commandLine().getErr().print(checked.render());
+            errors += checked.errorCount();
+            warnings += checked.warningCount();
         }
         spec.commandLine().getErr().flush();
         String summary = summary(files.size(), errors, warnings);

@@ -1,12 +1,13 @@
 package dev.attnc.compiler.cli;
 
-import dev.attnc.compiler.FrontEnd;
-import dev.attnc.compiler.check.CheckedModel;
-import dev.attnc.compiler.codegen.CodegenException;
+import dev.attnc.compiler.api.AttnModel;
+import dev.attnc.compiler.api.Attnc;
+import dev.attnc.compiler.api.Backend;
+import dev.attnc.compiler.api.Compilation;
+import dev.attnc.compiler.api.CompilationException;
+import dev.attnc.compiler.api.CompileOptions;
 import dev.attnc.compiler.codegen.JvmBackend;
-import dev.attnc.compiler.codegen.TornadoBackend;
 import dev.attnc.compiler.diag.SourceFile;
-import dev.attnc.compiler.ir.IrPrinter;
 import dev.attnc.compiler.passes.Pipeline;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -50,11 +51,22 @@ final class CompileCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SourceFile source = SourceFiles.read(file);
-        FrontEnd.Result result = FrontEnd.check(source);
+        Backend chosen;
+        Main.UsageError badBackend = null;
+        try {
+            chosen = Backends.parse(backend) == Backends.JVM ? Backend.JVM : Backend.TORNADOVM;
+        } catch (Main.UsageError e) {
+            chosen = Backend.JVM;
+            badBackend = e;
+        }
+        if (maxSeq < 1) {
+            throw new Main.UsageError("--max-seq must be at least 1, not " + maxSeq);
+        }
+        Compilation compilation = Attnc.check(source.name(), source.text(), new CompileOptions(chosen, packageName, maxSeq));
         PrintWriter err = spec.commandLine().getErr();
-        err.print(result.diagnostics().render());
+        err.print(compilation.render());
         err.flush();
-        if (!result.ok()) {
+        if (!compilation.ok()) {
             return Main.INPUT_ERRORS;
         }
         if (dumpIr != null && !dumpIr.equals("final") && !dumpIr.equals("all") && !dumpIr.equals("checked")
@@ -62,37 +74,36 @@ final class CompileCommand implements Callable<Integer> {
             throw new Main.UsageError("unknown pass '" + dumpIr + "' for --dump-ir; passes are: checked, "
                     + String.join(", ", Pipeline.passNames()) + ", all");
         }
+        if (badBackend != null) {
+            throw badBackend;
+        }
         PrintWriter out = spec.commandLine().getOut();
         List<Path> written = new ArrayList<>();
-        for (CheckedModel model : result.models()) {
+        for (AttnModel model : compilation.models()) {
             if ("checked".equals(dumpIr) || "all".equals(dumpIr)) {
                 out.println("// " + model.name() + " as checked");
-                out.print(IrPrinter.print(model.graph()));
+                out.print(model.ir("checked"));
             }
-            JvmBackend.Generated generated;
+            for (String pass : Pipeline.passNames()) {
+                if (pass.equals(dumpIr) || "all".equals(dumpIr)) {
+                    out.println("// " + model.name() + " after " + pass);
+                    out.print(model.ir(pass));
+                }
+            }
             try {
-                JvmBackend.Options options = new JvmBackend.Options(packageName, maxSeq);
-                generated = switch (Backends.parse(backend)) {
-                    case JVM -> JvmBackend.generate(model, source, options, (pass, graph) -> {
-                        if (pass.equals(dumpIr) || "all".equals(dumpIr)) {
-                            out.println("// " + model.name() + " after " + pass);
-                            out.print(IrPrinter.print(graph));
-                        }
-                    });
-                    case TORNADOVM -> TornadoBackend.generate(model, source, options);
-                };
-            } catch (CodegenException e) {
-                err.println(source.name() + ": error: " + e.getMessage());
+                model.javaSource();
+            } catch (CompilationException e) {
+                err.println(e.getMessage());
                 return Main.INPUT_ERRORS;
             }
             if ("final".equals(dumpIr)) {
-                out.print(IrPrinter.print(generated.graph()));
+                out.print(model.ir("final"));
             }
             if (dumpIr != null) {
                 continue;
             }
             try {
-                written.add(generated.file().writeToPath(output));
+                written.add(model.writeJava(output));
             } catch (IOException e) {
                 throw new Main.UsageError("cannot write to " + output + ": " + e.getMessage());
             }

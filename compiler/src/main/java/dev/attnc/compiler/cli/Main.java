@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "attnc", mixinStandardHelpOptions = true, version = "attnc 0.1.0",
         description = "A compiler for attention architectures: checks .attn models, draws their graphs and compiles them to Java.",
-        subcommands = {CheckCommand.class, GraphCommand.class, CompileCommand.class, RunCommand.class, BenchCommand.class, EmbedCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {CheckCommand.class, GraphCommand.class, CompileCommand.class, RunCommand.class, BenchCommand.class, EmbedCommand.class, ExplainCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
     public static final int INPUT_ERRORS = 1;

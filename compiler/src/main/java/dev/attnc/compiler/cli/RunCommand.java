@@ -1,37 +1,31 @@
 package dev.attnc.compiler.cli;
 
-import dev.attnc.compiler.FrontEnd;
-import dev.attnc.compiler.check.CheckedModel;
-import dev.attnc.compiler.codegen.CodegenException;
-import dev.attnc.compiler.codegen.InMemoryJavac;
+import dev.attnc.compiler.api.AttnModel;
+import dev.attnc.compiler.api.Attnc;
+import dev.attnc.compiler.api.Backend;
+import dev.attnc.compiler.api.Compilation;
+import dev.attnc.compiler.api.CompilationException;
+import dev.attnc.compiler.api.CompileOptions;
+import dev.attnc.compiler.api.TensorSpec;
+import dev.attnc.compiler.api.Weights;
 import dev.attnc.compiler.codegen.JvmBackend;
-import dev.attnc.compiler.codegen.TornadoBackend;
 import dev.attnc.compiler.diag.SourceFile;
-import dev.attnc.compiler.ir.DType;
-import dev.attnc.compiler.ir.Dim;
-import dev.attnc.compiler.ir.Graph;
-import dev.attnc.compiler.ir.Node;
-import dev.attnc.compiler.ir.Op;
-import dev.attnc.compiler.ir.Param;
 import dev.attnc.runtime.AttentionMaps;
 import dev.attnc.runtime.Model;
 import dev.attnc.runtime.ModelInputException;
 import dev.attnc.runtime.Tensor;
 import dev.attnc.runtime.tornado.TornadoSupport;
-import dev.attnc.runtime.weights.RandomWeights;
 import dev.attnc.runtime.weights.Safetensors;
 import dev.attnc.runtime.weights.SafetensorsFile;
 import dev.attnc.runtime.weights.WeightException;
 import dev.attnc.runtime.weights.WeightSource;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -83,47 +77,54 @@ final class RunCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         SourceFile source = SourceFiles.read(file);
-        FrontEnd.Result result = FrontEnd.check(source);
-        err.print(result.diagnostics().render());
+        Backends chosen = null;
+        Main.UsageError badBackend = null;
+        try {
+            chosen = Backends.parse(backend);
+        } catch (Main.UsageError e) {
+            badBackend = e;
+        }
+        if (maxSeq < 1) {
+            throw new Main.UsageError("--max-seq must be at least 1, not " + maxSeq);
+        }
+        CompileOptions options = new CompileOptions(chosen == Backends.TORNADOVM ? Backend.TORNADOVM : Backend.JVM,
+                CompileOptions.DEFAULT_PACKAGE, maxSeq);
+        Compilation compilation = Attnc.check(source.name(), source.text(), options);
+        err.print(compilation.render());
         err.flush();
-        if (!result.ok()) {
+        if (!compilation.ok()) {
             return Main.INPUT_ERRORS;
         }
-        CheckedModel checked = result.models().get(0);
-        Backends chosen = Backends.parse(backend);
+        if (badBackend != null) {
+            throw badBackend;
+        }
+        AttnModel model = compilation.models().get(0);
         if (chosen == Backends.TORNADOVM && dumpAttention != null) {
             throw new Main.UsageError("--dump-attention needs the JVM backend: attention maps are not recorded on a device");
         }
         int[] deviceIndex = deviceIndex();
+        if (deviceIndex != null && chosen != Backends.TORNADOVM) {
+            throw new Main.UsageError("--device needs --backend tornadovm");
+        }
         long started = System.nanoTime();
-        JvmBackend.Generated generated;
-        Class<?> modelClass;
         try {
-            JvmBackend.Options options = new JvmBackend.Options("attnc.models", maxSeq);
-            if (chosen == Backends.JVM) {
-                generated = JvmBackend.generate(checked, source, options);
-                InMemoryJavac.Result compiled = InMemoryJavac.compile(List.of(generated.file()), List.of(Model.class));
-                modelClass = compiled.classes().get(generated.className());
-            } else {
-                generated = TornadoBackend.generate(checked, source, options);
-                modelClass = Backends.compileTornado(generated.file(), generated.className());
-            }
-        } catch (CodegenException e) {
-            err.println(source.name() + ": error: " + e.getMessage());
+            model.modelClass();
+        } catch (CompilationException e) {
+            err.println(e.getMessage());
             return Main.INPUT_ERRORS;
         }
         double compileMillis = (System.nanoTime() - started) / 1e6;
-        stdout.printf("model %s from %s, %s (compiled in %.0f ms)%n", checked.name(), file, describe(chosen), compileMillis);
-        try (WeightSource weightSource = weights == null ? new RandomWeights(seed) : SafetensorsFile.open(weights)) {
-            Model model = load(modelClass, weightSource, deviceIndex);
+        stdout.printf("model %s from %s, %s (compiled in %.0f ms)%n", model.name(), file, describe(chosen), compileMillis);
+        try (WeightSource weightSource = weights == null ? Weights.random(seed) : Weights.safetensors(weights)) {
+            Model loaded = deviceIndex == null ? model.load(weightSource) : model.load(weightSource, deviceIndex[0], deviceIndex[1]);
             stdout.println("weights: " + weightSource.description());
-            Map<String, Tensor> given = inputs(generated.graph(), stdout);
+            Map<String, Tensor> given = inputs(model, stdout);
             AttentionMaps maps = dumpAttention == null ? null : AttentionMaps.all();
             if (maps != null) {
-                model.recordAttention(maps);
+                loaded.recordAttention(maps);
             }
             long start = System.nanoTime();
-            Map<String, Tensor> outputs = model.forward(given);
+            Map<String, Tensor> outputs = loaded.forward(given);
             double millis = (System.nanoTime() - start) / 1e6;
             for (Map.Entry<String, Tensor> output : outputs.entrySet()) {
                 stdout.println(summary("output", output.getKey(), output.getValue()));
@@ -136,29 +137,13 @@ final class RunCommand implements Callable<Integer> {
             if (maps != null) {
                 writeMaps(maps, stdout);
             }
-            model.close();
+            loaded.close();
         } catch (WeightException | ModelInputException e) {
             err.println("attnc: error: " + e.getMessage());
             return Main.INPUT_ERRORS;
         }
         stdout.flush();
         return Main.OK;
-    }
-
-    private static Model load(Class<?> type, WeightSource weights, int[] device) {
-        try {
-            if (device != null) {
-                return (Model) type.getMethod("load", WeightSource.class, int.class, int.class).invoke(null, weights, device[0], device[1]);
-            }
-            return (Model) type.getMethod("load", WeightSource.class).invoke(null, weights);
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot load the generated class " + type, e);
-        }
     }
 
     /** Which backend ran, in one line. */
@@ -187,15 +172,15 @@ final class RunCommand implements Callable<Integer> {
         throw new Main.UsageError("--device takes BACKEND:DEVICE, two numbers as `tornado --devices` lists them, e.g. 0:1");
     }
 
-    private Map<String, Tensor> inputs(Graph graph, PrintWriter stdout) {
+    private Map<String, Tensor> inputs(AttnModel model, PrintWriter stdout) {
         Map<String, Tensor> given = new LinkedHashMap<>();
         if (this.inputs != null) {
+            List<String> names = model.inputs().stream().map(TensorSpec::name).toList();
             try (SafetensorsFile file = SafetensorsFile.open(this.inputs)) {
-                for (Node input : graph.inputs()) {
-                    String name = input.attr("name");
+                for (String name : names) {
                     if (!file.contains(name)) {
                         throw new ModelInputException(this.inputs + " has no tensor `" + name + "`; the model's inputs are "
-                                + String.join(", ", graph.inputs().stream().map(n -> n.attr("name")).toList()));
+                                + String.join(", ", names));
                     }
                     given.put(name, file.tensor(name));
                     stdout.println(summary("input", name, given.get(name)) + " from " + this.inputs.getFileName());
@@ -203,54 +188,9 @@ final class RunCommand implements Callable<Integer> {
             }
             return given;
         }
-        SplittableRandom random = new SplittableRandom(seed);
-        for (Node input : graph.inputs()) {
-            Tensor tensor = random(graph, input, random);
-            given.put(input.attr("name"), tensor);
-            stdout.println(summary("input", input.attr("name"), tensor) + " (random)");
-        }
+        given.putAll(model.randomInputs(seq != null ? seq : 32, seed));
+        given.forEach((name, tensor) -> stdout.println(summary("input", name, tensor) + " (random)"));
         return given;
-    }
-
-    private Tensor random(Graph graph, Node input, SplittableRandom random) {
-        int[] shape = input.type().shape().stream().mapToInt(this::size).toArray();
-        int count = (int) Tensor.sizeOf(shape);
-        if (input.type().dtype() == DType.FLOAT) {
-            float[] data = new float[count];
-            for (int index = 0; index < count; index++) {
-                double u = random.nextDouble(Double.MIN_VALUE, 1);
-                data[index] = (float) (Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random.nextDouble()));
-            }
-            return Tensor.floats(data, shape);
-        }
-        int[] data = new int[count];
-        int rows = embeddingRows(graph, input);
-        for (int index = 0; index < count; index++) {
-            data[index] = shape.length == 0 ? defaultLength() : rows > 0 ? random.nextInt(rows) : 1;
-        }
-        return Tensor.ints(data, shape);
-    }
-
-    /** The rows of the embedding an int input indexes, or 0 if it indexes none. */
-    private static int embeddingRows(Graph graph, Node input) {
-        for (Node node : graph.nodes()) {
-            if (node.op() == Op.EMBEDDING && node.input(0) == input) {
-                Param param = graph.param(Integer.parseInt(node.attr("param_id")));
-                return Integer.parseInt(param.attrs().get("count"));
-            }
-        }
-        return 0;
-    }
-
-    private int size(Dim dim) {
-        if (dim.constant().isPresent()) {
-            return Math.toIntExact(dim.constant().get());
-        }
-        return defaultLength();
-    }
-
-    private int defaultLength() {
-        return seq != null ? seq : 32;
     }
 
     private void writeMaps(AttentionMaps maps, PrintWriter stdout) throws IOException {

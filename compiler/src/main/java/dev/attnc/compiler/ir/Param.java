@@ -31,6 +31,13 @@ public record Param(int id, String name, String kind, Map<String, TensorType> te
         return suffix.isEmpty() ? checkpoint : checkpoint + "." + suffix;
     }
 
+    /** Its tensors in a stable order, weight first, as a reader expects them (the map itself has no order). */
+    public List<Map.Entry<String, TensorType>> tensorsInOrder() {
+        return tensors.entrySet().stream()
+                .sorted((a, b) -> a.getKey().equals("weight") ? -1 : b.getKey().equals("weight") ? 1 : a.getKey().compareTo(b.getKey()))
+                .toList();
+    }
+
     /** How many copies: the product of the enclosing repeat counts. */
     public long copies() {
         long copies = 1;

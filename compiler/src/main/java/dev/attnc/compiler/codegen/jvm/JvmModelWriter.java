@@ -253,7 +253,7 @@ public final class JvmModelWriter {
     private void weights(TypeSpec.Builder type) {
         for (Param param : graph.params()) {
             boolean perLayer = !param.repeats().isEmpty();
-            for (Map.Entry<String, TensorType> tensor : sortedTensors(param)) {
+            for (Map.Entry<String, TensorType> tensor : param.tensorsInOrder()) {
                 String suffix = tensor.getKey();
                 String field = names.unique(suffix.isEmpty() ? param.name() : param.name() + "_" + suffix);
                 weightFields.put(param.id() + "/" + suffix, field);
@@ -267,12 +267,6 @@ public final class JvmModelWriter {
         }
     }
 
-    private static List<Map.Entry<String, TensorType>> sortedTensors(Param param) {
-        // weight before bias, as a reader expects.
-        return param.tensors().entrySet().stream()
-                .sorted((a, b) -> a.getKey().equals("weight") ? -1 : b.getKey().equals("weight") ? 1 : a.getKey().compareTo(b.getKey()))
-                .toList();
-    }
 
     private void state(TypeSpec.Builder type) {
         type.addField(FieldSpec.builder(FLOATS, "arena", Modifier.PRIVATE, Modifier.FINAL)
@@ -378,7 +372,7 @@ public final class JvmModelWriter {
                 .addParameter(WEIGHT_SOURCE, "weights");
         for (Param param : graph.params()) {
             List<Param.LoopIndex> layers = param.repeats();
-            for (Map.Entry<String, TensorType> tensor : sortedTensors(param)) {
+            for (Map.Entry<String, TensorType> tensor : param.tensorsInOrder()) {
                 String field = weightFields.get(param.id() + "/" + tensor.getKey());
                 CodeBlock load = load(param, tensor.getKey(), tensor.getValue());
                 if (layers.isEmpty()) {

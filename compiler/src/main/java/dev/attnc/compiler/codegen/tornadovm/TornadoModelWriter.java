@@ -204,7 +204,7 @@ public final class TornadoModelWriter {
                 .initializer("new $T($L)", INT_ARRAY, runTimeDims.size() + 1).build());
         for (Param param : graph.params()) {
             boolean perLayer = !param.repeats().isEmpty();
-            for (Map.Entry<String, TensorType> tensor : param.tensors().entrySet()) {
+            for (Map.Entry<String, TensorType> tensor : param.tensorsInOrder()) {
                 String suffix = tensor.getKey();
                 String field = names.unique(suffix.isEmpty() ? param.name() : param.name() + "_" + suffix);
                 weightFields.put(param.id() + "/" + suffix, field);
@@ -263,6 +263,7 @@ public final class TornadoModelWriter {
         }
     }
 
+
     private static boolean usesAlibi(Scalar scalar) {
         return switch (scalar) {
             case Scalar.Call c -> c.function().equals("alibi_slope") || c.args().stream().anyMatch(TornadoModelWriter::usesAlibi);
@@ -314,7 +315,7 @@ public final class TornadoModelWriter {
                 .addParameter(TypeName.INT, "backend")
                 .addParameter(TypeName.INT, "device");
         for (Param param : graph.params()) {
-            for (Map.Entry<String, TensorType> tensor : param.tensors().entrySet()) {
+            for (Map.Entry<String, TensorType> tensor : param.tensorsInOrder()) {
                 String field = weightFields.get(param.id() + "/" + tensor.getKey());
                 CodeBlock load = CodeBlock.of("$T.fromArray($L)", FLOAT_ARRAY, load(param, tensor.getKey(), tensor.getValue()));
                 if (param.repeats().isEmpty()) {
@@ -343,7 +344,7 @@ public final class TornadoModelWriter {
         method.addStatement("$T graph = new $T($S)", TASK_GRAPH, TASK_GRAPH, graphName);
         method.addComment("Weights and KV caches: sent once, kept on the device.");
         for (Param param : graph.params()) {
-            for (String suffix : param.tensors().keySet()) {
+            for (String suffix : param.tensorsInOrder().stream().map(Map.Entry::getKey).toList()) {
                 String field = weightFields.get(param.id() + "/" + suffix);
                 method.addStatement("graph.transferToDevice($T.FIRST_EXECUTION, $L$L)", TRANSFER,
                         param.repeats().isEmpty() ? "" : "(Object[]) ", field);

@@ -1,0 +1,50 @@
+package dev.attnc.compiler.api;
+
+import dev.attnc.compiler.codegen.JvmBackend;
+import java.util.Objects;
+
+/**
+ * How models are turned into Java.
+ *
+ * @param backend     the code to generate
+ * @param packageName the package of the generated classes
+ * @param maxSeq      the largest value of every run-time dim that declares no bound ({@code dim T}
+ *                    without {@code <= N}); the model's buffers are sized for it
+ */
+public record CompileOptions(Backend backend, String packageName, long maxSeq) {
+
+    /** The package generated classes go in unless told otherwise. */
+    public static final String DEFAULT_PACKAGE = "attnc.models";
+
+    public CompileOptions {
+        Objects.requireNonNull(backend, "backend");
+        Objects.requireNonNull(packageName, "packageName");
+        if (maxSeq < 1) {
+            throw new IllegalArgumentException("maxSeq must be at least 1, not " + maxSeq);
+        }
+    }
+
+    /** The JVM backend, package {@code attnc.models}, unbounded dims up to 2048. */
+    public static CompileOptions defaults() {
+        return new CompileOptions(Backend.JVM, DEFAULT_PACKAGE, JvmBackend.DEFAULT_MAX_SEQ);
+    }
+
+    /** These options with another backend. */
+    public CompileOptions withBackend(Backend newBackend) {
+        return new CompileOptions(newBackend, packageName, maxSeq);
+    }
+
+    /** These options with another package for the generated classes. */
+    public CompileOptions withPackage(String newPackageName) {
+        return new CompileOptions(backend, newPackageName, maxSeq);
+    }
+
+    /** These options with another largest value for unbounded run-time dims. */
+    public CompileOptions withMaxSeq(long newMaxSeq) {
+        return new CompileOptions(backend, packageName, newMaxSeq);
+    }
+
+    JvmBackend.Options codegen() {
+        return new JvmBackend.Options(packageName, maxSeq);
+    }
+}

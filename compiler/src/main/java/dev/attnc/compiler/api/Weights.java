@@ -1,0 +1,32 @@
+package dev.attnc.compiler.api;
+
+import dev.attnc.runtime.weights.RandomWeights;
+import dev.attnc.runtime.weights.SafetensorsFile;
+import dev.attnc.runtime.weights.WeightSource;
+import java.nio.file.Path;
+
+/**
+ * Where a model's weights come from, for {@link AttnModel#load(WeightSource)}. A model reads
+ * every weight while it loads, so the source can be closed once {@code load} returned.
+ */
+public final class Weights {
+    private Weights() {
+    }
+
+    /**
+     * Seeded random weights, the same on every JVM for the same seed, scaled so that activations
+     * stay of order 1: for trying a model before (or without) a checkpoint.
+     */
+    public static WeightSource random(long seed) {
+        return new RandomWeights(seed);
+    }
+
+    /**
+     * A safetensors checkpoint (F32, F16 or BF16 tensors, converted to float32 as they are read).
+     *
+     * @throws dev.attnc.runtime.weights.WeightException if the file cannot be read or is not safetensors
+     */
+    public static WeightSource safetensors(Path file) {
+        return SafetensorsFile.open(file);
+    }
+}
