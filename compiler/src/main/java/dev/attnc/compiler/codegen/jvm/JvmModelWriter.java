@@ -1167,7 +1167,11 @@ public final class JvmModelWriter {
         body.addStatement("int tileLast = 0");
         body.beginControlFlow("for (int r = 0; r < $L; r++)", queryTile);
         body.addStatement("int i = $L", stepping ? "position + t0 + r" : "t0 + r");
-        body.addStatement("range[2 * r] = r < rows ? $L : 0", first);
+        if (first.equals("0")) {
+            body.addStatement("range[2 * r] = 0");
+        } else {
+            body.addStatement("range[2 * r] = r < rows ? $L : 0", first);
+        }
         body.addStatement("range[2 * r + 1] = r < rows ? $L : 0", last);
         body.beginControlFlow("if (range[2 * r] < range[2 * r + 1])");
         body.addStatement("tileFirst = Math.min(tileFirst, range[2 * r])");
@@ -1188,7 +1192,9 @@ public final class JvmModelWriter {
             body.addStatement("continue");
             body.endControlFlow();
         }
-        body.addStatement("int i = $L", stepping ? "position + t0 + r" : "t0 + r");
+        if (clauses) {
+            body.addStatement("int i = $L", stepping ? "position + t0 + r" : "t0 + r");
+        }
         body.beginControlFlow("for (int x = 0; x < n; x++)");
         body.addStatement("int j = block + x");
         body.addStatement("int at = x * $L + r", queryTile);
@@ -1217,7 +1223,7 @@ public final class JvmModelWriter {
         }
         body.endControlFlow();
         body.endControlFlow();
-        body.addStatement("$T.accumulate(scores, n, max, sum, $L, $L(block) * $L + kvHead * $L, $L, $L, acc)", ATTENTION_KERNELS,
+        body.addStatement("$T.accumulate(scores, n, max, sum, $L, $Lblock * $L + kvHead * $L, $L, $L, acc)", ATTENTION_KERNELS,
                 valueArray, valueBase, valueStride, valueHead, valueStride, valueHead);
         body.endControlFlow();
         body.add("// A query that sees no key at all gets zeros.\n");
@@ -1229,7 +1235,8 @@ public final class JvmModelWriter {
         body.endControlFlow();
         body.endControlFlow();
         body.endControlFlow();
-        body.endControlFlow(")");
+        body.unindent();
+        body.add("});\n");
         body.beginControlFlow("if (maps != null)");
         body.addStatement("$L_maps($L)", method, attentionMapArguments(node));
         body.endControlFlow();
