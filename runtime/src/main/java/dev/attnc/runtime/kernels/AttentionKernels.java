@@ -60,9 +60,11 @@ public final class AttentionKernels {
 
     /**
      * One step of the online softmax for every query of the tile: the block's scores become
-     * {@code exp(s - max)} against the new running max, the running sums and accumulators
-     * ({@code acc[r * width + ..]}) are rescaled to it, then the block's values are added,
-     * weighted: {@code acc_r += sum_x p[x][r] * v_x}. Masked scores are -infinity and weigh 0.
+     * {@code exp(s - max)} against the new running max, the running sums and accumulators are
+     * rescaled to it, then the block's values are added, weighted:
+     * {@code acc[d * QUERIES + r] += sum_x p[x][r] * v_x[d]}. The accumulator is transposed, one
+     * vector of queries per value feature, so the sums stay in registers. Masked scores are
+     * -infinity and weigh 0.
      */
     public static void accumulate(float[] s, int keys, float[] max, float[] sum, float[] v, int vAt, int vStride,
             int width, float[] acc) {
@@ -91,7 +93,9 @@ public final class AttentionKernels {
             if (newMax > max[r]) {
                 float rescale = max[r] == Float.NEGATIVE_INFINITY ? 0 : (float) Math.exp(max[r] - newMax);
                 sum[r] *= rescale;
-                Kernels.scale(rescale, acc, r * width, width);
+                for (int d = 0; d < width; d++) {
+                    acc[d * QUERIES + r] *= rescale;
+                }
                 max[r] = newMax;
             }
             float total = 0;
@@ -104,10 +108,10 @@ public final class AttentionKernels {
         }
         for (int x = 0; x < keys; x++) {
             int value = vAt + x * vStride;
-            for (int r = 0; r < QUERIES; r++) {
-                float p = s[x * QUERIES + r];
-                if (p != 0) {
-                    Kernels.axpy(p, v, value, acc, r * width, width);
+            for (int d = 0; d < width; d++) {
+                float feature = v[value + d];
+                for (int r = 0; r < QUERIES; r++) {
+                    acc[d * QUERIES + r] += s[x * QUERIES + r] * feature;
                 }
             }
         }
@@ -161,11 +165,8 @@ public final class AttentionKernels {
             VectorMask<Float> hadMax = oldMax.compare(VectorOperators.NE, Float.NEGATIVE_INFINITY);
             FloatVector rescale = FloatVector.zero(S).blend(oldMax.sub(base).lanewise(VectorOperators.EXP), hadMax);
             FloatVector total = FloatVector.fromArray(S, sum, 0).mul(rescale);
-            for (int r = 0; r < QUERIES; r++) {
-                float factor = rescale.lane(r);
-                if (factor != 1) {
-                    Kernels.scale(factor, acc, r * width, width);
-                }
+            for (int d = 0; d < width; d++) {
+                FloatVector.fromArray(S, acc, d * QUERIES).mul(rescale).intoArray(acc, d * QUERIES);
             }
             for (int x = 0; x < keys; x++) {
                 FloatVector p = FloatVector.fromArray(S, s, x * QUERIES).sub(base).lanewise(VectorOperators.EXP);
@@ -174,14 +175,44 @@ public final class AttentionKernels {
             }
             total.intoArray(sum, 0);
             newMax.intoArray(max, 0);
-            for (int x = 0; x < keys; x++) {
-                int value = vAt + x * vStride;
-                for (int r = 0; r < QUERIES; r++) {
-                    float p = s[x * QUERIES + r];
-                    if (p != 0) {
-                        VectorKernels.axpy(p, v, value, acc, r * width, width);
-                    }
+            // Eight value features at a time, their sums held in registers over every key of the block.
+            int d = 0;
+            for (; d + 7 < width; d += 8) {
+                FloatVector a0 = FloatVector.fromArray(S, acc, d * QUERIES);
+                FloatVector a1 = FloatVector.fromArray(S, acc, (d + 1) * QUERIES);
+                FloatVector a2 = FloatVector.fromArray(S, acc, (d + 2) * QUERIES);
+                FloatVector a3 = FloatVector.fromArray(S, acc, (d + 3) * QUERIES);
+                FloatVector a4 = FloatVector.fromArray(S, acc, (d + 4) * QUERIES);
+                FloatVector a5 = FloatVector.fromArray(S, acc, (d + 5) * QUERIES);
+                FloatVector a6 = FloatVector.fromArray(S, acc, (d + 6) * QUERIES);
+                FloatVector a7 = FloatVector.fromArray(S, acc, (d + 7) * QUERIES);
+                for (int x = 0; x < keys; x++) {
+                    FloatVector p = FloatVector.fromArray(S, s, x * QUERIES);
+                    int value = vAt + x * vStride + d;
+                    a0 = p.fma(FloatVector.broadcast(S, v[value]), a0);
+                    a1 = p.fma(FloatVector.broadcast(S, v[value + 1]), a1);
+                    a2 = p.fma(FloatVector.broadcast(S, v[value + 2]), a2);
+                    a3 = p.fma(FloatVector.broadcast(S, v[value + 3]), a3);
+                    a4 = p.fma(FloatVector.broadcast(S, v[value + 4]), a4);
+                    a5 = p.fma(FloatVector.broadcast(S, v[value + 5]), a5);
+                    a6 = p.fma(FloatVector.broadcast(S, v[value + 6]), a6);
+                    a7 = p.fma(FloatVector.broadcast(S, v[value + 7]), a7);
                 }
+                a0.intoArray(acc, d * QUERIES);
+                a1.intoArray(acc, (d + 1) * QUERIES);
+                a2.intoArray(acc, (d + 2) * QUERIES);
+                a3.intoArray(acc, (d + 3) * QUERIES);
+                a4.intoArray(acc, (d + 4) * QUERIES);
+                a5.intoArray(acc, (d + 5) * QUERIES);
+                a6.intoArray(acc, (d + 6) * QUERIES);
+                a7.intoArray(acc, (d + 7) * QUERIES);
+            }
+            for (; d < width; d++) {
+                FloatVector a = FloatVector.fromArray(S, acc, d * QUERIES);
+                for (int x = 0; x < keys; x++) {
+                    a = FloatVector.fromArray(S, s, x * QUERIES).fma(FloatVector.broadcast(S, v[vAt + x * vStride + d]), a);
+                }
+                a.intoArray(acc, d * QUERIES);
             }
         }
     }

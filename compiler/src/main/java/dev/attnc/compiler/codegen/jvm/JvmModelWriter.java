@@ -316,7 +316,7 @@ public final class JvmModelWriter {
                 .addJavadoc("Per kernel thread: the scores of the tile against one block of keys.\n")
                 .initializer("new float[$T.count()][$L * QUERY_TILE]", THREADS, KEY_BLOCK).build());
         type.addField(FieldSpec.builder(FLOATS_PER_LAYER, "accumulators", Modifier.PRIVATE, Modifier.FINAL)
-                .addJavadoc("Per kernel thread: the tile's running weighted sums of values.\n")
+                .addJavadoc("Per kernel thread: the tile's running weighted sums of values, [value feature][query].\n")
                 .initializer("new float[$T.count()][$L * QUERY_TILE]", THREADS, Math.max(1, longestValueHead)).build());
         type.addField(FieldSpec.builder(FLOATS_PER_LAYER, "maxima", Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("Per kernel thread: the tile's running maxima of the scores.\n")
@@ -1231,7 +1231,7 @@ public final class JvmModelWriter {
         body.addStatement("float norm = sum[r] > 0 ? 1 / sum[r] : 0");
         body.addStatement("int outAt = $L + (t0 + r) * $L + h * $L", at(node), plan.layout(node).stride(0), valueHead);
         body.beginControlFlow("for (int d = 0; d < $L; d++)", valueHead);
-        body.addStatement("arena[outAt + d] = acc[r * $L + d] * norm", valueHead);
+        body.addStatement("arena[outAt + d] = acc[d * QUERY_TILE + r] * norm");
         body.endControlFlow();
         body.endControlFlow();
         body.endControlFlow();
