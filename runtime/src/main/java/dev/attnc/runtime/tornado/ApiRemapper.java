@@ -9,6 +9,7 @@ import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.commons.ClassRemapper;
 import org.objectweb.asm.commons.Remapper;
+import org.objectweb.asm.tree.ClassNode;
 
 /**
  * Rewrites every reference to a TornadoVM API class ({@code uk/ac/manchester/tornado/api/...})
@@ -16,7 +17,8 @@ import org.objectweb.asm.commons.Remapper;
  * nested types kept ({@code common/TornadoFunctions$Task3} becomes
  * {@code jvm/TornadoFunctions$Task3}). Descriptors, generic signatures, annotations (including
  * {@code @Parallel} type annotations), lambdas and method references are all rewritten; string
- * constants are not.
+ * constants are not. Before that, {@link ParallelLoopSplitter} spreads each kernel's outermost
+ * {@code @Parallel} loop across the CPU workers.
  */
 final class ApiRemapper extends Remapper {
 
@@ -97,9 +99,13 @@ final class ApiRemapper extends Remapper {
      */
     static byte[] remap(byte[] classBytes) {
         ClassReader reader = new ClassReader(classBytes);
-        ClassWriter writer = new ClassWriter(0);
+        ClassNode type = new ClassNode();
+        reader.accept(type, 0);
+        ParallelLoopSplitter.split(type);
+        // Frames are kept from the original: the splitter adds no branches. Stack sizes are recomputed.
+        ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS);
         ApiRemapper remapper = new ApiRemapper();
-        reader.accept(new ClassRemapper(writer, remapper), 0);
+        type.accept(new ClassRemapper(writer, remapper));
         if (!remapper.unsupported.isEmpty()) {
             throw new IllegalArgumentException("class " + reader.getClassName().replace('/', '.')
                     + " uses TornadoVM API classes that have no JVM implementation in attnc: "

@@ -135,7 +135,7 @@ class RemapOnJvmTest {
     }
 
     /** tornadovm-facade/target/classes; if that module was not built, its sources compiled here. */
-    private static Path facadeClassesDirectory(Path scratch) throws IOException {
+    static Path facadeClassesDirectory(Path scratch) throws IOException {
         String classes = System.getProperty("attnc.tornadovm.facade.classes", "../tornadovm-facade/target/classes");
         Path dir = Path.of(classes);
         if (Files.isRegularFile(dir.resolve("uk/ac/manchester/tornado/api/TaskGraph.class"))) {

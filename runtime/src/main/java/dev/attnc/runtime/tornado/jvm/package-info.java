@@ -18,8 +18,10 @@
  *       {@code transferToHost} is not detected here.</li>
  *   <li>{@link dev.attnc.runtime.tornado.jvm.TornadoExecutionPlan#execute()} runs the tasks of
  *       each selected graph in order, calling each task's code with its arguments. A task with
- *       no {@link dev.attnc.runtime.tornado.jvm.KernelContext} argument runs once, as plain
- *       sequential Java: its {@code @Parallel} loops run one iteration after another.</li>
+ *       no {@link dev.attnc.runtime.tornado.jvm.KernelContext} argument runs as plain Java,
+ *       except that its outermost {@code @Parallel} loop is spread across the CPU workers
+ *       ({@link dev.attnc.runtime.tornado.jvm.ParallelLoops}, the one public type here with no
+ *       TornadoVM counterpart); inner {@code @Parallel} loops run in order.</li>
  *   <li>A task with a {@code KernelContext} argument is launched over the
  *       {@link dev.attnc.runtime.tornado.jvm.WorkerGrid} that the plan's
  *       {@link dev.attnc.runtime.tornado.jvm.GridScheduler} has for
