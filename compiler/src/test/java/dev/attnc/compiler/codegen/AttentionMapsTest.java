@@ -1,5 +1,6 @@
 package dev.attnc.compiler.codegen;
 
+import static dev.attnc.compiler.codegen.TestTensors.floats;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -67,9 +68,5 @@ class AttentionMapsTest {
             }
         }
         return x;
-    }
-
-    static Tensor floats(double[][] x) {
-        return SamplesMatchReferenceTest.floats(x);
     }
 }

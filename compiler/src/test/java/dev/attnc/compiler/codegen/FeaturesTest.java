@@ -1,5 +1,6 @@
 package dev.attnc.compiler.codegen;
 
+import static dev.attnc.compiler.codegen.TestTensors.floats;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -761,17 +762,6 @@ class FeaturesTest {
 
     static double[][] roundToFloat(double[][] x) {
         return Ref.map(x, value -> (float) value);
-    }
-
-    static Tensor floats(double[][] x) {
-        int cols = x[0].length;
-        float[] data = new float[x.length * cols];
-        for (int r = 0; r < x.length; r++) {
-            for (int c = 0; c < cols; c++) {
-                data[r * cols + c] = (float) x[r][c];
-            }
-        }
-        return Tensor.floats(data, x.length, cols);
     }
 
     static double[][] matrix(Tensor t) {

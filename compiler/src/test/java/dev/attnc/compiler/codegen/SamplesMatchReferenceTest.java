@@ -1,5 +1,6 @@
 package dev.attnc.compiler.codegen;
 
+import static dev.attnc.compiler.codegen.TestTensors.floats;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -89,16 +90,6 @@ class SamplesMatchReferenceTest {
         }
         run.check(Samples.minilm(run.weights, ids, types, mask), Map.of("input_ids", Tensor.ints(ids, t),
                 "token_type_ids", Tensor.ints(types, t), "attention_mask", Tensor.ints(mask, t)), "x");
-    }
-
-    static Tensor floats(double[][] x) {
-        float[] data = new float[x.length * x[0].length];
-        for (int r = 0; r < x.length; r++) {
-            for (int c = 0; c < x[0].length; c++) {
-                data[r * x[0].length + c] = (float) x[r][c];
-            }
-        }
-        return Tensor.floats(data, x.length, x[0].length);
     }
 
     /** One sample: compiled, loaded on recorded random weights, with its own seeded inputs. */

@@ -41,9 +41,8 @@ final class ParallelLoopSplitter {
     private ParallelLoopSplitter() {
     }
 
-    /** Splits the kernels of {@code type} in place; returns how many methods were split. */
-    static int split(ClassNode type) {
-        List<MethodNode> bodies = new ArrayList<>();
+    /** Splits the kernels of {@code type} in place. */
+    static void split(ClassNode type) {
         List<MethodNode> launchers = new ArrayList<>();
         for (MethodNode method : type.methods) {
             if (splitLoop(method)) {
@@ -53,11 +52,9 @@ final class ParallelLoopSplitter {
                         | Opcodes.ACC_PRIVATE | Opcodes.ACC_SYNTHETIC;
                 method.visibleAnnotations = null;
                 method.invisibleAnnotations = null;
-                bodies.add(method);
             }
         }
         type.methods.addAll(launchers);
-        return bodies.size();
     }
 
     /** Rewrites the outermost {@code @Parallel} loops of a static void method; false if there are none it can split. */
@@ -107,7 +104,7 @@ final class ParallelLoopSplitter {
         }
         for (AbstractInsnNode[] edit : edits) {
             int variable = ((VarInsnNode) edit[0]).var;
-            code.insertBefore(edit[0], offsetCall());
+            code.insertBefore(edit[0], new MethodInsnNode(Opcodes.INVOKESTATIC, LOOPS, "offset", "()I", false));
             code.insertBefore(edit[0], new InsnNode(Opcodes.IADD));
             InsnList step = new InsnList();
             step.add(new VarInsnNode(Opcodes.ILOAD, variable));
@@ -117,12 +114,7 @@ final class ParallelLoopSplitter {
             code.insert(edit[1], step);
             code.remove(edit[1]);
         }
-        method.maxStack += 1;
         return true;
-    }
-
-    private static MethodInsnNode offsetCall() {
-        return new MethodInsnNode(Opcodes.INVOKESTATIC, LOOPS, "offset", "()I", false);
     }
 
     /** The {@code istore} of the loop variable right before its scope starts (labels and line numbers skipped). */
@@ -180,9 +172,7 @@ final class ParallelLoopSplitter {
         code.add(new MethodInsnNode(Opcodes.INVOKESTATIC, LOOPS, "run",
                 "(Ljava/lang/invoke/MethodHandle;[Ljava/lang/Object;)V", false));
         code.add(new InsnNode(Opcodes.RETURN));
-        launcher.maxLocals = slot;
-        launcher.maxStack = 6;
-        return launcher;
+        return launcher; // maxStack and maxLocals: computed by the ClassWriter (COMPUTE_MAXS)
     }
 
     private static void box(InsnList code, Type type) {

@@ -1,5 +1,6 @@
 package dev.attnc.compiler.codegen.tornadovm;
 
+import static dev.attnc.compiler.codegen.TestTensors.floats;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -94,16 +95,6 @@ class TornadoSamplesTest {
             float[] shorter = model.forward(Map.of("x", Tensor.floats(new float[3 * 576], 3, 576))).get("x").floatData();
             assertArrayEquals(java.util.Arrays.copyOf(longer, 3 * 576), shorter, 1e-6f, "causal rows do not depend on later ones");
         }
-    }
-
-    static Tensor floats(double[][] x) {
-        float[] data = new float[x.length * x[0].length];
-        for (int r = 0; r < x.length; r++) {
-            for (int c = 0; c < x[0].length; c++) {
-                data[r * x[0].length + c] = (float) x[r][c];
-            }
-        }
-        return Tensor.floats(data, x.length, x[0].length);
     }
 
     static final class Run {

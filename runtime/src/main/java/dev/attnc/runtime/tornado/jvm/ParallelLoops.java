@@ -36,7 +36,7 @@ public final class ParallelLoops {
      * kernel calling a kernel) runs on the calling worker alone.
      */
     public static void run(MethodHandle body, Object[] args) {
-        if (CURRENT.get() != null || Threads.count() == 1) {
+        if (CURRENT.get() != null) {
             invoke(body, args, null);
             return;
         }
