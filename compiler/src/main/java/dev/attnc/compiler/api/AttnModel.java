@@ -6,6 +6,7 @@ import dev.attnc.compiler.codegen.CodegenException;
 import dev.attnc.compiler.codegen.InMemoryJavac;
 import dev.attnc.compiler.codegen.JvmBackend;
 import dev.attnc.compiler.codegen.TornadoBackend;
+import dev.attnc.compiler.codegen.tornadovm.TornadoCompilation;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.explain.Explainer;
 import dev.attnc.compiler.explain.Explanation;
@@ -20,7 +21,6 @@ import dev.attnc.compiler.ir.Param;
 import dev.attnc.compiler.passes.Pipeline;
 import dev.attnc.runtime.Model;
 import dev.attnc.runtime.Tensor;
-import dev.attnc.runtime.tornado.TornadoSupport;
 import dev.attnc.runtime.weights.WeightSource;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
@@ -31,8 +31,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * One checked model of a {@code .attn} source, on its way to a running {@link Model}: what it
@@ -51,7 +49,6 @@ import java.util.regex.Pattern;
  * new, independent model instance.
  */
 public final class AttnModel {
-    private static final Pattern TORNADO_IMPORT = Pattern.compile("(?m)^import (uk\\.ac\\.manchester\\.tornado\\.api\\.[A-Za-z0-9_.]+);$");
 
     private final CheckedModel checked;
     private final SourceFile source;
@@ -276,33 +273,8 @@ public final class AttnModel {
         }
     }
 
-    /**
-     * Compiles a generated TornadoVM class: against TornadoVM's API when it is in this JVM, else
-     * against attnc's JVM implementation of the same API (imports swapped), so that the very same
-     * kernels run on the JVM.
-     */
     private static Class<?> compileTornado(JavaFile file, String className) {
-        String text = file.toString();
-        List<Class<?>> classpath = new ArrayList<>(List.of(Model.class));
-        if (TornadoSupport.available()) {
-            try {
-                // Under TornadoVM's argfile the API is on the module path, which javac does not see by itself.
-                classpath.add(Class.forName(TornadoSupport.API_PACKAGE + ".TaskGraph", false, AttnModel.class.getClassLoader()));
-            } catch (ClassNotFoundException e) {
-                throw new IllegalStateException("TornadoVM is available but its API is not loadable", e);
-            }
-        } else {
-            Matcher imports = TORNADO_IMPORT.matcher(text);
-            StringBuilder swapped = new StringBuilder();
-            while (imports.find()) {
-                String counterpart = TornadoSupport.jvmCounterpart(imports.group(1))
-                        .orElseThrow(() -> new IllegalStateException("no JVM version of " + imports.group(1)));
-                imports.appendReplacement(swapped, "import " + Matcher.quoteReplacement(counterpart) + ";");
-            }
-            imports.appendTail(swapped);
-            text = swapped.toString();
-        }
-        return InMemoryJavac.compileSource(className, text, classpath).classes().get(className);
+        return TornadoCompilation.compileAndLoad(file, className);
     }
 
     private static TensorSpec spec(Node node) {

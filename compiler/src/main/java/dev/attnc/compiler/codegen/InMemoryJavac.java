@@ -52,6 +52,11 @@ public final class InMemoryJavac {
 
     /** One class from source text (e.g. a generated class with its imports swapped). */
     public static Result compileSource(String className, String source, List<Class<?>> classpathOf) {
+        return compileSource(className, source, classpathOf, true);
+    }
+
+    /** As {@link #compileSource(String, String, List)}; with {@code load = false} only the bytes are returned. */
+    public static Result compileSource(String className, String source, List<Class<?>> classpathOf, boolean load) {
         JavaFileObject file = new SimpleJavaFileObject(URI.create("string:///" + className.replace('.', '/') + ".java"),
                 JavaFileObject.Kind.SOURCE) {
             @Override
@@ -59,7 +64,7 @@ public final class InMemoryJavac {
                 return source;
             }
         };
-        return compileObjects(List.of(file), classpathOf, List.of(), true);
+        return compileObjects(List.of(file), classpathOf, List.of(), load);
     }
 
     /**

@@ -18,7 +18,8 @@ import org.objectweb.asm.tree.ClassNode;
  * {@code jvm/TornadoFunctions$Task3}). Descriptors, generic signatures, annotations (including
  * {@code @Parallel} type annotations), lambdas and method references are all rewritten; string
  * constants are not. Before that, {@link ParallelLoopSplitter} spreads each kernel's outermost
- * {@code @Parallel} loop across the CPU workers.
+ * {@code @Parallel} loop across the CPU workers; after it, {@link BarrierSplitter} makes
+ * {@code KernelContext} kernels resumable at their barriers.
  */
 final class ApiRemapper extends Remapper {
 
@@ -102,15 +103,19 @@ final class ApiRemapper extends Remapper {
         ClassNode type = new ClassNode();
         reader.accept(type, 0);
         ParallelLoopSplitter.split(type);
-        // Frames are kept from the original: the splitter adds no branches. Stack sizes are recomputed.
-        ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        ClassNode mapped = new ClassNode();
         ApiRemapper remapper = new ApiRemapper();
-        type.accept(new ClassRemapper(writer, remapper));
+        type.accept(new ClassRemapper(mapped, remapper));
         if (!remapper.unsupported.isEmpty()) {
             throw new IllegalArgumentException("class " + reader.getClassName().replace('/', '.')
                     + " uses TornadoVM API classes that have no JVM implementation in attnc: "
                     + String.join(", ", remapper.unsupported));
         }
+        BarrierSplitter.split(mapped);
+        // Frames are kept from the original (the splitter adds no branches; BarrierSplitter computes
+        // those of the methods it rewrites). Stack sizes are recomputed.
+        ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        mapped.accept(writer);
         return writer.toByteArray();
     }
 }

@@ -2,6 +2,7 @@ package dev.attnc.runtime.tornado;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.objectweb.asm.Handle;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.Type;
@@ -34,7 +35,9 @@ import org.objectweb.asm.tree.VarInsnNode;
  */
 final class ParallelLoopSplitter {
 
-    private static final String PARALLEL = "L" + ApiRemapper.API + "annotations/Parallel;";
+    /** {@code @Parallel}: TornadoVM's, or attnc's JVM copy in a class compiled against the JVM implementation. */
+    private static final Set<String> PARALLEL = Set.of("L" + ApiRemapper.API + "annotations/Parallel;",
+            "L" + ApiRemapper.JVM + "Parallel;");
     private static final String LOOPS = ApiRemapper.JVM + "ParallelLoops";
     static final String BODY_SUFFIX = "$parallel";
 
@@ -69,7 +72,7 @@ final class ParallelLoopSplitter {
         InsnList code = method.instructions;
         List<int[]> loops = new ArrayList<>(); // {variable, first instruction, end instruction}
         for (LocalVariableAnnotationNode annotation : method.visibleLocalVariableAnnotations) {
-            if (!PARALLEL.equals(annotation.desc)) {
+            if (!PARALLEL.contains(annotation.desc)) {
                 continue;
             }
             for (int range = 0; range < annotation.index.size(); range++) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnc.compiler.Repo;
+import dev.attnc.runtime.tornado.TornadoSupport;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -43,6 +44,34 @@ class KernelBytecodeTest {
             String name = compiled.generated.className().replace('.', '/');
             List<String> problems = check(compiled.bytes.get(compiled.generated.className()), name);
             assertEquals(List.of(), problems, "kernels of " + path);
+        }));
+    }
+
+    /**
+     * On the JVM, a class whose KernelContext kernels cannot be made resumable at their barriers
+     * still runs, but with a thread per work-item, about ten times slower: every sample's must be.
+     */
+    @TestFactory
+    Stream<DynamicTest> everySamplesWorkGroupsRunInPhasesOnTheJvm() {
+        return Repo.samples().stream().map(path -> DynamicTest.dynamicTest(path.getFileName().toString(), () -> {
+            TornadoCompiled compiled = TornadoCompiled.sample(path.getParent().getFileName().toString());
+            byte[] onJvm = TornadoSupport.remapToJvm(compiled.bytes.get(compiled.generated.className()));
+            List<String> marks = new ArrayList<>();
+            new ClassReader(onJvm).accept(new ClassVisitor(Opcodes.ASM9) {
+                @Override
+                public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                        String[] exceptions) {
+                    return new MethodVisitor(Opcodes.ASM9) {
+                        @Override
+                        public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean itf) {
+                            if (owner.endsWith("/KernelPhases") && method.equals("launchInPhases")) {
+                                marks.add(name);
+                            }
+                        }
+                    };
+                }
+            }, 0);
+            assertFalse(marks.isEmpty(), path + ": its KernelContext tasks would run a thread per work-item");
         }));
     }
 

@@ -29,10 +29,12 @@ import java.lang.invoke.VarHandle;
  * dimension the largest divisor of the global size that keeps the group at most 256 items.
  * Groups are at most 1024 items.
  *
- * <p><b>Execution.</b> Each work-item runs on its own virtual thread; the items of a group run
- * concurrently, and groups run one after another or in parallel (up to
- * {@code -Dattnc.tornado.jvm.parallelism}, default the number of processors). A group of one
- * item runs on the launching thread.
+ * <p><b>Execution.</b> Groups are handed out one at a time to the kernel workers
+ * ({@code ATTNC_THREADS}, default the number of processors). When the task's context was made by
+ * a class whose barriers were made resumable at load time ({@link KernelPhases}), a group's items
+ * run one after another on its worker, each up to its next barrier, phase by phase. Otherwise
+ * each work-item runs on its own virtual thread and the items of a group run concurrently (a
+ * group of one item runs on the worker itself). Either way:
  * <ul>
  *   <li>{@link #localBarrier()} and {@link #globalBarrier()} wait until every item of the group
  *       has reached a barrier (both are work-group barriers, as in TornadoVM, where
@@ -80,8 +82,20 @@ public class KernelContext implements ExecutionContext {
     int allocations;
     int barriers;
 
+    /** On a context given to a task: its launches run groups in phases ({@link KernelPhases}). */
+    boolean launchInPhases;
+    /** On a work-item's own context: its group runs in phases. */
+    final boolean inPhases;
+    /** The barrier this item stopped at in its last phase (0: it returned), and where its next call resumes. */
+    int suspendedAt;
+    int resumeAt;
+    /** Its locals at that barrier, by slot: primitives as raw bits, and references. */
+    long[] savedValues;
+    Object[] savedReferences;
+
     public KernelContext() {
         this.group = null;
+        this.inPhases = false;
         globalIdx = 0;
         globalIdy = 0;
         globalIdz = 0;
@@ -99,8 +113,10 @@ public class KernelContext implements ExecutionContext {
         localGroupSizeZ = 0;
     }
 
-    KernelContext(WorkGroup group, int[] globalId, int[] groupId, int[] localId, int[] globalSize, int[] localSize) {
+    KernelContext(WorkGroup group, boolean inPhases, int[] globalId, int[] groupId, int[] localId, int[] globalSize,
+            int[] localSize) {
         this.group = group;
+        this.inPhases = inPhases;
         globalIdx = globalId[0];
         globalIdy = globalId[1];
         globalIdz = globalId[2];
@@ -120,6 +136,11 @@ public class KernelContext implements ExecutionContext {
 
     @Override
     public void localBarrier() {
+        if (inPhases) {
+            throw new IllegalStateException("a barrier that attnc could not make resumable was reached in a launch that"
+                    + " runs work-items in phases: the kernel's class is not the one that created this KernelContext,"
+                    + " or its barriers are not statements on the kernel's own KernelContext parameter");
+        }
         if (group != null) {
             group.barrier(this);
         }
@@ -127,9 +148,7 @@ public class KernelContext implements ExecutionContext {
 
     @Override
     public void globalBarrier() {
-        if (group != null) {
-            group.barrier(this);
-        }
+        localBarrier();
     }
 
     @Override

@@ -28,8 +28,9 @@ final class WorkGroup {
     private int minBarriers = Integer.MAX_VALUE;
     private int maxBarriers = Integer.MIN_VALUE;
 
-    WorkGroup(int items) {
-        this.phaser = new Phaser(items);
+    /** @param onThreads whether each item runs on its own thread (else in phases, with no Phaser) */
+    WorkGroup(int items, boolean onThreads) {
+        this.phaser = onThreads ? new Phaser(items) : null;
     }
 
     void barrier(KernelContext item) {
@@ -76,13 +77,17 @@ final class WorkGroup {
         } finally {
             lock.unlock();
         }
-        phaser.arriveAndDeregister();
+        if (phaser != null) {
+            phaser.arriveAndDeregister();
+        }
     }
 
     /** Releases every waiting item, which then unwinds with {@link Aborted}. */
     void abort() {
         aborted = true;
-        phaser.forceTermination();
+        if (phaser != null) {
+            phaser.forceTermination();
+        }
     }
 
     /** After all items have finished: null, or how their barrier counts differed. */

@@ -1,5 +1,6 @@
 package dev.attnc.runtime.tornado.jvm;
 
+import dev.attnc.runtime.kernels.Threads;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -93,24 +94,24 @@ final class WorkGroupLauncher {
     }
 
     private void run() {
-        int parallelism = (int) Math.min(groupCount, Math.max(1, Integer.getInteger("attnc.tornado.jvm.parallelism",
-                Runtime.getRuntime().availableProcessors())));
+        boolean inPhases = false;
+        for (Object arg : task.args()) {
+            inPhases |= arg instanceof KernelContext context && context.launchInPhases;
+        }
+        boolean phased = inPhases;
+        int workers = (int) Math.min(groupCount, Threads.count());
         AtomicLong next = new AtomicLong();
-        Runnable worker = () -> {
+        // Groups are handed out one at a time: rows past a run-time length cost nothing, and uneven rows balance.
+        Threads.parallel(workers, 1, (from, to, worker) -> {
             long index;
             while (failure.get() == null && (index = next.getAndIncrement()) < groupCount) {
-                runGroup(index);
+                if (phased) {
+                    runGroupInPhases(index);
+                } else {
+                    runGroupOnThreads(index);
+                }
             }
-        };
-        if (parallelism == 1) {
-            worker.run();
-        } else {
-            List<Thread> workers = new ArrayList<>(parallelism);
-            for (int i = 0; i < parallelism; i++) {
-                workers.add(Thread.ofVirtual().start(worker));
-            }
-            joinAll(workers);
-        }
+        });
         Throwable failed = failure.get();
         if (failed instanceof Error error) {
             throw error;
@@ -120,9 +121,54 @@ final class WorkGroupLauncher {
         }
     }
 
-    private void runGroup(long index) {
-        int[] groupId = { (int) (index % groups[0]), (int) (index / groups[0] % groups[1]), (int) (index / groups[0] / groups[1]) };
-        WorkGroup group = new WorkGroup(groupSize);
+    private int[] groupId(long index) {
+        return new int[] { (int) (index % groups[0]), (int) (index / groups[0] % groups[1]), (int) (index / groups[0] / groups[1]) };
+    }
+
+    /** Every item of the group on this thread: each runs to its next barrier, then the next item, until all have returned. */
+    private void runGroupInPhases(long index) {
+        int[] groupId = groupId(index);
+        WorkGroup group = new WorkGroup(groupSize, false);
+        KernelContext[] items = new KernelContext[groupSize];
+        Object[][] itemArgs = new Object[groupSize][];
+        int n = 0;
+        for (int z = 0; z < local[2]; z++) {
+            for (int y = 0; y < local[1]; y++) {
+                for (int x = 0; x < local[0]; x++) {
+                    items[n] = context(group, true, groupId, new int[] { x, y, z });
+                    itemArgs[n] = argsFor(items[n]);
+                    n++;
+                }
+            }
+        }
+        boolean[] returned = new boolean[groupSize];
+        for (int running = groupSize; running > 0;) {
+            for (int i = 0; i < groupSize; i++) {
+                if (returned[i]) {
+                    continue;
+                }
+                KernelContext item = items[i];
+                item.resumeAt = item.suspendedAt;
+                item.suspendedAt = 0;
+                try {
+                    task.invoker().invoke(itemArgs[i]);
+                } catch (Throwable t) {
+                    failed(item, t);
+                    return;
+                }
+                if (item.suspendedAt == 0) {
+                    returned[i] = true;
+                    running--;
+                    group.finished(item);
+                }
+            }
+        }
+        checkBarriers(group, groupId);
+    }
+
+    private void runGroupOnThreads(long index) {
+        int[] groupId = groupId(index);
+        WorkGroup group = new WorkGroup(groupSize, true);
         if (groupSize == 1) {
             runItem(group, groupId, new int[] { 0, 0, 0 });
         } else {
@@ -137,31 +183,49 @@ final class WorkGroupLauncher {
             }
             joinAll(items);
         }
+        checkBarriers(group, groupId);
+    }
+
+    private void checkBarriers(WorkGroup group, int[] groupId) {
         String mismatch = group.barrierMismatch();
         if (mismatch != null) {
             failure.compareAndSet(null, new IllegalStateException(where() + "work-group " + Arrays.toString(groupId) + ": " + mismatch));
         }
     }
 
-    private void runItem(WorkGroup group, int[] groupId, int[] localId) {
+    private KernelContext context(WorkGroup group, boolean inPhases, int[] groupId, int[] localId) {
         int[] globalId = new int[3];
         for (int d = 0; d < 3; d++) {
             globalId[d] = offset[d] + groupId[d] * local[d] + localId[d];
         }
-        KernelContext context = new KernelContext(group, globalId, groupId, localId, global, local);
+        return new KernelContext(group, inPhases, globalId, groupId, localId, global, local);
+    }
+
+    /** The task's arguments with every KernelContext replaced by the item's own. */
+    private Object[] argsFor(KernelContext item) {
         Object[] args = task.args().clone();
         for (int i = 0; i < args.length; i++) {
             if (args[i] instanceof KernelContext) {
-                args[i] = context;
+                args[i] = item;
             }
         }
+        return args;
+    }
+
+    private void failed(KernelContext item, Throwable t) {
+        failure.compareAndSet(null, new IllegalStateException(where() + "work-item global [" + item.globalIdx + ", "
+                + item.globalIdy + ", " + item.globalIdz + "], group [" + item.groupIdx + ", " + item.groupIdy + ", "
+                + item.groupIdz + "], local [" + item.localIdx + ", " + item.localIdy + ", " + item.localIdz + "] failed: " + t, t));
+    }
+
+    private void runItem(WorkGroup group, int[] groupId, int[] localId) {
+        KernelContext context = context(group, false, groupId, localId);
         try {
-            task.invoker().invoke(args);
+            task.invoker().invoke(argsFor(context));
         } catch (WorkGroup.Aborted aborted) {
             // Another item failed first; its failure is the one reported.
         } catch (Throwable t) {
-            failure.compareAndSet(null, new IllegalStateException(where() + "work-item global " + Arrays.toString(globalId)
-                    + ", group " + Arrays.toString(groupId) + ", local " + Arrays.toString(localId) + " failed: " + t, t));
+            failed(context, t);
             group.abort();
         } finally {
             group.finished(context);

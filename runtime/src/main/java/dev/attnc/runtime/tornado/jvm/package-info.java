@@ -20,15 +20,18 @@
  *       each selected graph in order, calling each task's code with its arguments. A task with
  *       no {@link dev.attnc.runtime.tornado.jvm.KernelContext} argument runs as plain Java,
  *       except that its outermost {@code @Parallel} loop is spread across the CPU workers
- *       ({@link dev.attnc.runtime.tornado.jvm.ParallelLoops}, the one public type here with no
- *       TornadoVM counterpart); inner {@code @Parallel} loops run in order.</li>
+ *       ({@link dev.attnc.runtime.tornado.jvm.ParallelLoops}); inner {@code @Parallel} loops run
+ *       in order.</li>
  *   <li>A task with a {@code KernelContext} argument is launched over the
  *       {@link dev.attnc.runtime.tornado.jvm.WorkerGrid} that the plan's
  *       {@link dev.attnc.runtime.tornado.jvm.GridScheduler} has for
- *       {@code "graphName.taskId"}: one virtual thread per work-item, each with its own
- *       {@code KernelContext}; see {@link dev.attnc.runtime.tornado.jvm.KernelContext} for the
+ *       {@code "graphName.taskId"}: each work-item has its own {@code KernelContext}, and a
+ *       group's items run in phases between barriers on one worker
+ *       ({@link dev.attnc.runtime.tornado.jvm.KernelPhases}) or each on a virtual thread; see {@link dev.attnc.runtime.tornado.jvm.KernelContext} for the
  *       ids, local arrays, barriers and grids whose size is not a multiple of the work-group
  *       size.</li>
  * </ul>
+ * {@code ParallelLoops} and {@code KernelPhases} are the public types here with no TornadoVM
+ * counterpart: only code rewritten at load time calls them.
  */
 package dev.attnc.runtime.tornado.jvm;
