@@ -144,7 +144,7 @@ public final class EmbedCommand implements Callable<Integer> {
             WordPieceTokenizer words = sources.tokenizer().withMaxLength(maxLength);
             OnnxNameMap names = OnnxNameMap.parse(mapFile);
             stdout.printf("model %s from %s, %s (compiled in %.0f ms)%n", checked.name(), shown(attnFile),
-                    chosen == Backends.JVM ? "JVM backend" : "TornadoVM backend", compileMillis);
+                    Backends.describe(chosen, null), compileMillis);
             Model loaded;
             try (MappedWeights weights = names.apply(sources.onnx())) {
                 loaded = load(modelClass, weights);

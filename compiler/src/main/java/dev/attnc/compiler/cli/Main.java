@@ -1,5 +1,6 @@
 package dev.attnc.compiler.cli;
 
+import dev.attnc.compiler.codegen.tornadovm.TornadoCompilation;
 import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -43,8 +44,8 @@ public final class Main implements Runnable {
             return USAGE;
         });
         commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
-            if (e instanceof UsageError usage) {
-                err.println("attnc: " + usage.getMessage());
+            if (e instanceof UsageError || e instanceof TornadoCompilation.SetupError) {
+                err.println("attnc: " + e.getMessage());
                 return USAGE;
             }
             err.println("attnc: internal error: " + e);

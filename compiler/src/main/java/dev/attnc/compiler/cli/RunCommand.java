@@ -14,7 +14,6 @@ import dev.attnc.runtime.AttentionMaps;
 import dev.attnc.runtime.Model;
 import dev.attnc.runtime.ModelInputException;
 import dev.attnc.runtime.Tensor;
-import dev.attnc.runtime.tornado.TornadoSupport;
 import dev.attnc.runtime.weights.Safetensors;
 import dev.attnc.runtime.weights.SafetensorsFile;
 import dev.attnc.runtime.weights.WeightException;
@@ -148,13 +147,7 @@ final class RunCommand implements Callable<Integer> {
 
     /** Which backend ran, in one line. */
     private String describe(Backends chosen) {
-        if (chosen == Backends.JVM) {
-            return "JVM backend";
-        }
-        return TornadoSupport.available()
-                ? "TornadoVM backend" + (device == null ? " on TornadoVM's default device" : " on device " + device)
-                : "TornadoVM backend; TornadoVM is not in this JVM, so its kernels run on the JVM"
-                        + " (start attnc with TornadoVM's `tornado` launcher to use a GPU)";
+        return Backends.describe(chosen, device);
     }
 
     private int[] deviceIndex() {

@@ -19,6 +19,10 @@ import javax.lang.model.element.Modifier;
  * row and a tree reduction in local memory; the rest are {@code @Parallel} loops. Run-time dims
  * arrive in an IntArray ({@code dims}), never as scalars, because TornadoVM bakes scalar task
  * arguments into the compiled kernel: a rows count given as {@code rows < 0} means "dims[-rows - 1]".
+ * For the same reason each {@code @Parallel} loop runs to a scalar bound, the size's largest
+ * value ({@code rowBound}, {@code colBound}), so that TornadoVM can map it onto work-items, and
+ * guards its body with the run-time size: a loop bound read from {@code dims} would leave
+ * TornadoVM with no parallel domain, and it would run the loop on a single work-item.
  * The position of the first row (for KV-cache decoding) is {@code dims[0]}.
  */
 final class TornadoKernels {
@@ -119,40 +123,46 @@ final class TornadoKernels {
                 .addCode(code(ERF))
                 .build());
         kernels.put("arange", kernel("arange", "Positions {@code dims[0] + r} of the rows of this call.",
-                "IntArray out, int outAt, IntArray dims, int rows",
+                "IntArray out, int outAt, IntArray dims, int rows, int rowBound",
                 """
                 int count = rows(dims, rows);
                 int start = dims.get(0);
-                for (@Parallel int r = 0; r < count; r++) {
-                    out.set(outAt + r, start + r);
+                for (@Parallel int r = 0; r < rowBound; r++) {
+                    if (r < count) {
+                        out.set(outAt + r, start + r);
+                    }
                 }
                 """));
         kernels.put("embedding", kernel("embedding", "Rows of {@code table} ([count][width]) picked by id.",
-                "IntArray ids, int idsAt, FloatArray table, int width, FloatArray out, int outAt, int outStride, IntArray dims, int rows",
+                "IntArray ids, int idsAt, FloatArray table, int width, FloatArray out, int outAt, int outStride, IntArray dims, int rows, int rowBound",
                 """
                 int count = rows(dims, rows);
-                for (@Parallel int r = 0; r < count; r++) {
+                for (@Parallel int r = 0; r < rowBound; r++) {
                     for (@Parallel int c = 0; c < width; c++) {
-                        out.set(outAt + r * outStride + c, table.get(ids.get(idsAt + r) * width + c));
+                        if (r < count) {
+                            out.set(outAt + r * outStride + c, table.get(ids.get(idsAt + r) * width + c));
+                        }
                     }
                 }
                 """));
         kernels.put("linear", kernel("linear",
                 "{@code out[r][o] = f(bias[o] + sum_i in[r][i] * weight[o][i])}, the weight stored [out][in].",
                 "FloatArray in, int inAt, int inStride, FloatArray weight, FloatArray bias, int hasBias, int function, "
-                        + "FloatArray out, int outAt, int outStride, IntArray dims, int rows, int inWidth, int outWidth",
+                        + "FloatArray out, int outAt, int outStride, IntArray dims, int rows, int rowBound, int inWidth, int outWidth",
                 """
                 int count = rows(dims, rows);
-                for (@Parallel int r = 0; r < count; r++) {
+                for (@Parallel int r = 0; r < rowBound; r++) {
                     for (@Parallel int o = 0; o < outWidth; o++) {
-                        float sum = 0;
-                        for (int i = 0; i < inWidth; i++) {
-                            sum += in.get(inAt + r * inStride + i) * weight.get(o * inWidth + i);
+                        if (r < count) {
+                            float sum = 0;
+                            for (int i = 0; i < inWidth; i++) {
+                                sum += in.get(inAt + r * inStride + i) * weight.get(o * inWidth + i);
+                            }
+                            if (hasBias == 1) {
+                                sum += bias.get(o);
+                            }
+                            out.set(outAt + r * outStride + o, apply(function, sum, 0));
                         }
-                        if (hasBias == 1) {
-                            sum += bias.get(o);
-                        }
-                        out.set(outAt + r * outStride + o, apply(function, sum, 0));
                     }
                 }
                 """));
@@ -273,99 +283,111 @@ final class TornadoKernels {
                 """));
         kernels.put("map", kernel("map", "{@code out = f(in, number)} elementwise over a rows x cols view.",
                 "FloatArray in, int inAt, int inRowStride, int inColStride, int function, float number, "
-                        + "FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int cols",
+                        + "FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int rowBound, int cols, int colBound",
                 """
                 int count = rows(dims, rows);
                 int width = rows(dims, cols);
-                for (@Parallel int r = 0; r < count; r++) {
-                    for (@Parallel int c = 0; c < width; c++) {
-                        out.set(outAt + r * outRowStride + c, apply(function, in.get(inAt + r * inRowStride + c * inColStride), number));
+                for (@Parallel int r = 0; r < rowBound; r++) {
+                    for (@Parallel int c = 0; c < colBound; c++) {
+                        if (r < count && c < width) {
+                            out.set(outAt + r * outRowStride + c, apply(function, in.get(inAt + r * inRowStride + c * inColStride), number));
+                        }
                     }
                 }
                 """));
         kernels.put("combine", kernel("combine",
                 "{@code out = f(a, b)} elementwise; a stride of 0 broadcasts an operand along that axis.",
                 "FloatArray a, int aAt, int aRowStride, int aColStride, FloatArray b, int bAt, int bRowStride, int bColStride, "
-                        + "int function, FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int cols",
+                        + "int function, FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int rowBound, int cols, int colBound",
                 """
                 int count = rows(dims, rows);
                 int width = rows(dims, cols);
-                for (@Parallel int r = 0; r < count; r++) {
-                    for (@Parallel int c = 0; c < width; c++) {
-                        float x = a.get(aAt + r * aRowStride + c * aColStride);
-                        float y = b.get(bAt + r * bRowStride + c * bColStride);
-                        out.set(outAt + r * outRowStride + c, apply(function, x, y));
+                for (@Parallel int r = 0; r < rowBound; r++) {
+                    for (@Parallel int c = 0; c < colBound; c++) {
+                        if (r < count && c < width) {
+                            float x = a.get(aAt + r * aRowStride + c * aColStride);
+                            float y = b.get(bAt + r * bRowStride + c * bColStride);
+                            out.set(outAt + r * outRowStride + c, apply(function, x, y));
+                        }
                     }
                 }
                 """));
         kernels.put("copy", kernel("copy", "Copies a rows x cols view.",
                 "FloatArray in, int inAt, int inRowStride, int inColStride, FloatArray out, int outAt, int outRowStride, "
-                        + "int outColStride, IntArray dims, int rows, int cols",
+                        + "int outColStride, IntArray dims, int rows, int rowBound, int cols, int colBound",
                 """
                 int count = rows(dims, rows);
                 int width = rows(dims, cols);
-                for (@Parallel int r = 0; r < count; r++) {
-                    for (@Parallel int c = 0; c < width; c++) {
-                        out.set(outAt + r * outRowStride + c * outColStride, in.get(inAt + r * inRowStride + c * inColStride));
+                for (@Parallel int r = 0; r < rowBound; r++) {
+                    for (@Parallel int c = 0; c < colBound; c++) {
+                        if (r < count && c < width) {
+                            out.set(outAt + r * outRowStride + c * outColStride, in.get(inAt + r * inRowStride + c * inColStride));
+                        }
                     }
                 }
                 """));
         kernels.put("matmul", kernel("matmul", "{@code out[n][m] = sum_k a[n][k] * b[k][m]} over strided views.",
                 "FloatArray a, int aAt, int aRowStride, int aColStride, FloatArray b, int bAt, int bRowStride, int bColStride, "
-                        + "FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int inner, int cols",
+                        + "FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int rowBound, int inner, int cols, int colBound",
                 """
                 int n = rows(dims, rows);
                 int k = rows(dims, inner);
                 int m = rows(dims, cols);
-                for (@Parallel int r = 0; r < n; r++) {
-                    for (@Parallel int c = 0; c < m; c++) {
-                        float sum = 0;
-                        for (int i = 0; i < k; i++) {
-                            sum += a.get(aAt + r * aRowStride + i * aColStride) * b.get(bAt + i * bRowStride + c * bColStride);
+                for (@Parallel int r = 0; r < rowBound; r++) {
+                    for (@Parallel int c = 0; c < colBound; c++) {
+                        if (r < n && c < m) {
+                            float sum = 0;
+                            for (int i = 0; i < k; i++) {
+                                sum += a.get(aAt + r * aRowStride + i * aColStride) * b.get(bAt + i * bRowStride + c * bColStride);
+                            }
+                            out.set(outAt + r * outRowStride + c, sum);
                         }
-                        out.set(outAt + r * outRowStride + c, sum);
                     }
                 }
                 """));
         kernels.put("sinusoidal", kernel("sinusoidal",
                 "The sinusoidal table of Vaswani et al. for positions {@code dims[0] + r}: sin on even features, cos on odd.",
-                "FloatArray out, int outAt, int outStride, IntArray dims, int rows, int width, float base",
+                "FloatArray out, int outAt, int outStride, IntArray dims, int rows, int rowBound, int width, float base",
                 """
                 int count = rows(dims, rows);
                 int start = dims.get(0);
-                for (@Parallel int r = 0; r < count; r++) {
+                for (@Parallel int r = 0; r < rowBound; r++) {
                     for (@Parallel int k = 0; k < width / 2; k++) {
-                        float angle = (start + r) / TornadoMath.pow(base, 2.0f * k / width);
-                        out.set(outAt + r * outStride + 2 * k, TornadoMath.sin(angle));
-                        out.set(outAt + r * outStride + 2 * k + 1, TornadoMath.cos(angle));
+                        if (r < count) {
+                            float angle = (start + r) / TornadoMath.pow(base, 2.0f * k / width);
+                            out.set(outAt + r * outStride + 2 * k, TornadoMath.sin(angle));
+                            out.set(outAt + r * outStride + 2 * k + 1, TornadoMath.cos(angle));
+                        }
                     }
                 }
                 """));
         kernels.put("rope", kernel("rope",
                 "Rotary position embedding per head for positions {@code dims[0] + r}: interleaved or half-split pairs.",
-                "FloatArray in, int inAt, int inStride, FloatArray out, int outAt, int outStride, IntArray dims, int rows, "
+                "FloatArray in, int inAt, int inStride, FloatArray out, int outAt, int outStride, IntArray dims, int rows, int rowBound, "
                         + "int heads, int headDim, int rotaryDim, int interleaved, float base",
                 """
                 int count = rows(dims, rows);
                 int start = dims.get(0);
                 int pairs = rotaryDim / 2;
-                for (@Parallel int r = 0; r < count; r++) {
+                for (@Parallel int r = 0; r < rowBound; r++) {
                     for (@Parallel int h = 0; h < heads; h++) {
-                        int x = inAt + r * inStride + h * headDim;
-                        int y = outAt + r * outStride + h * headDim;
-                        for (int k = 0; k < pairs; k++) {
-                            float angle = (start + r) * TornadoMath.pow(base, -2.0f * k / rotaryDim);
-                            float cos = TornadoMath.cos(angle);
-                            float sin = TornadoMath.sin(angle);
-                            int first = interleaved == 1 ? 2 * k : k;
-                            int second = interleaved == 1 ? 2 * k + 1 : k + pairs;
-                            float a = in.get(x + first);
-                            float b = in.get(x + second);
-                            out.set(y + first, a * cos - b * sin);
-                            out.set(y + second, a * sin + b * cos);
-                        }
-                        for (int c = rotaryDim; c < headDim; c++) {
-                            out.set(y + c, in.get(x + c));
+                        if (r < count) {
+                            int x = inAt + r * inStride + h * headDim;
+                            int y = outAt + r * outStride + h * headDim;
+                            for (int k = 0; k < pairs; k++) {
+                                float angle = (start + r) * TornadoMath.pow(base, -2.0f * k / rotaryDim);
+                                float cos = TornadoMath.cos(angle);
+                                float sin = TornadoMath.sin(angle);
+                                int first = interleaved == 1 ? 2 * k : k;
+                                int second = interleaved == 1 ? 2 * k + 1 : k + pairs;
+                                float a = in.get(x + first);
+                                float b = in.get(x + second);
+                                out.set(y + first, a * cos - b * sin);
+                                out.set(y + second, a * sin + b * cos);
+                            }
+                            for (int c = rotaryDim; c < headDim; c++) {
+                                out.set(y + c, in.get(x + c));
+                            }
                         }
                     }
                 }
@@ -373,26 +395,30 @@ final class TornadoKernels {
         kernels.put("mergeHeads", kernel("mergeHeads",
                 "[H, T, Dh] laid out with strides (headStride, rowStride, 1) into [T, H * Dh].",
                 "FloatArray in, int inAt, int headStride, int rowStride, FloatArray out, int outAt, int outStride, IntArray dims, "
-                        + "int rows, int heads, int headWidth",
+                        + "int rows, int rowBound, int heads, int headWidth",
                 """
                 int count = rows(dims, rows);
-                for (@Parallel int r = 0; r < count; r++) {
+                for (@Parallel int r = 0; r < rowBound; r++) {
                     for (@Parallel int h = 0; h < heads; h++) {
-                        for (int d = 0; d < headWidth; d++) {
-                            out.set(outAt + r * outStride + h * headWidth + d, in.get(inAt + h * headStride + r * rowStride + d));
+                        if (r < count) {
+                            for (int d = 0; d < headWidth; d++) {
+                                out.set(outAt + r * outStride + h * headWidth + d, in.get(inAt + h * headStride + r * rowStride + d));
+                            }
                         }
                     }
                 }
                 """));
         kernels.put("append", kernel("append",
                 "Appends this call's rows of keys or values to a KV cache at position {@code dims[0]}.",
-                "FloatArray in, int inAt, int inStride, FloatArray cache, int cacheAt, int width, IntArray dims, int rows",
+                "FloatArray in, int inAt, int inStride, FloatArray cache, int cacheAt, int width, IntArray dims, int rows, int rowBound",
                 """
                 int count = rows(dims, rows);
                 int start = dims.get(0);
-                for (@Parallel int r = 0; r < count; r++) {
+                for (@Parallel int r = 0; r < rowBound; r++) {
                     for (@Parallel int c = 0; c < width; c++) {
-                        cache.set(cacheAt + (start + r) * width + c, in.get(inAt + r * inStride + c));
+                        if (r < count) {
+                            cache.set(cacheAt + (start + r) * width + c, in.get(inAt + r * inStride + c));
+                        }
                     }
                 }
                 """));

@@ -526,19 +526,19 @@ public final class TornadoModelWriter {
                 if (!plan.layout(node).isView(node)) {
                     Node in = node.input(0);
                     task(node, "mergeHeads", layers, base, join(array(in, layers), at(in), stride(in, 0), stride(in, 1),
-                            array(node, layers), at(node), stride(node, 0), "dims", rows(in.type().dim(1)),
+                            array(node, layers), at(node), stride(node, 0), "dims", sized(in.type().dim(1)),
                             in.type().dim(0).toString(), in.type().dim(2).toString()));
                 }
             }
-            case ARANGE -> task(node, "arange", layers, base, join(array(node, layers), at(node), "dims", rows(node.type().dim(0))));
+            case ARANGE -> task(node, "arange", layers, base, join(array(node, layers), at(node), "dims", sized(node.type().dim(0))));
             case SINUSOIDAL -> task(node, "sinusoidal", layers, base, join(array(node, layers), at(node), stride(node, 0), "dims",
-                    rows(node.type().dim(0)), node.type().dim(1).toString(), floatLiteral(a.get("base"))));
+                    sized(node.type().dim(0)), node.type().dim(1).toString(), floatLiteral(a.get("base"))));
             case EMBEDDING -> {
                 Param param = graph.param(Integer.parseInt(a.get("param_id")));
                 Node ids = node.input(0);
                 task(node, "embedding", layers, base + "_" + param.name(), join(array(ids, layers), at(ids),
                         weight(param, "weight", layers), param.attrs().get("dim"), array(node, layers), at(node), stride(node, 0),
-                        "dims", rows(ids.type().dim(0))));
+                        "dims", sized(ids.type().dim(0))));
             }
             case LINEAR -> {
                 requireRank2(node);
@@ -548,7 +548,7 @@ public final class TornadoModelWriter {
                 task(node, "linear", layers, param.name(), join(array(in, layers), at(in), stride(in, 0),
                         weight(param, "weight", layers), bias ? weight(param, "bias", layers) : weight(param, "weight", layers),
                         bias ? "1" : "0", Integer.toString(FUNCTIONS.get(a.getOrDefault("activation", "none"))),
-                        array(node, layers), at(node), stride(node, 0), "dims", rows(node.type().dim(0)), param.attrs().get("in"),
+                        array(node, layers), at(node), stride(node, 0), "dims", sized(node.type().dim(0)), param.attrs().get("in"),
                         param.attrs().get("out")));
                 usedKernels.add("apply");
                 usedKernels.add("erf");
@@ -609,7 +609,7 @@ public final class TornadoModelWriter {
                 Node y = node.input(1);
                 task(node, "matmul", layers, base, join(array(x, layers), at(x), stride(x, 0), stride(x, 1), array(y, layers), at(y),
                         stride(y, 0), stride(y, 1), array(node, layers), at(node), stride(node, 0), "dims",
-                        rows(x.type().dim(0)), rows(x.type().dim(1)), rows(y.type().dim(1))));
+                        sized(x.type().dim(0)), rows(x.type().dim(1)), sized(y.type().dim(1))));
             }
             case TRANSPOSE -> {
                 if (node.type().rank() != 2) {
@@ -617,7 +617,7 @@ public final class TornadoModelWriter {
                 }
                 Node in = node.input(0);
                 task(node, "copy", layers, base, join(array(in, layers), at(in), stride(in, 1), stride(in, 0), array(node, layers),
-                        at(node), stride(node, 0), stride(node, 1), "dims", rows(node.type().dim(0)), rows(node.type().dim(1))));
+                        at(node), stride(node, 0), stride(node, 1), "dims", sized(node.type().dim(0)), sized(node.type().dim(1))));
             }
             case CONCAT -> {
                 int axis = Integer.parseInt(a.get("dim"));
@@ -632,8 +632,8 @@ public final class TornadoModelWriter {
                     }
                     String target = at(node) + " + " + offset * plan.layout(node).stride(axis);
                     task(node, "copy", layers, base, join(array(part, layers), at(part), stride(part, 0), stride(part, 1),
-                            array(node, layers), target, stride(node, 0), stride(node, 1), "dims", rows(part.type().dim(0)),
-                            rows(part.type().dim(1))));
+                            array(node, layers), target, stride(node, 0), stride(node, 1), "dims", sized(part.type().dim(0)),
+                            sized(part.type().dim(1))));
                     offset += along.constant().orElse(0L);
                 }
             }
@@ -643,7 +643,7 @@ public final class TornadoModelWriter {
                 long width = node.type().last().constant().orElseThrow();
                 long heads = Long.parseLong(a.get("heads"));
                 task(node, "rope", layers, base, join(array(in, layers), at(in), stride(in, 0), array(node, layers), at(node),
-                        stride(node, 0), "dims", rows(node.type().dim(0)), Long.toString(heads), Long.toString(width / heads),
+                        stride(node, 0), "dims", sized(node.type().dim(0)), Long.toString(heads), Long.toString(width / heads),
                         a.get("rotary_dim"), a.get("layout").equals("interleaved") ? "1" : "0", floatLiteral(a.get("base"))));
             }
             case ATTENTION -> attentionTasks(node, layers);
@@ -658,7 +658,7 @@ public final class TornadoModelWriter {
         int rank = node.type().rank();
         task(node, "map", layers, base, join(array(in, layers), at(in), rank == 2 ? stride(in, 0) : "0", rank == 0 ? "0" : stride(in, -1),
                 Integer.toString(FUNCTIONS.get(function)), number, array(node, layers), at(node), rank == 2 ? stride(node, 0) : "0",
-                "dims", rank == 2 ? rows(node.type().dim(0)) : "1", rank == 0 ? "1" : rows(node.type().last())));
+                "dims", rank == 2 ? sized(node.type().dim(0)) : "1, 1", rank == 0 ? "1, 1" : sized(node.type().last())));
         usedKernels.add("apply");
         usedKernels.add("erf");
     }
@@ -682,8 +682,8 @@ public final class TornadoModelWriter {
             operands.add(join(array(input, layers), at(input), rowStride, colStride == null ? "0" : colStride));
         }
         task(node, "combine", layers, base, join(operands.get(0), operands.get(1), Integer.toString(FUNCTIONS.get(op)),
-                array(node, layers), at(node), rank == 2 ? stride(node, 0) : "0", "dims", rank == 2 ? rows(node.type().dim(0)) : "1",
-                rank == 0 ? "1" : rows(node.type().last())));
+                array(node, layers), at(node), rank == 2 ? stride(node, 0) : "0", "dims", rank == 2 ? sized(node.type().dim(0)) : "1, 1",
+                rank == 0 ? "1, 1" : sized(node.type().last())));
         usedKernels.add("apply");
         usedKernels.add("erf");
     }
@@ -693,8 +693,8 @@ public final class TornadoModelWriter {
         int rank = to.type().rank();
         task(to, "copy", layers, base, join(array(from, layers), at(from), rank == 2 ? stride(from, 0) : "0",
                 rank == 0 ? "0" : stride(from, -1), array(to, layers), at(to), rank == 2 ? stride(to, 0) : "0",
-                rank == 0 ? "0" : stride(to, -1), "dims", rank == 2 ? rows(to.type().dim(0)) : "1",
-                rank == 0 ? "1" : rows(to.type().last())));
+                rank == 0 ? "0" : stride(to, -1), "dims", rank == 2 ? sized(to.type().dim(0)) : "1, 1",
+                rank == 0 ? "1, 1" : sized(to.type().last())));
     }
 
     private void requireRank2(Node node) {
@@ -716,6 +716,15 @@ public final class TornadoModelWriter {
     }
 
     /** The rows argument: a constant, or -(index + 1) of a run-time dim in {@code dims}. */
+    /**
+     * A size for a {@code @Parallel} kernel: {@link #rows} and then its largest value, the loop
+     * bound. TornadoVM bakes scalar arguments into the kernel, so a bound given as one lets it
+     * map the loop onto work-items; the kernel skips the iterations past the run-time size.
+     */
+    private String sized(Dim dim) {
+        return rows(dim) + ", " + max(dim);
+    }
+
     private String rows(Dim dim) {
         if (dim.constant().isPresent()) {
             return dim.constant().get().toString();
@@ -787,7 +796,7 @@ public final class TornadoModelWriter {
             long layer = flatLayer(node, layers);
             String keys = cacheFields.get(node.id()) + "[" + 2 * layer + "]";
             String values = cacheFields.get(node.id()) + "[" + (2 * layer + 1) + "]";
-            String rows = rows(k.type().dim(0));
+            String rows = sized(k.type().dim(0));
             task(node, "append", layers, base + "_keys", join(array(k, layers), at(k), stride(k, 0), keys, "0",
                     k.type().last().toString(), "dims", rows));
             task(node, "append", layers, base + "_values", join(array(v, layers), at(v), stride(v, 0), values, "0",
