@@ -86,45 +86,73 @@ public final class Inputs {
     }
 
     private static void copy(float[] floats, int[] ints, int[] shape, float[] toFloats, int[] toInts, int at, int[] strides) {
-        int count = (int) Tensor.sizeOf(shape);
-        int[] index = new int[shape.length];
-        for (int flat = 0; flat < count; flat++) {
-            int target = at;
-            for (int axis = 0; axis < shape.length; axis++) {
-                target += index[axis] * strides[axis];
-            }
-            if (floats != null) {
-                toFloats[target] = floats[flat];
-            } else {
-                toInts[target] = ints[flat];
-            }
-            for (int axis = shape.length - 1; axis >= 0; axis--) {
-                if (++index[axis] < shape[axis]) {
-                    break;
+        forEachRun(shape, strides, (flat, target, length, step) -> {
+            if (step == 1) {
+                // A contiguous run: the common case, one bulk copy per row.
+                if (floats != null) {
+                    System.arraycopy(floats, flat, toFloats, at + target, length);
+                } else {
+                    System.arraycopy(ints, flat, toInts, at + target, length);
                 }
-                index[axis] = 0;
+                return;
             }
-        }
+            for (int i = 0; i < length; i++) {
+                if (floats != null) {
+                    toFloats[at + target + i * step] = floats[flat + i];
+                } else {
+                    toInts[at + target + i * step] = ints[flat + i];
+                }
+            }
+        });
     }
 
     /** A new float tensor of {@code shape} read from a strided layout. */
     public static Tensor output(float[] from, int at, int[] strides, int... shape) {
         float[] data = new float[(int) Tensor.sizeOf(shape)];
-        int[] index = new int[shape.length];
-        for (int flat = 0; flat < data.length; flat++) {
-            int source = at;
-            for (int axis = 0; axis < shape.length; axis++) {
-                source += index[axis] * strides[axis];
+        forEachRun(shape, strides, (flat, source, length, step) -> {
+            if (step == 1) {
+                System.arraycopy(from, at + source, data, flat, length);
+                return;
             }
-            data[flat] = from[source];
-            for (int axis = shape.length - 1; axis >= 0; axis--) {
+            for (int i = 0; i < length; i++) {
+                data[flat + i] = from[at + source + i * step];
+            }
+        });
+        return Tensor.floats(data, shape);
+    }
+
+    /** One run of a row-major walk: the flat index of its first element, its strided offset, its length and step. */
+    @FunctionalInterface
+    private interface Run {
+        void copy(int flat, int offset, int length, int step);
+    }
+
+    /** Walks {@code shape} in row-major order one innermost row (run) at a time. */
+    private static void forEachRun(int[] shape, int[] strides, Run run) {
+        if (shape.length == 0) {
+            run.copy(0, 0, 1, 1);
+            return;
+        }
+        int last = shape.length - 1;
+        int length = shape[last];
+        int count = (int) Tensor.sizeOf(shape);
+        if (length == 0 || count == 0) {
+            return;
+        }
+        int[] index = new int[last];
+        for (int flat = 0; flat < count; flat += length) {
+            int offset = 0;
+            for (int axis = 0; axis < last; axis++) {
+                offset += index[axis] * strides[axis];
+            }
+            run.copy(flat, offset, length, strides[last]);
+            for (int axis = last - 1; axis >= 0; axis--) {
                 if (++index[axis] < shape[axis]) {
                     break;
                 }
                 index[axis] = 0;
             }
         }
-        return Tensor.floats(data, shape);
     }
 
     /** A weight stored [rows][cols] rewritten as [cols][rows] (GPT-2's Conv1D to nn.Linear's layout). */

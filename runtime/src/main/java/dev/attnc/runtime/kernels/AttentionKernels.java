@@ -127,27 +127,63 @@ public final class AttentionKernels {
 
         static void scores(float[] qT, float[] k, int kAt, int kStride, int keys, int width, float scale, float[] s) {
             int x = 0;
-            // Two keys at a time share each load of the transposed queries.
-            for (; x + 1 < keys; x += 2) {
+            // Eight keys at a time: eight independent FMA chains hide the FMA latency, and each
+            // load of the transposed queries serves eight keys.
+            for (; x + 7 < keys; x += 8) {
                 int key0 = kAt + x * kStride;
                 int key1 = key0 + kStride;
+                int key2 = key1 + kStride;
+                int key3 = key2 + kStride;
+                int key4 = key3 + kStride;
+                int key5 = key4 + kStride;
+                int key6 = key5 + kStride;
+                int key7 = key6 + kStride;
                 FloatVector acc0 = FloatVector.zero(S);
                 FloatVector acc1 = FloatVector.zero(S);
+                FloatVector acc2 = FloatVector.zero(S);
+                FloatVector acc3 = FloatVector.zero(S);
+                FloatVector acc4 = FloatVector.zero(S);
+                FloatVector acc5 = FloatVector.zero(S);
+                FloatVector acc6 = FloatVector.zero(S);
+                FloatVector acc7 = FloatVector.zero(S);
                 for (int d = 0; d < width; d++) {
                     FloatVector query = FloatVector.fromArray(S, qT, d * QUERIES);
                     acc0 = query.fma(FloatVector.broadcast(S, k[key0 + d]), acc0);
                     acc1 = query.fma(FloatVector.broadcast(S, k[key1 + d]), acc1);
+                    acc2 = query.fma(FloatVector.broadcast(S, k[key2 + d]), acc2);
+                    acc3 = query.fma(FloatVector.broadcast(S, k[key3 + d]), acc3);
+                    acc4 = query.fma(FloatVector.broadcast(S, k[key4 + d]), acc4);
+                    acc5 = query.fma(FloatVector.broadcast(S, k[key5 + d]), acc5);
+                    acc6 = query.fma(FloatVector.broadcast(S, k[key6 + d]), acc6);
+                    acc7 = query.fma(FloatVector.broadcast(S, k[key7 + d]), acc7);
                 }
                 acc0.mul(scale).intoArray(s, x * QUERIES);
                 acc1.mul(scale).intoArray(s, (x + 1) * QUERIES);
+                acc2.mul(scale).intoArray(s, (x + 2) * QUERIES);
+                acc3.mul(scale).intoArray(s, (x + 3) * QUERIES);
+                acc4.mul(scale).intoArray(s, (x + 4) * QUERIES);
+                acc5.mul(scale).intoArray(s, (x + 5) * QUERIES);
+                acc6.mul(scale).intoArray(s, (x + 6) * QUERIES);
+                acc7.mul(scale).intoArray(s, (x + 7) * QUERIES);
             }
             for (; x < keys; x++) {
                 int key = kAt + x * kStride;
-                FloatVector acc = FloatVector.zero(S);
-                for (int d = 0; d < width; d++) {
-                    acc = FloatVector.fromArray(S, qT, d * QUERIES).fma(FloatVector.broadcast(S, k[key + d]), acc);
+                // Four partial sums over d, so that even a lone key does not wait on one FMA chain.
+                FloatVector acc0 = FloatVector.zero(S);
+                FloatVector acc1 = FloatVector.zero(S);
+                FloatVector acc2 = FloatVector.zero(S);
+                FloatVector acc3 = FloatVector.zero(S);
+                int d = 0;
+                for (; d + 3 < width; d += 4) {
+                    acc0 = FloatVector.fromArray(S, qT, d * QUERIES).fma(FloatVector.broadcast(S, k[key + d]), acc0);
+                    acc1 = FloatVector.fromArray(S, qT, (d + 1) * QUERIES).fma(FloatVector.broadcast(S, k[key + d + 1]), acc1);
+                    acc2 = FloatVector.fromArray(S, qT, (d + 2) * QUERIES).fma(FloatVector.broadcast(S, k[key + d + 2]), acc2);
+                    acc3 = FloatVector.fromArray(S, qT, (d + 3) * QUERIES).fma(FloatVector.broadcast(S, k[key + d + 3]), acc3);
                 }
-                acc.mul(scale).intoArray(s, x * QUERIES);
+                for (; d < width; d++) {
+                    acc0 = FloatVector.fromArray(S, qT, d * QUERIES).fma(FloatVector.broadcast(S, k[key + d]), acc0);
+                }
+                acc0.add(acc1).add(acc2.add(acc3)).mul(scale).intoArray(s, x * QUERIES);
             }
         }
 

@@ -1,5 +1,8 @@
 package dev.attnc.runtime.kernels;
 
+import java.util.Map;
+import java.util.WeakHashMap;
+
 /**
  * The building blocks generated models call: plain loops over float arrays. Every operand is
  * an array, the offset of its first element and its strides, so views (a split's parts, a
@@ -24,11 +27,30 @@ public final class Kernels {
             linearScalar(rows, inWidth, outWidth, in, inAt, inStride, weight, bias, activation, out, outAt, outStride);
             return;
         }
-        // Each worker takes a band of outputs for every row: it streams its part of the weights once.
-        int blocks = (outWidth + 3) / 4;
-        Threads.parallel(blocks, Math.max(1, 16384 / Math.max(1, rows * inWidth / 64)), (from, to, worker) ->
-                VectorKernels.linearRows(0, rows, inWidth, outWidth, in, inAt, inStride, weight, bias, activation,
-                        out, outAt, outStride, from * 4, Math.min(outWidth, to * 4)));
+        float[] packed = packed(weight, inWidth, outWidth);
+        // Each worker takes a range of output panels for every row: it streams its part of the weights once.
+        int panels = PanelLinear.panels(outWidth);
+        Threads.parallel(panels, 1, (from, to, worker) ->
+                PanelLinear.run(rows, inWidth, outWidth, in, inAt, inStride, packed, bias, activation,
+                        out, outAt, outStride, from, to));
+    }
+
+    /** Packed copies of the weights {@link #linear} has seen, by identity; dropped with their weight. */
+    private static final Map<float[], float[]> PACKED = new WeakHashMap<>();
+
+    /**
+     * The panels of a weight, packed on first use and kept while the weight lives (model weights
+     * are not changed after loading, so a weight is packed once per model).
+     */
+    private static float[] packed(float[] weight, int inWidth, int outWidth) {
+        synchronized (PACKED) {
+            float[] packed = PACKED.get(weight);
+            if (packed == null || packed.length != PanelLinear.panels(outWidth) * inWidth * PanelLinear.PANEL) {
+                packed = PanelLinear.pack(weight, inWidth, outWidth);
+                PACKED.put(weight, packed);
+            }
+            return packed;
+        }
     }
 
     /** The scalar linear layer, for checking the SIMD one and for JVMs without the Vector API. */

@@ -66,7 +66,8 @@ class SimdKernelsTest {
 
     @Test
     void linearMatchesScalarAndFloat64() {
-        for (int[] size : new int[][] {{1, 33, 5}, {3, 64, 17}, {7, 100, 48}, {9, 768, 13}}) {
+        // Partial panels, several 256-input slices, more rows than one 96-row block, and full six-row tiles.
+        for (int[] size : new int[][] {{1, 33, 5}, {3, 64, 17}, {7, 100, 48}, {9, 768, 13}, {100, 300, 70}, {13, 520, 64}}) {
             int rows = size[0];
             int in = size[1];
             int out = size[2];
