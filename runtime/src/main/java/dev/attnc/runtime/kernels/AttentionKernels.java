@@ -62,8 +62,9 @@ public final class AttentionKernels {
      * One step of the online softmax for every query of the tile: the block's scores become
      * {@code exp(s - max)} against the new running max, the running sums and accumulators are
      * rescaled to it, then the block's values are added, weighted:
-     * {@code acc[d * QUERIES + r] += sum_x p[x][r] * v_x[d]}. The accumulator is transposed, one
-     * vector of queries per value feature, so the sums stay in registers. Masked scores are
+     * {@code acc[r * width + d] += sum_x p[x][r] * v_x[d]}, a row of value features per query:
+     * four queries by four vectors of features are summed in registers, so that each value
+     * vector loaded serves four queries and each weight broadcast four FMAs. Masked scores are
      * -infinity and weigh 0.
      */
     public static void accumulate(float[] s, int keys, float[] max, float[] sum, float[] v, int vAt, int vStride,
@@ -94,7 +95,7 @@ public final class AttentionKernels {
                 float rescale = max[r] == Float.NEGATIVE_INFINITY ? 0 : (float) Math.exp(max[r] - newMax);
                 sum[r] *= rescale;
                 for (int d = 0; d < width; d++) {
-                    acc[d * QUERIES + r] *= rescale;
+                    acc[r * width + d] *= rescale;
                 }
                 max[r] = newMax;
             }
@@ -111,7 +112,7 @@ public final class AttentionKernels {
             for (int d = 0; d < width; d++) {
                 float feature = v[value + d];
                 for (int r = 0; r < QUERIES; r++) {
-                    acc[d * QUERIES + r] += s[x * QUERIES + r] * feature;
+                    acc[r * width + d] += s[x * QUERIES + r] * feature;
                 }
             }
         }
@@ -120,6 +121,7 @@ public final class AttentionKernels {
     /** The Vector API halves, loaded only when SIMD is on. */
     private static final class Lanes {
         private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+        private static final int L = S.length();
 
         static int count() {
             return S.length();
@@ -201,8 +203,11 @@ public final class AttentionKernels {
             VectorMask<Float> hadMax = oldMax.compare(VectorOperators.NE, Float.NEGATIVE_INFINITY);
             FloatVector rescale = FloatVector.zero(S).blend(oldMax.sub(base).lanewise(VectorOperators.EXP), hadMax);
             FloatVector total = FloatVector.fromArray(S, sum, 0).mul(rescale);
-            for (int d = 0; d < width; d++) {
-                FloatVector.fromArray(S, acc, d * QUERIES).mul(rescale).intoArray(acc, d * QUERIES);
+            for (int r = 0; r < QUERIES; r++) {
+                float factor = rescale.lane(r);
+                if (factor != 1f) {
+                    scaleRow(acc, r * width, width, factor);
+                }
             }
             for (int x = 0; x < keys; x++) {
                 FloatVector p = FloatVector.fromArray(S, s, x * QUERIES).sub(base).lanewise(VectorOperators.EXP);
@@ -211,45 +216,123 @@ public final class AttentionKernels {
             }
             total.intoArray(sum, 0);
             newMax.intoArray(max, 0);
-            // Eight value features at a time, their sums held in registers over every key of the block.
-            int d = 0;
-            for (; d + 7 < width; d += 8) {
-                FloatVector a0 = FloatVector.fromArray(S, acc, d * QUERIES);
-                FloatVector a1 = FloatVector.fromArray(S, acc, (d + 1) * QUERIES);
-                FloatVector a2 = FloatVector.fromArray(S, acc, (d + 2) * QUERIES);
-                FloatVector a3 = FloatVector.fromArray(S, acc, (d + 3) * QUERIES);
-                FloatVector a4 = FloatVector.fromArray(S, acc, (d + 4) * QUERIES);
-                FloatVector a5 = FloatVector.fromArray(S, acc, (d + 5) * QUERIES);
-                FloatVector a6 = FloatVector.fromArray(S, acc, (d + 6) * QUERIES);
-                FloatVector a7 = FloatVector.fromArray(S, acc, (d + 7) * QUERIES);
-                for (int x = 0; x < keys; x++) {
-                    FloatVector p = FloatVector.fromArray(S, s, x * QUERIES);
-                    int value = vAt + x * vStride + d;
-                    a0 = p.fma(FloatVector.broadcast(S, v[value]), a0);
-                    a1 = p.fma(FloatVector.broadcast(S, v[value + 1]), a1);
-                    a2 = p.fma(FloatVector.broadcast(S, v[value + 2]), a2);
-                    a3 = p.fma(FloatVector.broadcast(S, v[value + 3]), a3);
-                    a4 = p.fma(FloatVector.broadcast(S, v[value + 4]), a4);
-                    a5 = p.fma(FloatVector.broadcast(S, v[value + 5]), a5);
-                    a6 = p.fma(FloatVector.broadcast(S, v[value + 6]), a6);
-                    a7 = p.fma(FloatVector.broadcast(S, v[value + 7]), a7);
+            for (int r = 0; r < QUERIES; r += 4) {
+                int d = 0;
+                for (; d + 4 * L <= width; d += 4 * L) {
+                    fourByFour(s, keys, v, vAt + d, vStride, acc, r, r * width + d, width);
                 }
-                a0.intoArray(acc, d * QUERIES);
-                a1.intoArray(acc, (d + 1) * QUERIES);
-                a2.intoArray(acc, (d + 2) * QUERIES);
-                a3.intoArray(acc, (d + 3) * QUERIES);
-                a4.intoArray(acc, (d + 4) * QUERIES);
-                a5.intoArray(acc, (d + 5) * QUERIES);
-                a6.intoArray(acc, (d + 6) * QUERIES);
-                a7.intoArray(acc, (d + 7) * QUERIES);
+                for (; d + L <= width; d += L) {
+                    fourByOne(s, keys, v, vAt + d, vStride, acc, r, r * width + d, width);
+                }
+                for (; d < width; d++) {
+                    for (int q = r; q < r + 4; q++) {
+                        float a = acc[q * width + d];
+                        for (int x = 0; x < keys; x++) {
+                            a += s[x * QUERIES + q] * v[vAt + x * vStride + d];
+                        }
+                        acc[q * width + d] = a;
+                    }
+                }
+            }
+        }
+
+        private static void scaleRow(float[] acc, int at, int width, float factor) {
+            int d = 0;
+            for (; d + L <= width; d += L) {
+                FloatVector.fromArray(S, acc, at + d).mul(factor).intoArray(acc, at + d);
             }
             for (; d < width; d++) {
-                FloatVector a = FloatVector.fromArray(S, acc, d * QUERIES);
-                for (int x = 0; x < keys; x++) {
-                    a = FloatVector.fromArray(S, s, x * QUERIES).fma(FloatVector.broadcast(S, v[vAt + x * vStride + d]), a);
-                }
-                a.intoArray(acc, d * QUERIES);
+                acc[at + d] *= factor;
             }
+        }
+
+        /** Queries {@code r..r+3} by four vectors of features from {@code v} (at {@code vAt} per key): 16 sums in registers. */
+        private static void fourByFour(float[] s, int keys, float[] v, int vAt, int vStride, float[] acc, int r, int a0,
+                int width) {
+            int a1 = a0 + width;
+            int a2 = a1 + width;
+            int a3 = a2 + width;
+            FloatVector c00 = FloatVector.fromArray(S, acc, a0);
+            FloatVector c01 = FloatVector.fromArray(S, acc, a0 + L);
+            FloatVector c02 = FloatVector.fromArray(S, acc, a0 + 2 * L);
+            FloatVector c03 = FloatVector.fromArray(S, acc, a0 + 3 * L);
+            FloatVector c10 = FloatVector.fromArray(S, acc, a1);
+            FloatVector c11 = FloatVector.fromArray(S, acc, a1 + L);
+            FloatVector c12 = FloatVector.fromArray(S, acc, a1 + 2 * L);
+            FloatVector c13 = FloatVector.fromArray(S, acc, a1 + 3 * L);
+            FloatVector c20 = FloatVector.fromArray(S, acc, a2);
+            FloatVector c21 = FloatVector.fromArray(S, acc, a2 + L);
+            FloatVector c22 = FloatVector.fromArray(S, acc, a2 + 2 * L);
+            FloatVector c23 = FloatVector.fromArray(S, acc, a2 + 3 * L);
+            FloatVector c30 = FloatVector.fromArray(S, acc, a3);
+            FloatVector c31 = FloatVector.fromArray(S, acc, a3 + L);
+            FloatVector c32 = FloatVector.fromArray(S, acc, a3 + 2 * L);
+            FloatVector c33 = FloatVector.fromArray(S, acc, a3 + 3 * L);
+            for (int x = 0; x < keys; x++) {
+                int value = vAt + x * vStride;
+                FloatVector v0 = FloatVector.fromArray(S, v, value);
+                FloatVector v1 = FloatVector.fromArray(S, v, value + L);
+                FloatVector v2 = FloatVector.fromArray(S, v, value + 2 * L);
+                FloatVector v3 = FloatVector.fromArray(S, v, value + 3 * L);
+                int weights = x * QUERIES + r;
+                FloatVector p = FloatVector.broadcast(S, s[weights]);
+                c00 = v0.fma(p, c00);
+                c01 = v1.fma(p, c01);
+                c02 = v2.fma(p, c02);
+                c03 = v3.fma(p, c03);
+                p = FloatVector.broadcast(S, s[weights + 1]);
+                c10 = v0.fma(p, c10);
+                c11 = v1.fma(p, c11);
+                c12 = v2.fma(p, c12);
+                c13 = v3.fma(p, c13);
+                p = FloatVector.broadcast(S, s[weights + 2]);
+                c20 = v0.fma(p, c20);
+                c21 = v1.fma(p, c21);
+                c22 = v2.fma(p, c22);
+                c23 = v3.fma(p, c23);
+                p = FloatVector.broadcast(S, s[weights + 3]);
+                c30 = v0.fma(p, c30);
+                c31 = v1.fma(p, c31);
+                c32 = v2.fma(p, c32);
+                c33 = v3.fma(p, c33);
+            }
+            c00.intoArray(acc, a0);
+            c01.intoArray(acc, a0 + L);
+            c02.intoArray(acc, a0 + 2 * L);
+            c03.intoArray(acc, a0 + 3 * L);
+            c10.intoArray(acc, a1);
+            c11.intoArray(acc, a1 + L);
+            c12.intoArray(acc, a1 + 2 * L);
+            c13.intoArray(acc, a1 + 3 * L);
+            c20.intoArray(acc, a2);
+            c21.intoArray(acc, a2 + L);
+            c22.intoArray(acc, a2 + 2 * L);
+            c23.intoArray(acc, a2 + 3 * L);
+            c30.intoArray(acc, a3);
+            c31.intoArray(acc, a3 + L);
+            c32.intoArray(acc, a3 + 2 * L);
+            c33.intoArray(acc, a3 + 3 * L);
+        }
+
+        /** Queries {@code r..r+3} by one vector of features. */
+        private static void fourByOne(float[] s, int keys, float[] v, int vAt, int vStride, float[] acc, int r, int a0,
+                int width) {
+            FloatVector c0 = FloatVector.fromArray(S, acc, a0);
+            FloatVector c1 = FloatVector.fromArray(S, acc, a0 + width);
+            FloatVector c2 = FloatVector.fromArray(S, acc, a0 + 2 * width);
+            FloatVector c3 = FloatVector.fromArray(S, acc, a0 + 3 * width);
+            for (int x = 0; x < keys; x++) {
+                FloatVector value = FloatVector.fromArray(S, v, vAt + x * vStride);
+                int weights = x * QUERIES + r;
+                c0 = value.fma(FloatVector.broadcast(S, s[weights]), c0);
+                c1 = value.fma(FloatVector.broadcast(S, s[weights + 1]), c1);
+                c2 = value.fma(FloatVector.broadcast(S, s[weights + 2]), c2);
+                c3 = value.fma(FloatVector.broadcast(S, s[weights + 3]), c3);
+            }
+            c0.intoArray(acc, a0);
+            c1.intoArray(acc, a0 + width);
+            c2.intoArray(acc, a0 + 2 * width);
+            c3.intoArray(acc, a0 + 3 * width);
         }
     }
 }

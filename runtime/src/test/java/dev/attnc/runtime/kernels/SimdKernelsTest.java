@@ -133,7 +133,7 @@ class SimdKernelsTest {
             assertEquals(maxS[r], maxV[r], 1e-6);
             assertEquals(sumS[r], sumV[r], 1e-4 * sumS[r]);
             for (int d = 0; d < width; d++) {
-                assertEquals(accS[d * q + r], accV[d * q + r], 1e-4);
+                assertEquals(accS[r * width + d], accV[r * width + d], 1e-4);
             }
         }
     }

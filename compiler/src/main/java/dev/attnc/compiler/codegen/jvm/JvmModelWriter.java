@@ -1231,7 +1231,7 @@ public final class JvmModelWriter {
         body.addStatement("float norm = sum[r] > 0 ? 1 / sum[r] : 0");
         body.addStatement("int outAt = $L + (t0 + r) * $L + h * $L", at(node), plan.layout(node).stride(0), valueHead);
         body.beginControlFlow("for (int d = 0; d < $L; d++)", valueHead);
-        body.addStatement("arena[outAt + d] = acc[d * QUERY_TILE + r] * norm");
+        body.addStatement("arena[outAt + d] = acc[r * $L + d] * norm", valueHead);
         body.endControlFlow();
         body.endControlFlow();
         body.endControlFlow();
