@@ -65,20 +65,22 @@ public final class AttentionKernels {
      * {@code acc[r * width + d] += sum_x p[x][r] * v_x[d]}, a row of value features per query:
      * four queries by four vectors of features are summed in registers, so that each value
      * vector loaded serves four queries and each weight broadcast four FMAs. Masked scores are
-     * -infinity and weigh 0.
+     * -infinity and weigh 0. Only the first {@code queries} queries of the tile exist (the rest
+     * pad a short last tile, or the one query of a decoding step): values are summed for those
+     * alone, in groups of four.
      */
-    public static void accumulate(float[] s, int keys, float[] max, float[] sum, float[] v, int vAt, int vStride,
-            int width, float[] acc) {
+    public static void accumulate(float[] s, int keys, int queries, float[] max, float[] sum, float[] v, int vAt,
+            int vStride, int width, float[] acc) {
         if (Simd.enabled()) {
-            Lanes.accumulate(s, keys, max, sum, v, vAt, vStride, width, acc);
+            Lanes.accumulate(s, keys, queries, max, sum, v, vAt, vStride, width, acc);
             return;
         }
-        accumulateScalar(s, keys, max, sum, v, vAt, vStride, width, acc);
+        accumulateScalar(s, keys, queries, max, sum, v, vAt, vStride, width, acc);
     }
 
     /** The scalar path of {@link #accumulate}. */
-    static void accumulateScalar(float[] s, int keys, float[] max, float[] sum, float[] v, int vAt, int vStride,
-            int width, float[] acc) {
+    static void accumulateScalar(float[] s, int keys, int queries, float[] max, float[] sum, float[] v, int vAt,
+            int vStride, int width, float[] acc) {
         for (int r = 0; r < QUERIES; r++) {
             float blockMax = Float.NEGATIVE_INFINITY;
             for (int x = 0; x < keys; x++) {
@@ -111,7 +113,7 @@ public final class AttentionKernels {
             int value = vAt + x * vStride;
             for (int d = 0; d < width; d++) {
                 float feature = v[value + d];
-                for (int r = 0; r < QUERIES; r++) {
+                for (int r = 0; r < queries; r++) {
                     acc[r * width + d] += s[x * QUERIES + r] * feature;
                 }
             }
@@ -189,8 +191,8 @@ public final class AttentionKernels {
             }
         }
 
-        static void accumulate(float[] s, int keys, float[] max, float[] sum, float[] v, int vAt, int vStride, int width,
-                float[] acc) {
+        static void accumulate(float[] s, int keys, int queries, float[] max, float[] sum, float[] v, int vAt, int vStride,
+                int width, float[] acc) {
             FloatVector blockMax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
             for (int x = 0; x < keys; x++) {
                 blockMax = blockMax.max(FloatVector.fromArray(S, s, x * QUERIES));
@@ -203,10 +205,14 @@ public final class AttentionKernels {
             VectorMask<Float> hadMax = oldMax.compare(VectorOperators.NE, Float.NEGATIVE_INFINITY);
             FloatVector rescale = FloatVector.zero(S).blend(oldMax.sub(base).lanewise(VectorOperators.EXP), hadMax);
             FloatVector total = FloatVector.fromArray(S, sum, 0).mul(rescale);
-            for (int r = 0; r < QUERIES; r++) {
-                float factor = rescale.lane(r);
-                if (factor != 1f) {
-                    scaleRow(acc, r * width, width, factor);
+            // Once every running max has settled, nothing needs rescaling: skip the rows at once.
+            if (!rescale.compare(VectorOperators.EQ, 1f).allTrue()) {
+                // The factors pass through sum (rewritten below), so that no array is allocated.
+                rescale.intoArray(sum, 0);
+                for (int r = 0; r < QUERIES; r++) {
+                    if (sum[r] != 1f) {
+                        scaleRow(acc, r * width, width, sum[r]);
+                    }
                 }
             }
             for (int x = 0; x < keys; x++) {
@@ -216,7 +222,7 @@ public final class AttentionKernels {
             }
             total.intoArray(sum, 0);
             newMax.intoArray(max, 0);
-            for (int r = 0; r < QUERIES; r += 4) {
+            for (int r = 0; r < queries; r += 4) {
                 int d = 0;
                 for (; d + 4 * L <= width; d += 4 * L) {
                     fourByFour(s, keys, v, vAt + d, vStride, acc, r, r * width + d, width);

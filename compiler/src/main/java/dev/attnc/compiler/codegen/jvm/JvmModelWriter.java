@@ -1223,7 +1223,7 @@ public final class JvmModelWriter {
         }
         body.endControlFlow();
         body.endControlFlow();
-        body.addStatement("$T.accumulate(scores, n, max, sum, $L, $Lblock * $L + kvHead * $L, $L, $L, acc)", ATTENTION_KERNELS,
+        body.addStatement("$T.accumulate(scores, n, rows, max, sum, $L, $Lblock * $L + kvHead * $L, $L, $L, acc)", ATTENTION_KERNELS,
                 valueArray, valueBase, valueStride, valueHead, valueStride, valueHead);
         body.endControlFlow();
         body.add("// A query that sees no key at all gets zeros.\n");
