@@ -16,8 +16,12 @@ import jdk.incubator.vector.VectorSpecies;
  * tests compare with the SIMD one.
  */
 public final class AttentionKernels {
-    /** Queries per tile: one SIMD vector of floats (16 with AVX-512), or 8 without SIMD. */
-    public static final int QUERIES = Simd.enabled() ? Lanes.count() : 8;
+    /**
+     * Queries per tile: four SIMD vectors of floats (64 with AVX-512), or 8 without SIMD. A key
+     * block is read once per tile, so a taller tile streams the keys and values of a head fewer
+     * times; the kernels work on the vectors that hold real queries only.
+     */
+    public static final int QUERIES = Simd.enabled() ? 4 * Lanes.count() : 8;
 
     private AttentionKernels() {
     }
@@ -34,21 +38,24 @@ public final class AttentionKernels {
 
     /**
      * Scores of the tile against {@code keys} keys: {@code s[x * QUERIES + r] = scale * (q_r . k_x)},
-     * the keys at {@code kAt + x * kStride}, each {@code width} wide.
+     * the keys at {@code kAt + x * kStride}, each {@code width} wide, for the first {@code queries}
+     * queries of the tile (with SIMD, every query of the vectors that hold them).
      */
-    public static void scores(float[] qT, float[] k, int kAt, int kStride, int keys, int width, float scale, float[] s) {
+    public static void scores(float[] qT, float[] k, int kAt, int kStride, int keys, int queries, int width, float scale,
+            float[] s) {
         if (Simd.enabled()) {
-            Lanes.scores(qT, k, kAt, kStride, keys, width, scale, s);
+            Lanes.scores(qT, k, kAt, kStride, keys, queries, width, scale, s);
             return;
         }
-        scoresScalar(qT, k, kAt, kStride, keys, width, scale, s);
+        scoresScalar(qT, k, kAt, kStride, keys, queries, width, scale, s);
     }
 
     /** The scalar path of {@link #scores}. */
-    static void scoresScalar(float[] qT, float[] k, int kAt, int kStride, int keys, int width, float scale, float[] s) {
+    static void scoresScalar(float[] qT, float[] k, int kAt, int kStride, int keys, int queries, int width, float scale,
+            float[] s) {
         for (int x = 0; x < keys; x++) {
             int key = kAt + x * kStride;
-            for (int r = 0; r < QUERIES; r++) {
+            for (int r = 0; r < queries; r++) {
                 float sum = 0;
                 for (int d = 0; d < width; d++) {
                     sum += qT[d * QUERIES + r] * k[key + d];
@@ -129,7 +136,78 @@ public final class AttentionKernels {
             return S.length();
         }
 
-        static void scores(float[] qT, float[] k, int kAt, int kStride, int keys, int width, float scale, float[] s) {
+        static void scores(float[] qT, float[] k, int kAt, int kStride, int keys, int queries, int width, float scale,
+                float[] s) {
+            int vectors = (queries + L - 1) / L;
+            int g = 0;
+            for (; g + 1 < vectors; g += 2) {
+                scoresTwoVectors(qT, g * L, k, kAt, kStride, keys, width, scale, s);
+            }
+            if (g < vectors) {
+                scoresOneVector(qT, g * L, k, kAt, kStride, keys, width, scale, s);
+            }
+        }
+
+        /**
+         * Two vectors of queries, at lane offset {@code g}, four keys at a time: each key value
+         * broadcast serves two FMAs, and eight independent chains hide the FMA latency.
+         */
+        private static void scoresTwoVectors(float[] qT, int g, float[] k, int kAt, int kStride, int keys, int width,
+                float scale, float[] s) {
+            int x = 0;
+            for (; x + 3 < keys; x += 4) {
+                int key0 = kAt + x * kStride;
+                int key1 = key0 + kStride;
+                int key2 = key1 + kStride;
+                int key3 = key2 + kStride;
+                FloatVector a0 = FloatVector.zero(S);
+                FloatVector a1 = FloatVector.zero(S);
+                FloatVector a2 = FloatVector.zero(S);
+                FloatVector a3 = FloatVector.zero(S);
+                FloatVector b0 = FloatVector.zero(S);
+                FloatVector b1 = FloatVector.zero(S);
+                FloatVector b2 = FloatVector.zero(S);
+                FloatVector b3 = FloatVector.zero(S);
+                for (int d = 0; d < width; d++) {
+                    FloatVector low = FloatVector.fromArray(S, qT, d * QUERIES + g);
+                    FloatVector high = FloatVector.fromArray(S, qT, d * QUERIES + g + L);
+                    FloatVector key = FloatVector.broadcast(S, k[key0 + d]);
+                    a0 = low.fma(key, a0);
+                    b0 = high.fma(key, b0);
+                    key = FloatVector.broadcast(S, k[key1 + d]);
+                    a1 = low.fma(key, a1);
+                    b1 = high.fma(key, b1);
+                    key = FloatVector.broadcast(S, k[key2 + d]);
+                    a2 = low.fma(key, a2);
+                    b2 = high.fma(key, b2);
+                    key = FloatVector.broadcast(S, k[key3 + d]);
+                    a3 = low.fma(key, a3);
+                    b3 = high.fma(key, b3);
+                }
+                a0.mul(scale).intoArray(s, x * QUERIES + g);
+                b0.mul(scale).intoArray(s, x * QUERIES + g + L);
+                a1.mul(scale).intoArray(s, (x + 1) * QUERIES + g);
+                b1.mul(scale).intoArray(s, (x + 1) * QUERIES + g + L);
+                a2.mul(scale).intoArray(s, (x + 2) * QUERIES + g);
+                b2.mul(scale).intoArray(s, (x + 2) * QUERIES + g + L);
+                a3.mul(scale).intoArray(s, (x + 3) * QUERIES + g);
+                b3.mul(scale).intoArray(s, (x + 3) * QUERIES + g + L);
+            }
+            if (x < keys) {
+                scoresOneVector(qT, g, k, kAt + x * kStride, kStride, keys - x, width, scale, s, x);
+                scoresOneVector(qT, g + L, k, kAt + x * kStride, kStride, keys - x, width, scale, s, x);
+            }
+        }
+
+        /** One vector of queries, the one at lane offset {@code g}. */
+        private static void scoresOneVector(float[] qT, int g, float[] k, int kAt, int kStride, int keys, int width, float scale,
+                float[] s) {
+            scoresOneVector(qT, g, k, kAt, kStride, keys, width, scale, s, 0);
+        }
+
+        /** As above, the results written from key {@code first} of the block on. */
+        private static void scoresOneVector(float[] qT, int g, float[] k, int kAt, int kStride, int keys, int width, float scale,
+                float[] s, int first) {
             int x = 0;
             // Eight keys at a time: eight independent FMA chains hide the FMA latency, and each
             // load of the transposed queries serves eight keys.
@@ -151,7 +229,7 @@ public final class AttentionKernels {
                 FloatVector acc6 = FloatVector.zero(S);
                 FloatVector acc7 = FloatVector.zero(S);
                 for (int d = 0; d < width; d++) {
-                    FloatVector query = FloatVector.fromArray(S, qT, d * QUERIES);
+                    FloatVector query = FloatVector.fromArray(S, qT, d * QUERIES + g);
                     acc0 = query.fma(FloatVector.broadcast(S, k[key0 + d]), acc0);
                     acc1 = query.fma(FloatVector.broadcast(S, k[key1 + d]), acc1);
                     acc2 = query.fma(FloatVector.broadcast(S, k[key2 + d]), acc2);
@@ -161,14 +239,14 @@ public final class AttentionKernels {
                     acc6 = query.fma(FloatVector.broadcast(S, k[key6 + d]), acc6);
                     acc7 = query.fma(FloatVector.broadcast(S, k[key7 + d]), acc7);
                 }
-                acc0.mul(scale).intoArray(s, x * QUERIES);
-                acc1.mul(scale).intoArray(s, (x + 1) * QUERIES);
-                acc2.mul(scale).intoArray(s, (x + 2) * QUERIES);
-                acc3.mul(scale).intoArray(s, (x + 3) * QUERIES);
-                acc4.mul(scale).intoArray(s, (x + 4) * QUERIES);
-                acc5.mul(scale).intoArray(s, (x + 5) * QUERIES);
-                acc6.mul(scale).intoArray(s, (x + 6) * QUERIES);
-                acc7.mul(scale).intoArray(s, (x + 7) * QUERIES);
+                acc0.mul(scale).intoArray(s, (x + first) * QUERIES + g);
+                acc1.mul(scale).intoArray(s, (x + 1 + first) * QUERIES + g);
+                acc2.mul(scale).intoArray(s, (x + 2 + first) * QUERIES + g);
+                acc3.mul(scale).intoArray(s, (x + 3 + first) * QUERIES + g);
+                acc4.mul(scale).intoArray(s, (x + 4 + first) * QUERIES + g);
+                acc5.mul(scale).intoArray(s, (x + 5 + first) * QUERIES + g);
+                acc6.mul(scale).intoArray(s, (x + 6 + first) * QUERIES + g);
+                acc7.mul(scale).intoArray(s, (x + 7 + first) * QUERIES + g);
             }
             for (; x < keys; x++) {
                 int key = kAt + x * kStride;
@@ -179,49 +257,24 @@ public final class AttentionKernels {
                 FloatVector acc3 = FloatVector.zero(S);
                 int d = 0;
                 for (; d + 3 < width; d += 4) {
-                    acc0 = FloatVector.fromArray(S, qT, d * QUERIES).fma(FloatVector.broadcast(S, k[key + d]), acc0);
-                    acc1 = FloatVector.fromArray(S, qT, (d + 1) * QUERIES).fma(FloatVector.broadcast(S, k[key + d + 1]), acc1);
-                    acc2 = FloatVector.fromArray(S, qT, (d + 2) * QUERIES).fma(FloatVector.broadcast(S, k[key + d + 2]), acc2);
-                    acc3 = FloatVector.fromArray(S, qT, (d + 3) * QUERIES).fma(FloatVector.broadcast(S, k[key + d + 3]), acc3);
+                    acc0 = FloatVector.fromArray(S, qT, d * QUERIES + g).fma(FloatVector.broadcast(S, k[key + d]), acc0);
+                    acc1 = FloatVector.fromArray(S, qT, (d + 1) * QUERIES + g).fma(FloatVector.broadcast(S, k[key + d + 1]), acc1);
+                    acc2 = FloatVector.fromArray(S, qT, (d + 2) * QUERIES + g).fma(FloatVector.broadcast(S, k[key + d + 2]), acc2);
+                    acc3 = FloatVector.fromArray(S, qT, (d + 3) * QUERIES + g).fma(FloatVector.broadcast(S, k[key + d + 3]), acc3);
                 }
                 for (; d < width; d++) {
-                    acc0 = FloatVector.fromArray(S, qT, d * QUERIES).fma(FloatVector.broadcast(S, k[key + d]), acc0);
+                    acc0 = FloatVector.fromArray(S, qT, d * QUERIES + g).fma(FloatVector.broadcast(S, k[key + d]), acc0);
                 }
-                acc0.add(acc1).add(acc2.add(acc3)).mul(scale).intoArray(s, x * QUERIES);
+                acc0.add(acc1).add(acc2.add(acc3)).mul(scale).intoArray(s, (x + first) * QUERIES + g);
             }
         }
 
         static void accumulate(float[] s, int keys, int queries, float[] max, float[] sum, float[] v, int vAt, int vStride,
                 int width, float[] acc) {
-            FloatVector blockMax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (int x = 0; x < keys; x++) {
-                blockMax = blockMax.max(FloatVector.fromArray(S, s, x * QUERIES));
+            int vectors = (queries + L - 1) / L;
+            for (int g = 0; g < vectors * L; g += L) {
+                softmaxStep(s, keys, g, max, sum, width, acc);
             }
-            FloatVector oldMax = FloatVector.fromArray(S, max, 0);
-            FloatVector newMax = oldMax.max(blockMax);
-            VectorMask<Float> seen = newMax.compare(VectorOperators.NE, Float.NEGATIVE_INFINITY);
-            // Where nothing was seen yet, subtract 0: exp(-inf) is 0 and no NaN appears.
-            FloatVector base = FloatVector.zero(S).blend(newMax, seen);
-            VectorMask<Float> hadMax = oldMax.compare(VectorOperators.NE, Float.NEGATIVE_INFINITY);
-            FloatVector rescale = FloatVector.zero(S).blend(oldMax.sub(base).lanewise(VectorOperators.EXP), hadMax);
-            FloatVector total = FloatVector.fromArray(S, sum, 0).mul(rescale);
-            // Once every running max has settled, nothing needs rescaling: skip the rows at once.
-            if (!rescale.compare(VectorOperators.EQ, 1f).allTrue()) {
-                // The factors pass through sum (rewritten below), so that no array is allocated.
-                rescale.intoArray(sum, 0);
-                for (int r = 0; r < QUERIES; r++) {
-                    if (sum[r] != 1f) {
-                        scaleRow(acc, r * width, width, sum[r]);
-                    }
-                }
-            }
-            for (int x = 0; x < keys; x++) {
-                FloatVector p = FloatVector.fromArray(S, s, x * QUERIES).sub(base).lanewise(VectorOperators.EXP);
-                p.intoArray(s, x * QUERIES);
-                total = total.add(p);
-            }
-            total.intoArray(sum, 0);
-            newMax.intoArray(max, 0);
             for (int r = 0; r < queries; r += 4) {
                 int d = 0;
                 for (; d + 4 * L <= width; d += 4 * L) {
@@ -240,6 +293,39 @@ public final class AttentionKernels {
                     }
                 }
             }
+        }
+
+        /** The online-softmax step of the vector of queries at lane offset {@code g}. */
+        private static void softmaxStep(float[] s, int keys, int g, float[] max, float[] sum, int width, float[] acc) {
+            FloatVector blockMax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            for (int x = 0; x < keys; x++) {
+                blockMax = blockMax.max(FloatVector.fromArray(S, s, x * QUERIES + g));
+            }
+            FloatVector oldMax = FloatVector.fromArray(S, max, g);
+            FloatVector newMax = oldMax.max(blockMax);
+            VectorMask<Float> seen = newMax.compare(VectorOperators.NE, Float.NEGATIVE_INFINITY);
+            // Where nothing was seen yet, subtract 0: exp(-inf) is 0 and no NaN appears.
+            FloatVector base = FloatVector.zero(S).blend(newMax, seen);
+            VectorMask<Float> hadMax = oldMax.compare(VectorOperators.NE, Float.NEGATIVE_INFINITY);
+            FloatVector rescale = FloatVector.zero(S).blend(oldMax.sub(base).lanewise(VectorOperators.EXP), hadMax);
+            FloatVector total = FloatVector.fromArray(S, sum, g).mul(rescale);
+            // Once every running max has settled, nothing needs rescaling: skip the rows at once.
+            if (!rescale.compare(VectorOperators.EQ, 1f).allTrue()) {
+                // The factors pass through sum (rewritten below), so that no array is allocated.
+                rescale.intoArray(sum, g);
+                for (int r = g; r < g + L; r++) {
+                    if (sum[r] != 1f) {
+                        scaleRow(acc, r * width, width, sum[r]);
+                    }
+                }
+            }
+            for (int x = 0; x < keys; x++) {
+                FloatVector p = FloatVector.fromArray(S, s, x * QUERIES + g).sub(base).lanewise(VectorOperators.EXP);
+                p.intoArray(s, x * QUERIES + g);
+                total = total.add(p);
+            }
+            total.intoArray(sum, g);
+            newMax.intoArray(max, g);
         }
 
         private static void scaleRow(float[] acc, int at, int width, float factor) {

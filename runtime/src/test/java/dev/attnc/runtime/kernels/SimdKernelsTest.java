@@ -93,6 +93,31 @@ class SimdKernelsTest {
     }
 
     @Test
+    void scoresOfPartTilesMatchFloat64() {
+        int q = AttentionKernels.QUERIES;
+        int width = 64;
+        int keys = 39; // groups of four and eight keys, and a remainder
+        float[] k = random(keys * width);
+        // One query (a decoding step), one vector and a bit, an odd number of vectors, all.
+        for (int present : new int[] {1, 17, Math.min(q, 40), q}) {
+            float[] queries = random(q * width);
+            float[] qT = new float[width * q];
+            AttentionKernels.transposeQueries(queries, 0, width, present, width, qT);
+            float[] simd = new float[keys * q];
+            Lanes.scores(qT, k, 0, width, keys, present, width, 0.125f, simd);
+            for (int x = 0; x < keys; x++) {
+                for (int r = 0; r < present; r++) {
+                    double expected = 0;
+                    for (int d = 0; d < width; d++) {
+                        expected += (double) queries[r * width + d] * k[x * width + d];
+                    }
+                    assertEquals(0.125 * expected, simd[x * q + r], 1e-5, present + " queries: score " + x + "," + r);
+                }
+            }
+        }
+    }
+
+    @Test
     void attentionTilesMatchTheScalarPath() {
         int q = AttentionKernels.QUERIES;
         int width = 40;
@@ -103,8 +128,8 @@ class SimdKernelsTest {
         float[] k = random(keys * width);
         float[] simd = new float[keys * q];
         float[] scalar = new float[keys * q];
-        Lanes.scores(qT, k, 0, width, keys, width, 0.25f, simd);
-        AttentionKernels.scoresScalar(qT, k, 0, width, keys, width, 0.25f, scalar);
+        Lanes.scores(qT, k, 0, width, keys, q - 3, width, 0.25f, simd);
+        AttentionKernels.scoresScalar(qT, k, 0, width, keys, q - 3, width, 0.25f, scalar);
         for (int x = 0; x < keys; x++) {
             for (int r = 0; r < q; r++) {
                 double expected = 0;
@@ -147,8 +172,9 @@ class SimdKernelsTest {
 
     /** The SIMD halves, reached from the test through the package. */
     private static final class Lanes {
-        static void scores(float[] qT, float[] k, int kAt, int kStride, int keys, int width, float scale, float[] s) {
-            AttentionKernels.scores(qT, k, kAt, kStride, keys, width, scale, s);
+        static void scores(float[] qT, float[] k, int kAt, int kStride, int keys, int queries, int width, float scale,
+                float[] s) {
+            AttentionKernels.scores(qT, k, kAt, kStride, keys, queries, width, scale, s);
         }
 
         static void accumulate(float[] s, int keys, int queries, float[] max, float[] sum, float[] v, int vAt, int vStride,

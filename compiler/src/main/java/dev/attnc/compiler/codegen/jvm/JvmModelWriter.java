@@ -1183,7 +1183,7 @@ public final class JvmModelWriter {
         body.addStatement("$T.fill(acc, 0, $L * $L, 0f)", ARRAYS, queryTile, valueHead);
         body.beginControlFlow("for (int block = tileFirst; block < tileLast; block += $L)", KEY_BLOCK);
         body.addStatement("int n = Math.min($L, tileLast - block)", KEY_BLOCK);
-        body.addStatement("$T.scores(queriesT, $L, $Lblock * $L + kvHead * $L, $L, n, $L, $Lf, scores)", ATTENTION_KERNELS,
+        body.addStatement("$T.scores(queriesT, $L, $Lblock * $L + kvHead * $L, $L, n, rows, $L, $Lf, scores)", ATTENTION_KERNELS,
                 keyArray, keyBase, keyStride, headDim, keyStride, headDim, floatLiteral(node.attr("scale")));
         body.beginControlFlow("for (int r = 0; r < $L; r++)", queryTile);
         if (!clauses) {
