@@ -275,6 +275,17 @@ public final class AttentionKernels {
             for (int g = 0; g < vectors * L; g += L) {
                 softmaxStep(s, keys, g, max, sum, width, acc);
             }
+            if (queries > 4 && vStride != width) {
+                // Rows of values 3 KB apart fall into few L1 sets; read by every group of four
+                // queries, they are first copied next to each other.
+                float[] block = valueBlock(keys * width);
+                for (int x = 0; x < keys; x++) {
+                    System.arraycopy(v, vAt + x * vStride, block, x * width, width);
+                }
+                v = block;
+                vAt = 0;
+                vStride = width;
+            }
             for (int r = 0; r < queries; r += 4) {
                 int d = 0;
                 for (; d + 4 * L <= width; d += 4 * L) {
@@ -295,12 +306,32 @@ public final class AttentionKernels {
             }
         }
 
+        /** Each thread's copy of the value block being summed; grown as needed, never shrunk. */
+        private static final ThreadLocal<float[]> VALUE_BLOCKS = ThreadLocal.withInitial(() -> new float[0]);
+
+        private static float[] valueBlock(int floats) {
+            float[] block = VALUE_BLOCKS.get();
+            if (block.length < floats) {
+                block = new float[floats];
+                VALUE_BLOCKS.set(block);
+            }
+            return block;
+        }
+
         /** The online-softmax step of the vector of queries at lane offset {@code g}. */
         private static void softmaxStep(float[] s, int keys, int g, float[] max, float[] sum, int width, float[] acc) {
-            FloatVector blockMax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (int x = 0; x < keys; x++) {
-                blockMax = blockMax.max(FloatVector.fromArray(S, s, x * QUERIES + g));
+            // Two running maxima and (below) two running sums, so that neither waits on one chain.
+            FloatVector evenMax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            FloatVector oddMax = evenMax;
+            int x = 0;
+            for (; x + 1 < keys; x += 2) {
+                evenMax = evenMax.max(FloatVector.fromArray(S, s, x * QUERIES + g));
+                oddMax = oddMax.max(FloatVector.fromArray(S, s, (x + 1) * QUERIES + g));
             }
+            if (x < keys) {
+                evenMax = evenMax.max(FloatVector.fromArray(S, s, x * QUERIES + g));
+            }
+            FloatVector blockMax = evenMax.max(oddMax);
             FloatVector oldMax = FloatVector.fromArray(S, max, g);
             FloatVector newMax = oldMax.max(blockMax);
             VectorMask<Float> seen = newMax.compare(VectorOperators.NE, Float.NEGATIVE_INFINITY);
@@ -319,12 +350,21 @@ public final class AttentionKernels {
                     }
                 }
             }
-            for (int x = 0; x < keys; x++) {
+            FloatVector oddTotal = FloatVector.zero(S);
+            for (x = 0; x + 1 < keys; x += 2) {
+                FloatVector p = FloatVector.fromArray(S, s, x * QUERIES + g).sub(base).lanewise(VectorOperators.EXP);
+                p.intoArray(s, x * QUERIES + g);
+                total = total.add(p);
+                FloatVector q = FloatVector.fromArray(S, s, (x + 1) * QUERIES + g).sub(base).lanewise(VectorOperators.EXP);
+                q.intoArray(s, (x + 1) * QUERIES + g);
+                oddTotal = oddTotal.add(q);
+            }
+            if (x < keys) {
                 FloatVector p = FloatVector.fromArray(S, s, x * QUERIES + g).sub(base).lanewise(VectorOperators.EXP);
                 p.intoArray(s, x * QUERIES + g);
                 total = total.add(p);
             }
-            total.intoArray(sum, g);
+            total.add(oddTotal).intoArray(sum, g);
             newMax.intoArray(max, g);
         }
 
