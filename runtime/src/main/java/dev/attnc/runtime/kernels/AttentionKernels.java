@@ -139,6 +139,14 @@ public final class AttentionKernels {
         static void scores(float[] qT, float[] k, int kAt, int kStride, int keys, int queries, int width, float scale,
                 float[] s) {
             int vectors = (queries + L - 1) / L;
+            if (vectors > 2 && kStride != width) {
+                // As for the values (accumulate): rows 3 KB apart share few L1 sets, and every pair
+                // of query vectors reads them all, so they are first copied next to each other.
+                float[] block = blockCopy(KEY_BLOCKS, k, kAt, kStride, keys, width);
+                k = block;
+                kAt = 0;
+                kStride = width;
+            }
             int g = 0;
             for (; g + 1 < vectors; g += 2) {
                 scoresTwoVectors(qT, g * L, k, kAt, kStride, keys, width, scale, s);
@@ -278,10 +286,7 @@ public final class AttentionKernels {
             if (queries > 4 && vStride != width) {
                 // Rows of values 3 KB apart fall into few L1 sets; read by every group of four
                 // queries, they are first copied next to each other.
-                float[] block = valueBlock(keys * width);
-                for (int x = 0; x < keys; x++) {
-                    System.arraycopy(v, vAt + x * vStride, block, x * width, width);
-                }
+                float[] block = blockCopy(VALUE_BLOCKS, v, vAt, vStride, keys, width);
                 v = block;
                 vAt = 0;
                 vStride = width;
@@ -306,14 +311,19 @@ public final class AttentionKernels {
             }
         }
 
-        /** Each thread's copy of the value block being summed; grown as needed, never shrunk. */
+        /** Each thread's copy of the key or value block in use; grown as needed, never shrunk. */
+        private static final ThreadLocal<float[]> KEY_BLOCKS = ThreadLocal.withInitial(() -> new float[0]);
         private static final ThreadLocal<float[]> VALUE_BLOCKS = ThreadLocal.withInitial(() -> new float[0]);
 
-        private static float[] valueBlock(int floats) {
-            float[] block = VALUE_BLOCKS.get();
-            if (block.length < floats) {
-                block = new float[floats];
-                VALUE_BLOCKS.set(block);
+        /** Rows {@code at + x * stride} (x below {@code rows}) of {@code width} floats, copied into this thread's buffer. */
+        private static float[] blockCopy(ThreadLocal<float[]> buffers, float[] from, int at, int stride, int rows, int width) {
+            float[] block = buffers.get();
+            if (block.length < rows * width) {
+                block = new float[rows * width];
+                buffers.set(block);
+            }
+            for (int x = 0; x < rows; x++) {
+                System.arraycopy(from, at + x * stride, block, x * width, width);
             }
             return block;
         }

@@ -97,19 +97,20 @@ class SimdKernelsTest {
         int q = AttentionKernels.QUERIES;
         int width = 64;
         int keys = 39; // groups of four and eight keys, and a remainder
-        float[] k = random(keys * width);
+        int stride = width + 3; // key rows apart, as in a [T, heads * width] layout: copied first
+        float[] k = random(keys * stride);
         // One query (a decoding step), one vector and a bit, an odd number of vectors, all.
         for (int present : new int[] {1, 17, Math.min(q, 40), q}) {
             float[] queries = random(q * width);
             float[] qT = new float[width * q];
             AttentionKernels.transposeQueries(queries, 0, width, present, width, qT);
             float[] simd = new float[keys * q];
-            Lanes.scores(qT, k, 0, width, keys, present, width, 0.125f, simd);
+            Lanes.scores(qT, k, 0, stride, keys, present, width, 0.125f, simd);
             for (int x = 0; x < keys; x++) {
                 for (int r = 0; r < present; r++) {
                     double expected = 0;
                     for (int d = 0; d < width; d++) {
-                        expected += (double) queries[r * width + d] * k[x * width + d];
+                        expected += (double) queries[r * width + d] * k[x * stride + d];
                     }
                     assertEquals(0.125 * expected, simd[x * q + r], 1e-5, present + " queries: score " + x + "," + r);
                 }
@@ -143,7 +144,8 @@ class SimdKernelsTest {
         // Mask some, then one online-softmax step on both paths from the same state.
         simd[3 * q] = Float.NEGATIVE_INFINITY;
         scalar[3 * q] = Float.NEGATIVE_INFINITY;
-        float[] v = random(keys * width);
+        int vStride = width + 2; // value rows apart: the SIMD path copies them together first
+        float[] v = random(keys * vStride);
         float[] maxS = new float[q];
         float[] maxV = new float[q];
         float[] sumS = new float[q];
@@ -154,15 +156,15 @@ class SimdKernelsTest {
         float[] accV = new float[q * width];
         // Only the first q - 3 queries exist; the SIMD path sums whole groups of four.
         int present = q - 3;
-        Lanes.accumulate(simd, keys, present, maxV, sumV, v, 0, width, width, accV);
-        AttentionKernels.accumulateScalar(scalar, keys, present, maxS, sumS, v, 0, width, width, accS);
+        Lanes.accumulate(simd, keys, present, maxV, sumV, v, 0, vStride, width, accV);
+        AttentionKernels.accumulateScalar(scalar, keys, present, maxS, sumS, v, 0, vStride, width, accS);
         for (int r = 0; r < q; r++) {
             assertEquals(maxS[r], maxV[r], 1e-6);
             assertEquals(sumS[r], sumV[r], 1e-4 * sumS[r]);
             for (int d = 0; r < present && d < width; d++) {
                 double expected = 0;
                 for (int x = 0; x < keys; x++) {
-                    expected += (double) scalar[x * q + r] * v[x * width + d];
+                    expected += (double) scalar[x * q + r] * v[x * vStride + d];
                 }
                 assertEquals(expected, accV[r * width + d], 1e-4, "acc " + r + "," + d);
                 assertEquals(accS[r * width + d], accV[r * width + d], 1e-4);
