@@ -18,6 +18,8 @@ public final class Kernels {
     /**
      * {@code out[r][o] = act(bias[o] + sum_i in[r][i] * weight[o][i])}, the weight stored
      * [out][in] as PyTorch's nn.Linear does (a checkpoint stored [in][out] is repacked on load).
+     * With SIMD the weight is repacked into panels on its first use and the copy kept while the
+     * weight array lives, so a weight array must not be changed after it has been used.
      */
     public static void linear(int rows, int inWidth, int outWidth,
             float[] in, int inAt, int inStride,
