@@ -291,7 +291,8 @@ public final class AttentionKernels {
                 vAt = 0;
                 vStride = width;
             }
-            for (int r = 0; r < queries; r += 4) {
+            int r = 0;
+            for (; r + 4 <= queries; r += 4) {
                 int d = 0;
                 for (; d + 4 * L <= width; d += 4 * L) {
                     fourByFour(s, keys, v, vAt + d, vStride, acc, r, r * width + d, width);
@@ -301,14 +302,32 @@ public final class AttentionKernels {
                 }
                 for (; d < width; d++) {
                     for (int q = r; q < r + 4; q++) {
-                        float a = acc[q * width + d];
-                        for (int x = 0; x < keys; x++) {
-                            a += s[x * QUERIES + q] * v[vAt + x * vStride + d];
-                        }
-                        acc[q * width + d] = a;
+                        sumFeature(s, keys, q, v, vAt + d, vStride, acc, q * width + d);
                     }
                 }
             }
+            // The last one to three queries (a decoding step's single query) one at a time.
+            for (; r < queries; r++) {
+                int d = 0;
+                for (; d + L <= width; d += L) {
+                    FloatVector c = FloatVector.fromArray(S, acc, r * width + d);
+                    for (int x = 0; x < keys; x++) {
+                        c = FloatVector.fromArray(S, v, vAt + x * vStride + d).fma(FloatVector.broadcast(S, s[x * QUERIES + r]), c);
+                    }
+                    c.intoArray(acc, r * width + d);
+                }
+                for (; d < width; d++) {
+                    sumFeature(s, keys, r, v, vAt + d, vStride, acc, r * width + d);
+                }
+            }
+        }
+
+        private static void sumFeature(float[] s, int keys, int q, float[] v, int vAt, int vStride, float[] acc, int at) {
+            float a = acc[at];
+            for (int x = 0; x < keys; x++) {
+                a += s[x * QUERIES + q] * v[vAt + x * vStride];
+            }
+            acc[at] = a;
         }
 
         /** Each thread's copy of the key or value block in use; grown as needed, never shrunk. */

@@ -1,14 +1,24 @@
 package dev.attnc.runtime.kernels;
 
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The kernels' thread pool: a fixed number of daemon workers, {@code ATTNC_THREADS} (or the
+ * The kernels' workers: a fixed number of threads, {@code ATTNC_THREADS} (or the
  * {@code attnc.threads} system property), all cores by default. Work is split into one
  * contiguous chunk per worker; the caller runs the first chunk itself.
+ *
+ * <p>A model calls many short kernels in a row (a decoding step is a dozen kernels of tens of
+ * microseconds), so handing work over must cost little: each worker thread waits for its next
+ * chunk spinning for {@link #SPIN_NANOS} before it parks, and so does the caller for the other
+ * chunks to finish.
+ *
+ * <p>One parallel region runs at a time. A call made while another thread's region is running
+ * (two models used from two threads) runs alone on its own thread, and so does a call made from
+ * inside a chunk (with that chunk's worker index), so that no call ever waits for workers that
+ * wait for it.
  */
 public final class Threads {
     /** The work of one worker: items {@code from} (inclusive) to {@code to} (exclusive); {@code worker} indexes its scratch space. */
@@ -17,12 +27,15 @@ public final class Threads {
         void run(int from, int to, int worker);
     }
 
+    /** How long a waiting thread spins before it parks: long enough to bridge two kernels of a step. */
+    static final long SPIN_NANOS = 50_000;
+
     private static final int COUNT = configured();
-    private static final ExecutorService POOL = COUNT > 1 ? Executors.newFixedThreadPool(COUNT - 1, runnable -> {
-        Thread thread = new Thread(runnable, "attnc-kernel");
-        thread.setDaemon(true);
-        return thread;
-    }) : null;
+    /** Workers 1 to COUNT - 1; the caller of a region is worker 0. */
+    private static final Worker[] WORKERS = startWorkers();
+    private static final ReentrantLock REGION = new ReentrantLock();
+    /** The worker index of the chunk this thread is running, or null outside a region. */
+    private static final ThreadLocal<int[]> INSIDE = new ThreadLocal<>();
 
     private Threads() {
     }
@@ -44,42 +57,155 @@ public final class Threads {
         return Runtime.getRuntime().availableProcessors();
     }
 
+    private static Worker[] startWorkers() {
+        Worker[] workers = new Worker[COUNT];
+        for (int index = 1; index < COUNT; index++) {
+            workers[index] = new Worker(index);
+            workers[index].start();
+        }
+        return workers;
+    }
+
     /** Runs {@code items} items split across the workers; below {@code grain} items per worker it runs alone. */
     public static void parallel(int items, int grain, Chunk chunk) {
         int workers = Math.min(COUNT, Math.max(1, items / Math.max(1, grain)));
-        if (workers <= 1 || POOL == null) {
+        int[] inside = INSIDE.get();
+        if (inside != null) {
+            chunk.run(0, items, inside[0]);
+            return;
+        }
+        if (workers <= 1 || !REGION.tryLock()) {
             chunk.run(0, items, 0);
             return;
         }
-        CountDownLatch done = new CountDownLatch(workers - 1);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        for (int worker = 1; worker < workers; worker++) {
-            int from = (int) ((long) items * worker / workers);
-            int to = (int) ((long) items * (worker + 1) / workers);
-            int index = worker;
-            POOL.execute(() -> {
-                try {
-                    chunk.run(from, to, index);
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                } finally {
-                    done.countDown();
-                }
-            });
-        }
-        chunk.run(0, items / workers, 0);
         try {
-            done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for kernel workers", e);
+            Region region = new Region(chunk, items, workers);
+            for (int index = 1; index < workers; index++) {
+                WORKERS[index].hand(region);
+            }
+            INSIDE.set(new int[] {0});
+            try {
+                region.run(0);
+            } finally {
+                INSIDE.remove();
+            }
+            region.await();
+            Throwable thrown = region.failure.get();
+            if (thrown instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (thrown instanceof Error error) {
+                throw error;
+            }
+        } finally {
+            REGION.unlock();
         }
-        Throwable thrown = failure.get();
-        if (thrown instanceof RuntimeException runtime) {
-            throw runtime;
+    }
+
+    /** One call of {@link #parallel}: its chunks, and how many workers have yet to finish theirs. */
+    private static final class Region {
+        final Chunk chunk;
+        final int items;
+        final int workers;
+        final AtomicInteger remaining;
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        volatile Thread waiter;
+
+        Region(Chunk chunk, int items, int workers) {
+            this.chunk = chunk;
+            this.items = items;
+            this.workers = workers;
+            this.remaining = new AtomicInteger(workers - 1);
         }
-        if (thrown instanceof Error error) {
-            throw error;
+
+        /** Worker {@code index}'s chunk; a failure is kept for the caller. */
+        void run(int index) {
+            int from = (int) ((long) items * index / workers);
+            int to = (int) ((long) items * (index + 1) / workers);
+            try {
+                chunk.run(from, to, index);
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            }
+        }
+
+        void finished() {
+            if (remaining.decrementAndGet() == 0) {
+                Thread parked = waiter;
+                if (parked != null) {
+                    LockSupport.unpark(parked);
+                }
+            }
+        }
+
+        /** Until every other worker has finished: spinning at first, then parked. */
+        void await() {
+            long start = System.nanoTime();
+            while (remaining.get() > 0) {
+                if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    waiter = Thread.currentThread();
+                    if (remaining.get() > 0) {
+                        LockSupport.park(this);
+                    }
+                }
+            }
+        }
+    }
+
+    private static final class Worker extends Thread {
+        private final int index;
+        /** The region whose chunk this worker runs next; set by the caller, cleared when the chunk is done. */
+        private volatile Region next;
+        private volatile boolean sleeping;
+
+        Worker(int index) {
+            super("attnc-kernel-" + index);
+            this.index = index;
+            setDaemon(true);
+        }
+
+        void hand(Region region) {
+            next = region;
+            // Either the worker sees the region before it parks, or this sees it sleeping.
+            if (sleeping) {
+                LockSupport.unpark(this);
+            }
+        }
+
+        @Override
+        public void run() {
+            INSIDE.set(new int[] {index});
+            while (true) {
+                Region region = awaitRegion();
+                region.run(index);
+                next = null; // before finished(): the caller hands out the next region only after it
+                region.finished();
+            }
+        }
+
+        private Region awaitRegion() {
+            long start = System.nanoTime();
+            while (true) {
+                Region region = next;
+                if (region != null) {
+                    return region;
+                }
+                if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                sleeping = true;
+                region = next;
+                if (region != null) {
+                    sleeping = false;
+                    return region;
+                }
+                LockSupport.park(this);
+                sleeping = false;
+                start = System.nanoTime();
+            }
         }
     }
 }

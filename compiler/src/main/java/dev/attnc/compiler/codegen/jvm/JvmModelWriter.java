@@ -1185,7 +1185,8 @@ public final class JvmModelWriter {
         body.addStatement("int n = Math.min($L, tileLast - block)", KEY_BLOCK);
         body.addStatement("$T.scores(queriesT, $L, $Lblock * $L + kvHead * $L, $L, n, rows, $L, $Lf, scores)", ATTENTION_KERNELS,
                 keyArray, keyBase, keyStride, headDim, keyStride, headDim, floatLiteral(node.attr("scale")));
-        body.beginControlFlow("for (int r = 0; r < $L; r++)", queryTile);
+        body.add("// Only the tile's real queries: the scores of the padding are never used.\n");
+        body.beginControlFlow("for (int r = 0; r < rows; r++)");
         if (!clauses) {
             body.beginControlFlow("if (block >= range[2 * r] && block + n <= range[2 * r + 1])");
             body.add("// every key of the block is visible to this query\n");
