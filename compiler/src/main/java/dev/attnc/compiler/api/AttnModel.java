@@ -1,6 +1,5 @@
 package dev.attnc.compiler.api;
 
-import com.palantir.javapoet.JavaFile;
 import dev.attnc.compiler.check.CheckedModel;
 import dev.attnc.compiler.codegen.CodegenException;
 import dev.attnc.compiler.codegen.InMemoryJavac;
@@ -173,7 +172,7 @@ public final class AttnModel {
             JvmBackend.Generated code = generated();
             Class<?> type = options.backend() == Backend.JVM
                     ? InMemoryJavac.compile(List.of(code.file()), List.of(Model.class)).classes().get(code.className())
-                    : compileTornado(code.file(), code.className());
+                    : TornadoCompilation.compileAndLoad(code.file(), code.className());
             modelClass = type.asSubclass(Model.class);
         }
         return modelClass;
@@ -271,10 +270,6 @@ public final class AttnModel {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot load the generated class " + type.getName(), e);
         }
-    }
-
-    private static Class<?> compileTornado(JavaFile file, String className) {
-        return TornadoCompilation.compileAndLoad(file, className);
     }
 
     private static TensorSpec spec(Node node) {

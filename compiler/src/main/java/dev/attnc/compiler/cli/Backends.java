@@ -1,7 +1,5 @@
 package dev.attnc.compiler.cli;
 
-import com.palantir.javapoet.JavaFile;
-import dev.attnc.compiler.codegen.tornadovm.TornadoCompilation;
 import dev.attnc.runtime.tornado.TornadoSupport;
 import java.util.Locale;
 
@@ -28,8 +26,4 @@ enum Backends {
                         + " (start attnc with `java @$TORNADOVM_HOME/tornado-argfile` to use a GPU; see docs/tornadovm.md)";
     }
 
-    /** Compiles and loads a generated TornadoVM class (see {@link TornadoCompilation#compileAndLoad}). */
-    static Class<?> compileTornado(JavaFile file, String className) {
-        return TornadoCompilation.compileAndLoad(file, className);
-    }
 }

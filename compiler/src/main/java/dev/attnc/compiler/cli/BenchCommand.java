@@ -6,6 +6,7 @@ import dev.attnc.compiler.codegen.CodegenException;
 import dev.attnc.compiler.codegen.InMemoryJavac;
 import dev.attnc.compiler.codegen.JvmBackend;
 import dev.attnc.compiler.codegen.TornadoBackend;
+import dev.attnc.compiler.codegen.tornadovm.TornadoCompilation;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.explain.Cost;
 import dev.attnc.compiler.explain.CostModel;
@@ -22,7 +23,6 @@ import dev.attnc.runtime.weights.RandomWeights;
 import dev.attnc.runtime.weights.WeightSource;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -86,7 +86,7 @@ final class BenchCommand implements Callable<Integer> {
                 type = InMemoryJavac.compile(List.of(generated.file()), List.of(Model.class)).classes().get(generated.className());
             } else {
                 generated = TornadoBackend.generate(checked, source, options);
-                type = Backends.compileTornado(generated.file(), generated.className());
+                type = TornadoCompilation.compileAndLoad(generated.file(), generated.className());
             }
         } catch (CodegenException e) {
             err.println(source.name() + ": error: " + e.getMessage());

@@ -7,6 +7,7 @@ import dev.attnc.compiler.codegen.CodegenException;
 import dev.attnc.compiler.codegen.InMemoryJavac;
 import dev.attnc.compiler.codegen.JvmBackend;
 import dev.attnc.compiler.codegen.TornadoBackend;
+import dev.attnc.compiler.codegen.tornadovm.TornadoCompilation;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.runtime.Model;
 import dev.attnc.runtime.ModelInputException;
@@ -127,7 +128,7 @@ public final class EmbedCommand implements Callable<Integer> {
                         .get(generated.className());
             } else {
                 JvmBackend.Generated generated = TornadoBackend.generate(checked, source, options);
-                modelClass = Backends.compileTornado(generated.file(), generated.className());
+                modelClass = TornadoCompilation.compileAndLoad(generated.file(), generated.className());
             }
         } catch (CodegenException e) {
             err.println(source.name() + ": error: " + e.getMessage());

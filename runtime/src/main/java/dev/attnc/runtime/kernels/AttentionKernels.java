@@ -133,7 +133,7 @@ public final class AttentionKernels {
         private static final int L = S.length();
 
         static int count() {
-            return S.length();
+            return L;
         }
 
         static void scores(float[] qT, float[] k, int kAt, int kStride, int keys, int queries, int width, float scale,
@@ -152,7 +152,7 @@ public final class AttentionKernels {
                 scoresTwoVectors(qT, g * L, k, kAt, kStride, keys, width, scale, s);
             }
             if (g < vectors) {
-                scoresOneVector(qT, g * L, k, kAt, kStride, keys, width, scale, s);
+                scoresOneVector(qT, g * L, k, kAt, kStride, keys, width, scale, s, 0);
             }
         }
 
@@ -207,13 +207,7 @@ public final class AttentionKernels {
             }
         }
 
-        /** One vector of queries, the one at lane offset {@code g}. */
-        private static void scoresOneVector(float[] qT, int g, float[] k, int kAt, int kStride, int keys, int width, float scale,
-                float[] s) {
-            scoresOneVector(qT, g, k, kAt, kStride, keys, width, scale, s, 0);
-        }
-
-        /** As above, the results written from key {@code first} of the block on. */
+        /** One vector of queries, the one at lane offset {@code g}; results written from key {@code first} of the block on. */
         private static void scoresOneVector(float[] qT, int g, float[] k, int kAt, int kStride, int keys, int width, float scale,
                 float[] s, int first) {
             int x = 0;

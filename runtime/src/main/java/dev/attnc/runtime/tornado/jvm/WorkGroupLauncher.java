@@ -94,11 +94,7 @@ final class WorkGroupLauncher {
     }
 
     private void run() {
-        boolean inPhases = false;
-        for (Object arg : task.args()) {
-            inPhases |= arg instanceof KernelContext context && context.launchInPhases;
-        }
-        boolean phased = inPhases;
+        boolean phased = launchesInPhases();
         int workers = (int) Math.min(groupCount, Threads.count());
         AtomicLong next = new AtomicLong();
         // Groups are handed out one at a time: rows past a run-time length cost nothing, and uneven rows balance.
@@ -119,6 +115,16 @@ final class WorkGroupLauncher {
         if (failed != null) {
             throw (RuntimeException) failed;
         }
+    }
+
+    /** Whether the task's context was made by a class whose barriers were made resumable. */
+    private boolean launchesInPhases() {
+        for (Object arg : task.args()) {
+            if (arg instanceof KernelContext context && context.launchInPhases) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private int[] groupId(long index) {
