@@ -119,6 +119,60 @@ class SimdKernelsTest {
     }
 
     @Test
+    void attentionExponentialsAreWithinThreeUlpsOfMathExp() {
+        int q = AttentionKernels.QUERIES;
+        int keys = 20_011;
+        float[] s = new float[keys * q];
+        float[] max = new float[q];
+        float[] sum = new float[q];
+        for (int r = 0; r < q; r++) {
+            max[r] = (float) (random.nextDouble() * 4 - 2);
+            sum[r] = 0.5f;
+        }
+        for (int i = 0; i < s.length; i++) {
+            s[i] = max[i % q] - (float) (90 * random.nextDouble());
+        }
+        // Edges as offsets below the max: 0, the ends of the reduced interval, the underflow cut, -infinity.
+        float[] edges = {0f, -1e-30f, -1e-7f, -0.34657f, -0.34658f, -1f, -86.4f, -86.49f, -86.51f, -87.5f, -200f,
+            Float.NEGATIVE_INFINITY};
+        for (int x = 0; x < edges.length; x++) {
+            s[x * q] = max[0] + edges[x];
+        }
+        float[] before = s.clone();
+        AttentionKernels.exponentiate(s, keys, max, sum);
+        double[] expectedSums = new double[q];
+        java.util.Arrays.fill(expectedSums, 0.5);
+        for (int i = 0; i < s.length; i++) {
+            // The exponential of the float difference the kernel takes: its own error alone.
+            float x = before[i] - max[i % q];
+            double expected = Math.exp(x);
+            expectedSums[i % q] += expected;
+            if (x >= -86.5f) {
+                // 2.5e-7 relative: three float ulps at most (measured worst, 4M points: 2.2e-7)
+                assertEquals(expected, s[i], 2.5e-7 * expected, "exp(" + x + ")");
+            } else {
+                assertEquals(0f, s[i], "exp(" + x + ") is taken as 0");
+                assertTrue(expected < 3e-38, "only values below the smallest normal float are dropped");
+            }
+        }
+        for (int r = 0; r < q; r++) {
+            assertEquals(expectedSums[r], sum[r], 1e-5 * expectedSums[r], "sum of row " + r);
+        }
+        // Where no score was seen yet, the max is -infinity: masked scores give 0, never NaN.
+        float[] masked = {Float.NEGATIVE_INFINITY};
+        float[] unseen = new float[q];
+        java.util.Arrays.fill(unseen, Float.NEGATIVE_INFINITY);
+        float[] row = new float[q];
+        java.util.Arrays.fill(row, masked[0]);
+        float[] zeros = new float[q];
+        AttentionKernels.exponentiate(row, 1, unseen, zeros);
+        for (int r = 0; r < q; r++) {
+            assertEquals(0f, row[r]);
+            assertEquals(0f, zeros[r]);
+        }
+    }
+
+    @Test
     void attentionTilesMatchTheScalarPath() {
         int q = AttentionKernels.QUERIES;
         int width = 40;

@@ -55,6 +55,7 @@ public final class JvmModelWriter {
     private static final ClassName POSITIONS = ClassName.get("dev.attnc.runtime.kernels", "Positions");
     private static final ClassName THREADS = ClassName.get("dev.attnc.runtime.kernels", "Threads");
     private static final ClassName ATTENTION_KERNELS = ClassName.get("dev.attnc.runtime.kernels", "AttentionKernels");
+    private static final ClassName HEAD_COPY = ClassName.get("dev.attnc.runtime.kernels", "HeadCopy");
     private static final ClassName WEIGHT_SOURCE = ClassName.get("dev.attnc.runtime.weights", "WeightSource");
     private static final ClassName INIT = ClassName.get("dev.attnc.runtime.weights", "Init");
     private static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
@@ -98,7 +99,7 @@ public final class JvmModelWriter {
         Set<String> reserved = new java.util.HashSet<>(model.constants().keySet());
         reserved.addAll(runTimeDims);
         reserved.addAll(Set.of("arena", "ints", "maps", "cached", "queryTiles", "scoreTiles", "accumulators", "maxima", "sums",
-                "ranges", "QUERY_TILE", "inputs", "outputs", "weights",
+                "ranges", "headCopies", "QUERY_TILE", "inputs", "outputs", "weights",
                 "position", "compute", "run", "forward", "step", "reset", "load", "layer", "h", "i", "j", "t", "s", "d"));
         runTimeDims.forEach(dim -> reserved.add("MAX_" + dim));
         this.names = new JavaNames(reserved);
@@ -307,7 +308,7 @@ public final class JvmModelWriter {
         long longestHead = graph.nodes().stream().filter(n -> n.op() == Op.ATTENTION)
                 .mapToLong(n -> Long.parseLong(n.attr("head_dim"))).max().orElse(1);
         type.addField(FieldSpec.builder(TypeName.INT, "QUERY_TILE", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-                .addJavadoc("Queries an attention tile holds: one SIMD vector of them.\n")
+                .addJavadoc("Queries an attention tile holds: four SIMD vectors of them.\n")
                 .initializer("$T.QUERIES", ATTENTION_KERNELS).build());
         type.addField(FieldSpec.builder(FLOATS_PER_LAYER, "queryTiles", Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("Per kernel thread, for the attention loops: a tile of queries, transposed.\n")
@@ -316,7 +317,7 @@ public final class JvmModelWriter {
                 .addJavadoc("Per kernel thread: the scores of the tile against one block of keys.\n")
                 .initializer("new float[$T.count()][$L * QUERY_TILE]", THREADS, KEY_BLOCK).build());
         type.addField(FieldSpec.builder(FLOATS_PER_LAYER, "accumulators", Modifier.PRIVATE, Modifier.FINAL)
-                .addJavadoc("Per kernel thread: the tile's running weighted sums of values, [value feature][query].\n")
+                .addJavadoc("Per kernel thread: the tile's running weighted sums of values, [query][value feature].\n")
                 .initializer("new float[$T.count()][$L * QUERY_TILE]", THREADS, Math.max(1, longestValueHead)).build());
         type.addField(FieldSpec.builder(FLOATS_PER_LAYER, "maxima", Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("Per kernel thread: the tile's running maxima of the scores.\n")
@@ -327,6 +328,9 @@ public final class JvmModelWriter {
         type.addField(FieldSpec.builder(ArrayTypeName.of(ArrayTypeName.of(TypeName.INT)), "ranges", Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("Per kernel thread: the first and last key each query of the tile may see.\n")
                 .initializer("new int[$T.count()][2 * QUERY_TILE]", THREADS).build());
+        type.addField(FieldSpec.builder(ArrayTypeName.of(HEAD_COPY), "headCopies", Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("Per kernel thread: the keys and values of the head its tiles read, rows next to each other.\n")
+                .initializer("$T.forEachWorker()", HEAD_COPY).build());
         if (options.profile()) {
             type.addField(FieldSpec.builder(ArrayTypeName.of(TypeName.LONG), "profileNanos", Modifier.PUBLIC, Modifier.FINAL)
                     .addJavadoc("Nanoseconds spent in each step, by graph node id (profiling build for attnc bench).\n")
@@ -1155,6 +1159,8 @@ public final class JvmModelWriter {
         body.addStatement("float[] max = maxima[worker]");
         body.addStatement("float[] sum = sums[worker]");
         body.addStatement("int[] range = ranges[worker]");
+        body.addStatement("$T copy = headCopies[worker]", HEAD_COPY);
+        body.addStatement("copy.forget()");
         body.beginControlFlow("for (int item = from; item < to; item++)");
         body.addStatement("int h = item / tiles");
         body.addStatement("int t0 = (item % tiles) * $L", queryTile);
@@ -1181,10 +1187,21 @@ public final class JvmModelWriter {
         body.addStatement("sum[r] = 0");
         body.endControlFlow();
         body.addStatement("$T.fill(acc, 0, $L * $L, 0f)", ARRAYS, queryTile, valueHead);
+        body.add("// A tile of many queries reads its head's keys and values from this worker's copy, rows next to each other.\n");
+        String keyHeadAt = keyBase + "kvHead * " + headDim;
+        String valueHeadAt = valueBase + "kvHead * " + valueHead;
+        body.addStatement("boolean copied = copy.cover(rows, tileLast, $L, $L, $L, $L, $L, $L, $L, $L)", keyArray, keyHeadAt,
+                keyStride, headDim, valueArray, valueHeadAt, valueStride, valueHead);
+        body.addStatement("float[] keyRows = copied ? copy.keys() : $L", keyArray);
+        body.addStatement("int keyAt = copied ? 0 : $L", keyHeadAt);
+        body.addStatement("int keyStride = copied ? $L : $L", headDim, keyStride);
+        body.addStatement("float[] valueRows = copied ? copy.values() : $L", valueArray);
+        body.addStatement("int valueAt = copied ? 0 : $L", valueHeadAt);
+        body.addStatement("int valueStride = copied ? $L : $L", valueHead, valueStride);
         body.beginControlFlow("for (int block = tileFirst; block < tileLast; block += $L)", KEY_BLOCK);
         body.addStatement("int n = Math.min($L, tileLast - block)", KEY_BLOCK);
-        body.addStatement("$T.scores(queriesT, $L, $Lblock * $L + kvHead * $L, $L, n, rows, $L, $Lf, scores)", ATTENTION_KERNELS,
-                keyArray, keyBase, keyStride, headDim, keyStride, headDim, floatLiteral(node.attr("scale")));
+        body.addStatement("$T.scores(queriesT, keyRows, keyAt + block * keyStride, keyStride, n, rows, $L, $Lf, scores)",
+                ATTENTION_KERNELS, headDim, floatLiteral(node.attr("scale")));
         body.add("// Only the tile's real queries: the scores of the padding are never used.\n");
         body.beginControlFlow("for (int r = 0; r < rows; r++)");
         if (!clauses) {
@@ -1224,8 +1241,8 @@ public final class JvmModelWriter {
         }
         body.endControlFlow();
         body.endControlFlow();
-        body.addStatement("$T.accumulate(scores, n, rows, max, sum, $L, $Lblock * $L + kvHead * $L, $L, $L, acc)", ATTENTION_KERNELS,
-                valueArray, valueBase, valueStride, valueHead, valueStride, valueHead);
+        body.addStatement("$T.accumulate(scores, n, rows, max, sum, valueRows, valueAt + block * valueStride, valueStride, $L, acc)",
+                ATTENTION_KERNELS, valueHead);
         body.endControlFlow();
         body.add("// A query that sees no key at all gets zeros.\n");
         body.beginControlFlow("for (int r = 0; r < rows; r++)");
