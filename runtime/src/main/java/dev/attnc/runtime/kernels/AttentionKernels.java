@@ -2,6 +2,7 @@ package dev.attnc.runtime.kernels;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -66,9 +67,45 @@ public final class AttentionKernels {
     }
 
     /**
+     * Masks the keys each query may not see: {@code s[x * QUERIES + r]} becomes -infinity unless
+     * key {@code block + x} lies in [{@code range[r]}, {@code range[QUERIES + r]}). Queries from
+     * {@code queries} on are padding, with empty ranges.
+     */
+    public static void maskOutside(float[] s, int block, int keys, int queries, int[] range) {
+        if (Simd.enabled()) {
+            Lanes.maskOutside(s, block, keys, queries, range);
+            return;
+        }
+        maskOutsideScalar(s, block, keys, queries, range);
+    }
+
+    /** The scalar path of {@link #maskOutside}. */
+    static void maskOutsideScalar(float[] s, int block, int keys, int queries, int[] range) {
+        for (int r = 0; r < QUERIES; r++) {
+            int first = Math.clamp(range[r] - block, 0, keys);
+            int end = Math.clamp(range[QUERIES + r] - block, first, keys);
+            for (int x = 0; x < first; x++) {
+                s[x * QUERIES + r] = Float.NEGATIVE_INFINITY;
+            }
+            for (int x = end; x < keys; x++) {
+                s[x * QUERIES + r] = Float.NEGATIVE_INFINITY;
+            }
+        }
+    }
+
+    /**
+     * How far a score may rise above its query's running max before the max moves. The max is
+     * only the shift that keeps exponentials in range, and exp(8) = 2981 keeps every sum far
+     * from overflow; so the running sums and accumulators are rescaled only when a block's max
+     * passes the running max by more than this, which after the first block is rare
+     * (FlashAttention-4's conditional rescaling).
+     */
+    static final float HEADROOM = 8f;
+
+    /**
      * One step of the online softmax for every query of the tile: the block's scores become
-     * {@code exp(s - max)} against the new running max, the running sums and accumulators are
-     * rescaled to it, then the block's values are added, weighted:
+     * {@code exp(s - max)} against the running max, moved first (with the running sums and
+     * accumulators rescaled to it) where a score passes it by more than {@link #HEADROOM}; then the block's values are added, weighted:
      * {@code acc[r * width + d] += sum_x p[x][r] * v_x[d]}, a row of value features per query:
      * four queries by four vectors of features are summed in registers, so that each value
      * vector loaded serves four queries and each weight broadcast four FMAs. Masked scores are
@@ -93,24 +130,26 @@ public final class AttentionKernels {
             for (int x = 0; x < keys; x++) {
                 blockMax = Math.max(blockMax, s[x * QUERIES + r]);
             }
-            float newMax = Math.max(max[r], blockMax);
-            if (newMax == Float.NEGATIVE_INFINITY) {
+            if (blockMax > max[r] + HEADROOM) {
+                // Nothing was added while the max was -infinity: only a real max needs rescaling.
+                if (max[r] != Float.NEGATIVE_INFINITY) {
+                    float rescale = (float) Math.exp(max[r] - blockMax);
+                    sum[r] *= rescale;
+                    for (int d = 0; d < width; d++) {
+                        acc[r * width + d] *= rescale;
+                    }
+                }
+                max[r] = blockMax;
+            }
+            if (max[r] == Float.NEGATIVE_INFINITY) {
                 for (int x = 0; x < keys; x++) {
                     s[x * QUERIES + r] = 0;
                 }
                 continue;
             }
-            if (newMax > max[r]) {
-                float rescale = max[r] == Float.NEGATIVE_INFINITY ? 0 : (float) Math.exp(max[r] - newMax);
-                sum[r] *= rescale;
-                for (int d = 0; d < width; d++) {
-                    acc[r * width + d] *= rescale;
-                }
-                max[r] = newMax;
-            }
             float total = 0;
             for (int x = 0; x < keys; x++) {
-                float p = (float) Math.exp(s[x * QUERIES + r] - newMax);
+                float p = (float) Math.exp(s[x * QUERIES + r] - max[r]);
                 s[x * QUERIES + r] = p;
                 total += p;
             }
@@ -274,6 +313,26 @@ public final class AttentionKernels {
             }
         }
 
+        private static final VectorSpecies<Integer> INTS = S.withLanes(int.class);
+
+        static void maskOutside(float[] s, int block, int keys, int queries, int[] range) {
+            for (int g = 0; g < QUERIES; g += L) {
+                IntVector firsts = IntVector.fromArray(INTS, range, g);
+                IntVector ends = IntVector.fromArray(INTS, range, QUERIES + g);
+                // Most blocks are seen whole by every query of the vector: nothing to do.
+                if (g + L <= queries && firsts.reduceLanes(VectorOperators.MAX) <= block
+                        && ends.reduceLanes(VectorOperators.MIN) >= block + keys) {
+                    continue;
+                }
+                for (int x = 0; x < keys; x++) {
+                    int j = block + x;
+                    VectorMask<Float> hidden = firsts.compare(VectorOperators.GT, j).or(ends.compare(VectorOperators.LE, j)).cast(S);
+                    int at = x * QUERIES + g;
+                    FloatVector.fromArray(S, s, at).blend(Float.NEGATIVE_INFINITY, hidden).intoArray(s, at);
+                }
+            }
+        }
+
         static void accumulate(float[] s, int keys, int queries, float[] max, float[] sum, float[] v, int vAt, int vStride,
                 int width, float[] acc) {
             int vectors = (queries + L - 1) / L;
@@ -333,14 +392,17 @@ public final class AttentionKernels {
                 evenMax = evenMax.max(FloatVector.fromArray(S, s, x * QUERIES + g));
             }
             FloatVector blockMax = evenMax.max(oddMax);
-            // Once every running max has settled, nothing needs rescaling: the usual case after the first blocks.
-            if (blockMax.compare(VectorOperators.GT, FloatVector.fromArray(S, max, g)).anyTrue()) {
+            // Past the first block, a running max rarely needs to move: the lanes that do, one at a time.
+            if (blockMax.compare(VectorOperators.GT, FloatVector.fromArray(S, max, g).add(HEADROOM)).anyTrue()) {
                 for (int r = g; r < g + L; r++) {
                     float newMax = blockMax.lane(r - g);
-                    if (newMax > max[r]) {
-                        float rescale = max[r] == Float.NEGATIVE_INFINITY ? 0 : (float) Math.exp(max[r] - newMax);
-                        sum[r] *= rescale;
-                        scaleRow(acc, r * width, width, rescale);
+                    if (newMax > max[r] + HEADROOM) {
+                        // Nothing was added while the max was -infinity: only a real max needs rescaling.
+                        if (max[r] != Float.NEGATIVE_INFINITY) {
+                            float rescale = (float) Math.exp(max[r] - newMax);
+                            sum[r] *= rescale;
+                            scaleRow(acc, r * width, width, rescale);
+                        }
                         max[r] = newMax;
                     }
                 }
@@ -361,8 +423,8 @@ public final class AttentionKernels {
          * The scores of the vector of queries at lane offset {@code g} become {@code exp(s - max)}
          * (0 where the max is still -infinity), and their sum is added to {@code sum}.
          *
-         * <p>The exponential is written out here, within 2.5e-7 relative (3 ulps), 0 below
-         * {@link #UNDERFLOW} and for -infinity: 2^n * e^r with n = round(x / ln 2) and
+         * <p>The exponential is written out here, for arguments up to {@link #HEADROOM} (and far
+         * beyond), within 2.5e-7 relative (3 ulps), 0 below {@link #UNDERFLOW} and for -infinity: 2^n * e^r with n = round(x / ln 2) and
          * |r| <= ln 2 / 2, e^r by a polynomial of degree 5 (a least-squares fit to e^r on that
          * interval, relative error 8e-8), 2^n by adding n to the exponent bits. It is plain vector
          * instructions on every platform, and faster than {@code lanewise(EXP)} here: the softmax

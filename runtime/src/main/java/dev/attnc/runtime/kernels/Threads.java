@@ -8,7 +8,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The kernels' workers: a fixed number of threads, {@code ATTNC_THREADS} (or the
  * {@code attnc.threads} system property), all cores by default. Work is split into one
- * contiguous chunk per worker; the caller runs the first chunk itself.
+ * contiguous chunk per worker ({@link #parallel}), or into a few chunks per worker handed out
+ * in turn ({@link #balanced}); the caller is worker 0 and works too.
  *
  * <p>A model calls many short kernels in a row (a decoding step is a dozen kernels of tens of
  * microseconds), so handing work over must cost little: each worker thread waits for its next
@@ -69,6 +70,24 @@ public final class Threads {
     /** Runs {@code items} items split across the workers; below {@code grain} items per worker it runs alone. */
     public static void parallel(int items, int grain, Chunk chunk) {
         int workers = Math.min(COUNT, Math.max(1, items / Math.max(1, grain)));
+        run(items, workers, workers, chunk);
+    }
+
+    /**
+     * Chunks of a long loop handed out in turn: each worker takes the next of
+     * {@link #CHUNKS_PER_WORKER} chunks per worker when it is done with one, so that a worker
+     * slowed by another process (the machine is shared) leaves its share to the others instead of
+     * holding up the call. A worker may run several chunks, never two at once.
+     */
+    public static void balanced(int items, Chunk chunk) {
+        int workers = Math.min(COUNT, Math.max(1, items));
+        run(items, workers, Math.min(items, workers * CHUNKS_PER_WORKER), chunk);
+    }
+
+    /** Chunks per worker for {@link #balanced}: enough to even out a slowed worker, few enough to keep chunks long. */
+    static final int CHUNKS_PER_WORKER = 4;
+
+    private static void run(int items, int workers, int chunks, Chunk chunk) {
         int[] inside = INSIDE.get();
         if (inside != null) {
             chunk.run(0, items, inside[0]);
@@ -79,7 +98,7 @@ public final class Threads {
             return;
         }
         try {
-            Region region = new Region(chunk, items, workers);
+            Region region = new Region(chunk, items, workers, chunks);
             for (int index = 1; index < workers; index++) {
                 WORKERS[index].hand(region);
             }
@@ -102,31 +121,46 @@ public final class Threads {
         }
     }
 
-    /** One call of {@link #parallel}: its chunks, and how many workers have yet to finish theirs. */
+    /** One call of {@link #parallel} or {@link #balanced}: its chunks, and how many workers have yet to finish theirs. */
     private static final class Region {
         final Chunk chunk;
         final int items;
         final int workers;
+        final int chunks;
+        /** The next chunk to hand out, when there are more chunks than workers. */
+        final AtomicInteger next = new AtomicInteger();
         final AtomicInteger remaining;
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         volatile Thread waiter;
 
-        Region(Chunk chunk, int items, int workers) {
+        Region(Chunk chunk, int items, int workers, int chunks) {
             this.chunk = chunk;
             this.items = items;
             this.workers = workers;
+            this.chunks = chunks;
             this.remaining = new AtomicInteger(workers - 1);
         }
 
-        /** Worker {@code index}'s chunk; a failure is kept for the caller. */
+        /** Worker {@code index}'s chunk, or the chunks it takes in turn; a failure is kept for the caller. */
         void run(int index) {
-            int from = (int) ((long) items * index / workers);
-            int to = (int) ((long) items * (index + 1) / workers);
             try {
-                chunk.run(from, to, index);
+                if (chunks == workers) {
+                    runChunk(index, index);
+                    return;
+                }
+                int taken;
+                while (failure.get() == null && (taken = next.getAndIncrement()) < chunks) {
+                    runChunk(taken, index);
+                }
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);
             }
+        }
+
+        private void runChunk(int index, int worker) {
+            int from = (int) ((long) items * index / chunks);
+            int to = (int) ((long) items * (index + 1) / chunks);
+            chunk.run(from, to, worker);
         }
 
         void finished() {

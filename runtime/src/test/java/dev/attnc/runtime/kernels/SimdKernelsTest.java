@@ -130,10 +130,11 @@ class SimdKernelsTest {
             sum[r] = 0.5f;
         }
         for (int i = 0; i < s.length; i++) {
-            s[i] = max[i % q] - (float) (90 * random.nextDouble());
+            // Scores may pass the running max by up to HEADROOM.
+            s[i] = max[i % q] + (float) (AttentionKernels.HEADROOM - (90 + AttentionKernels.HEADROOM) * random.nextDouble());
         }
-        // Edges as offsets below the max: 0, the ends of the reduced interval, the underflow cut, -infinity.
-        float[] edges = {0f, -1e-30f, -1e-7f, -0.34657f, -0.34658f, -1f, -86.4f, -86.49f, -86.51f, -87.5f, -200f,
+        // Edges as offsets from the max: the headroom, 0, the ends of the reduced interval, the underflow cut, -infinity.
+        float[] edges = {AttentionKernels.HEADROOM, 1f, 0f, -1e-30f, -1e-7f, -0.34657f, -0.34658f, -1f, -86.4f, -86.49f, -86.51f, -87.5f, -200f,
             Float.NEGATIVE_INFINITY};
         for (int x = 0; x < edges.length; x++) {
             s[x * q] = max[0] + edges[x];
@@ -169,6 +170,97 @@ class SimdKernelsTest {
         for (int r = 0; r < q; r++) {
             assertEquals(0f, row[r]);
             assertEquals(0f, zeros[r]);
+        }
+    }
+
+    @Test
+    void maskOutsideHidesExactlyTheKeysOutsideEachRange() {
+        int q = AttentionKernels.QUERIES;
+        int block = 128;
+        for (int queries : new int[] {1, q / 2 + 3, q}) {
+            for (int keys : new int[] {64, 37}) {
+                int[] range = new int[2 * q];
+                for (int r = 0; r < queries; r++) {
+                    // Ranges that start before, inside and after the block, some empty, some covering it.
+                    range[r] = block - 20 + random.nextInt(100);
+                    range[q + r] = r % 5 == 0 ? block + keys + random.nextInt(3) : range[r] + random.nextInt(80);
+                    if (r % 7 == 3) {
+                        range[r] = 0;
+                    }
+                }
+                float[] simd = random(keys * q);
+                float[] scalar = simd.clone();
+                float[] original = simd.clone();
+                AttentionKernels.maskOutside(simd, block, keys, queries, range);
+                AttentionKernels.maskOutsideScalar(scalar, block, keys, queries, range);
+                for (int x = 0; x < keys; x++) {
+                    int j = block + x;
+                    for (int r = 0; r < q; r++) {
+                        int at = x * q + r;
+                        boolean seen = r < queries && j >= range[r] && j < range[q + r];
+                        float expected = seen ? original[at] : Float.NEGATIVE_INFINITY;
+                        String where = "query " + r + " key " + j + " of " + queries + " queries, " + keys + " keys";
+                        assertEquals(expected, simd[at], where);
+                        assertEquals(expected, scalar[at], where + " (scalar)");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void onlineSoftmaxOverManyBlocksMatchesFloat64() {
+        int q = AttentionKernels.QUERIES;
+        int width = 16;
+        int blocks = 6;
+        int queries = q - 5;
+        float[][] scores = new float[blocks][64 * q];
+        float[] v = random(blocks * 64 * width);
+        for (int b = 0; b < blocks; b++) {
+            for (int i = 0; i < 64 * q; i++) {
+                int r = i % q;
+                // Some queries' scores jump past the running max by more than the headroom, some by less, some never.
+                float jump = b == 3 && r % 3 == 0 ? 20 : b == 4 && r % 3 == 1 ? 5 : 0;
+                scores[b][i] = (float) (4 * random.nextDouble() - 2) + jump;
+            }
+        }
+        scores[2][7 * q + 1] = Float.NEGATIVE_INFINITY; // a masked key
+        for (boolean simd : new boolean[] {true, false}) {
+            float[] max = new float[q];
+            float[] sum = new float[q];
+            float[] acc = new float[q * width];
+            java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
+            for (int b = 0; b < blocks; b++) {
+                float[] s = scores[b].clone();
+                if (simd) {
+                    AttentionKernels.accumulate(s, 64, queries, max, sum, v, b * 64 * width, width, width, acc);
+                } else {
+                    AttentionKernels.accumulateScalar(s, 64, queries, max, sum, v, b * 64 * width, width, width, acc);
+                }
+            }
+            for (int r = 0; r < queries; r++) {
+                double top = Double.NEGATIVE_INFINITY;
+                for (float[] block : scores) {
+                    for (int x = 0; x < 64; x++) {
+                        top = Math.max(top, block[x * q + r]);
+                    }
+                }
+                double total = 0;
+                double[] expected = new double[width];
+                for (int b = 0; b < blocks; b++) {
+                    for (int x = 0; x < 64; x++) {
+                        double p = Math.exp(scores[b][x * q + r] - top);
+                        total += p;
+                        for (int d = 0; d < width; d++) {
+                            expected[d] += p * v[(b * 64 + x) * width + d];
+                        }
+                    }
+                }
+                for (int d = 0; d < width; d++) {
+                    assertEquals(expected[d] / total, acc[r * width + d] / sum[r], 1e-5,
+                            (simd ? "SIMD" : "scalar") + " query " + r + " feature " + d);
+                }
+            }
         }
     }
 

@@ -38,6 +38,30 @@ class ThreadsTest {
     }
 
     @Test
+    void balancedRunsEveryItemOnceAndNeverOneWorkerTwiceAtOnce() {
+        for (int items : new int[] {1, 2, 5, 64, 1001}) {
+            for (int call = 0; call < 50; call++) {
+                AtomicIntegerArray runs = new AtomicIntegerArray(items);
+                AtomicIntegerArray busy = new AtomicIntegerArray(Threads.count());
+                AtomicIntegerArray chunks = new AtomicIntegerArray(1);
+                Threads.balanced(items, (from, to, worker) -> {
+                    assertEquals(0, busy.getAndIncrement(worker), "worker " + worker + " runs two chunks at once");
+                    chunks.incrementAndGet(0);
+                    for (int i = from; i < to; i++) {
+                        runs.incrementAndGet(i);
+                    }
+                    busy.decrementAndGet(worker);
+                });
+                for (int i = 0; i < items; i++) {
+                    assertEquals(1, runs.get(i), items + " items, call " + call + ": runs of item " + i);
+                }
+                int expected = Threads.count() == 1 ? 1 : Math.min(items, Threads.count() * Threads.CHUNKS_PER_WORKER);
+                assertEquals(expected, chunks.get(0), items + " items: chunks");
+            }
+        }
+    }
+
+    @Test
     void aFailingChunkFailsTheCallAndTheWorkersCarryOn() {
         int last = Threads.count() - 1;
         IllegalStateException thrown = assertThrows(IllegalStateException.class, () ->

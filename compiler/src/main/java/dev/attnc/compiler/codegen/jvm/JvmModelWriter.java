@@ -326,7 +326,7 @@ public final class JvmModelWriter {
                 .addJavadoc("Per kernel thread: the tile's running sums of exp(score - max).\n")
                 .initializer("new float[$T.count()][QUERY_TILE]", THREADS).build());
         type.addField(FieldSpec.builder(ArrayTypeName.of(ArrayTypeName.of(TypeName.INT)), "ranges", Modifier.PRIVATE, Modifier.FINAL)
-                .addJavadoc("Per kernel thread: the first and last key each query of the tile may see.\n")
+                .addJavadoc("Per kernel thread: the first key each query r of the tile may see ([r]) and the end of its keys ([QUERY_TILE + r]).\n")
                 .initializer("new int[$T.count()][2 * QUERY_TILE]", THREADS).build());
         type.addField(FieldSpec.builder(ArrayTypeName.of(HEAD_COPY), "headCopies", Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("Per kernel thread: the keys and values of the head its tiles read, rows next to each other.\n")
@@ -1105,7 +1105,7 @@ public final class JvmModelWriter {
         spec.addJavadoc("<p>$L heads of $L$L. Each query visits only the keys its mask may let through, $L at a time:\n",
                 heads, headDim, kvHeads == heads ? "" : ", sharing " + kvHeads + " key/value heads", KEY_BLOCK);
         spec.addJavadoc("their scores, the clauses, then a running max and sum of exp(score - max) (online softmax, as in\n");
-        spec.addJavadoc("FlashAttention), so scores are never stored. Heads and queries are shared out among the kernel threads.\n");
+        spec.addJavadoc("FlashAttention), so scores are never stored. Heads and query tiles are handed out to the kernel threads a chunk at a time.\n");
         if (cached) {
             spec.addJavadoc("Keys and values come from the cache, which this call extends at {@code position}.\n");
         }
@@ -1152,7 +1152,7 @@ public final class JvmModelWriter {
                 || node.attrs().containsKey("temperature");
         String queryTile = "QUERY_TILE";
         body.addStatement("int tiles = ($L + $L - 1) / $L", queries, queryTile, queryTile);
-        body.beginControlFlow("$T.parallel($L * tiles, 1, (from, to, worker) ->", THREADS, heads);
+        body.beginControlFlow("$T.balanced($L * tiles, (from, to, worker) ->", THREADS, heads);
         body.addStatement("float[] queriesT = queryTiles[worker]");
         body.addStatement("float[] scores = scoreTiles[worker]");
         body.addStatement("float[] acc = accumulators[worker]");
@@ -1174,14 +1174,14 @@ public final class JvmModelWriter {
         body.beginControlFlow("for (int r = 0; r < $L; r++)", queryTile);
         body.addStatement("int i = $L", stepping ? "position + t0 + r" : "t0 + r");
         if (first.equals("0")) {
-            body.addStatement("range[2 * r] = 0");
+            body.addStatement("range[r] = 0");
         } else {
-            body.addStatement("range[2 * r] = r < rows ? $L : 0", first);
+            body.addStatement("range[r] = r < rows ? $L : 0", first);
         }
-        body.addStatement("range[2 * r + 1] = r < rows ? $L : 0", last);
-        body.beginControlFlow("if (range[2 * r] < range[2 * r + 1])");
-        body.addStatement("tileFirst = Math.min(tileFirst, range[2 * r])");
-        body.addStatement("tileLast = Math.max(tileLast, range[2 * r + 1])");
+        body.addStatement("range[QUERY_TILE + r] = r < rows ? $L : 0", last);
+        body.beginControlFlow("if (range[r] < range[QUERY_TILE + r])");
+        body.addStatement("tileFirst = Math.min(tileFirst, range[r])");
+        body.addStatement("tileLast = Math.max(tileLast, range[QUERY_TILE + r])");
         body.endControlFlow();
         body.addStatement("max[r] = Float.NEGATIVE_INFINITY");
         body.addStatement("sum[r] = 0");
@@ -1202,45 +1202,42 @@ public final class JvmModelWriter {
         body.addStatement("int n = Math.min($L, tileLast - block)", KEY_BLOCK);
         body.addStatement("$T.scores(queriesT, keyRows, keyAt + block * keyStride, keyStride, n, rows, $L, $Lf, scores)",
                 ATTENTION_KERNELS, headDim, floatLiteral(node.attr("scale")));
-        body.add("// Only the tile's real queries: the scores of the padding are never used.\n");
-        body.beginControlFlow("for (int r = 0; r < rows; r++)");
         if (!clauses) {
-            body.beginControlFlow("if (block >= range[2 * r] && block + n <= range[2 * r + 1])");
-            body.add("// every key of the block is visible to this query\n");
+            body.add("// Keys outside a query's range get -infinity.\n");
+            body.addStatement("$T.maskOutside(scores, block, n, rows, range)", ATTENTION_KERNELS);
+        } else {
+            body.add("// Only the tile's real queries: the scores of the padding are never used.\n");
+            body.beginControlFlow("for (int r = 0; r < rows; r++)");
+            body.addStatement("int i = $L", stepping ? "position + t0 + r" : "t0 + r");
+            body.beginControlFlow("for (int x = 0; x < n; x++)");
+            body.addStatement("int j = block + x");
+            body.addStatement("int at = x * $L + r", queryTile);
+            body.beginControlFlow("if (j < range[r] || j >= range[QUERY_TILE + r]$L)",
+                    rest == null ? "" : " || !" + ScalarWriter.paren(writer.write(rest).text()));
+            body.add("// masked: query i does not see key j\n");
+            body.addStatement("scores[at] = Float.NEGATIVE_INFINITY");
             body.addStatement("continue");
             body.endControlFlow();
-        }
-        if (clauses) {
-            body.addStatement("int i = $L", stepping ? "position + t0 + r" : "t0 + r");
-        }
-        body.beginControlFlow("for (int x = 0; x < n; x++)");
-        body.addStatement("int j = block + x");
-        body.addStatement("int at = x * $L + r", queryTile);
-        body.beginControlFlow("if (j < range[2 * r] || j >= range[2 * r + 1]$L)",
-                rest == null ? "" : " || !" + ScalarWriter.paren(writer.write(rest).text()));
-        body.add("// masked: query i does not see key j\n");
-        body.addStatement("scores[at] = Float.NEGATIVE_INFINITY");
-        body.addStatement("continue");
-        body.endControlFlow();
-        if (node.exprs().containsKey("score") || node.attrs().containsKey("softcap") || node.attrs().containsKey("temperature")) {
-            body.addStatement("float s = scores[at]");
-            if (node.exprs().containsKey("score")) {
-                body.add("// score $L\n", node.attr("score"));
-                body.addStatement("s = $L", writer.asFloat(node.exprs().get("score")));
+            if (node.exprs().containsKey("score") || node.attrs().containsKey("softcap") || node.attrs().containsKey("temperature")) {
+                body.addStatement("float s = scores[at]");
+                if (node.exprs().containsKey("score")) {
+                    body.add("// score $L\n", node.attr("score"));
+                    body.addStatement("s = $L", writer.asFloat(node.exprs().get("score")));
+                }
+                if (node.attrs().containsKey("softcap")) {
+                    String cap = floatLiteral(node.attr("softcap"));
+                    body.add("// softcap $L\n", node.attr("softcap"));
+                    body.addStatement("s = $Lf * (float) Math.tanh(s / $Lf)", cap, cap);
+                }
+                if (node.attrs().containsKey("temperature")) {
+                    body.add("// temperature $L\n", node.attr("temperature"));
+                    body.addStatement("s /= $Lf", floatLiteral(node.attr("temperature")));
+                }
+                body.addStatement("scores[at] = s");
             }
-            if (node.attrs().containsKey("softcap")) {
-                String cap = floatLiteral(node.attr("softcap"));
-                body.add("// softcap $L\n", node.attr("softcap"));
-                body.addStatement("s = $Lf * (float) Math.tanh(s / $Lf)", cap, cap);
-            }
-            if (node.attrs().containsKey("temperature")) {
-                body.add("// temperature $L\n", node.attr("temperature"));
-                body.addStatement("s /= $Lf", floatLiteral(node.attr("temperature")));
-            }
-            body.addStatement("scores[at] = s");
+            body.endControlFlow();
+            body.endControlFlow();
         }
-        body.endControlFlow();
-        body.endControlFlow();
         body.addStatement("$T.accumulate(scores, n, rows, max, sum, valueRows, valueAt + block * valueStride, valueStride, $L, acc)",
                 ATTENTION_KERNELS, valueHead);
         body.endControlFlow();
