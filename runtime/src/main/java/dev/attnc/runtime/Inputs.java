@@ -1,5 +1,6 @@
 package dev.attnc.runtime;
 
+import dev.attnc.runtime.kernels.Threads;
 import java.util.Map;
 
 /**
@@ -86,6 +87,10 @@ public final class Inputs {
     }
 
     private static void copy(float[] floats, int[] ints, int[] shape, float[] toFloats, int[] toInts, int at, int[] strides) {
+        if (floats != null && dense(shape, strides)) {
+            bulk(floats, 0, toFloats, at, (int) Tensor.sizeOf(shape));
+            return;
+        }
         forEachRun(shape, strides, (flat, target, length, step) -> {
             if (step == 1) {
                 // A contiguous run: the common case, one bulk copy per row.
@@ -109,6 +114,10 @@ public final class Inputs {
     /** A new float tensor of {@code shape} read from a strided layout. */
     public static Tensor output(float[] from, int at, int[] strides, int... shape) {
         float[] data = new float[(int) Tensor.sizeOf(shape)];
+        if (dense(shape, strides)) {
+            bulk(from, at, data, 0, data.length);
+            return Tensor.floats(data, shape);
+        }
         forEachRun(shape, strides, (flat, source, length, step) -> {
             if (step == 1) {
                 System.arraycopy(from, at + source, data, flat, length);
@@ -119,6 +128,41 @@ public final class Inputs {
             }
         });
         return Tensor.floats(data, shape);
+    }
+
+    /** Whether {@code strides} lay {@code shape} out densely in row-major order: then a copy is one block. */
+    private static boolean dense(int[] shape, int[] strides) {
+        long expected = 1;
+        for (int axis = shape.length - 1; axis >= 0; axis--) {
+            if (shape[axis] > 1 && strides[axis] != expected) {
+                return false;
+            }
+            expected *= shape[axis];
+        }
+        return true;
+    }
+
+    /** Floats per worker below which a block is copied on one thread: splitting costs more than it saves. */
+    private static final int PARALLEL_COPY = 1 << 16;
+
+    /**
+     * {@code count} floats from {@code from[fromAt]} to {@code to[toAt]}, split across the
+     * kernel workers when large: one thread does not reach this machine's memory bandwidth
+     * (a 6 MB input took 0.22 to 0.31 ms on one thread, 0.16 ms on two).
+     */
+    private static void bulk(float[] from, int fromAt, float[] to, int toAt, int count) {
+        int parts = (int) Math.min(Threads.count(), Math.max(1, count / PARALLEL_COPY));
+        if (parts == 1) {
+            System.arraycopy(from, fromAt, to, toAt, count);
+            return;
+        }
+        Threads.parallel(parts, 1, (first, last, worker) -> {
+            for (int part = first; part < last; part++) {
+                int start = (int) ((long) count * part / parts);
+                int end = (int) ((long) count * (part + 1) / parts);
+                System.arraycopy(from, fromAt + start, to, toAt + start, end - start);
+            }
+        });
     }
 
     /** One run of a row-major walk: the flat index of its first element, its strided offset, its length and step. */
