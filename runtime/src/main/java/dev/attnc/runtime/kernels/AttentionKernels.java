@@ -76,7 +76,8 @@ public final class AttentionKernels {
     /**
      * Masks the keys each query may not see: {@code s[x * QUERIES + r]} becomes -infinity unless
      * key {@code block + x} lies in [{@code range[r]}, {@code range[QUERIES + r]}). Queries from
-     * {@code queries} on are padding, with empty ranges.
+     * {@code queries} on are padding, with empty ranges; with SIMD, the vectors that hold none of
+     * the first {@code queries} are left as they are ({@link #accumulate} skips them too).
      */
     public static void maskOutside(float[] s, int block, int keys, int queries, int[] range) {
         if (Simd.enabled()) {
@@ -398,7 +399,8 @@ public final class AttentionKernels {
         private static final VectorSpecies<Integer> INTS = S.withLanes(int.class);
 
         static void maskOutside(float[] s, int block, int keys, int queries, int[] range) {
-            for (int g = 0; g < QUERIES; g += L) {
+            // Only the vectors that hold queries: accumulate never reads the others.
+            for (int g = 0; g < queries; g += L) {
                 IntVector firsts = IntVector.fromArray(INTS, range, g);
                 IntVector ends = IntVector.fromArray(INTS, range, QUERIES + g);
                 // Most blocks are seen whole by every query of the vector: nothing to do.
