@@ -278,6 +278,25 @@ class FeaturesTest {
         }
     }
 
+    @Test
+    void distanceBiasInEveryFormAndWithAMaskThatIsNotARange() {
+        // Run by the block kernels (the bias written j - i, factor first or last), then a mask
+        // the range kernel cannot apply, by the loop; and the same bias plus a constant, which
+        // runs score by score: both must give the float64 reference.
+        int t = 64, heads = 4;
+        Attn a = new Attn(heads * 8, heads, t);
+        a.scaleInputs(2.0);
+        double[] slopes = Ref.alibiSlopes(heads);
+        Ref.MaskFn mask = (i, j, h) -> j <= i && Math.floorMod(i - j, 3) != 1;
+        for (String bias : new String[] {"s + alibi_slope(h) * (j - i)", "s - (i - j) * alibi_slope(h)"}) {
+            double[][] y = a.run("score " + bias + "\n    softcap 4.0\n    mask causal && (i - j) % 3 != 1", "");
+            check(bias, a.reference(heads, heads, Double.NaN, (s, i, j, h) -> s - slopes[h] * (i - j), mask, 4.0, 1), y, TOL);
+        }
+        double[][] y = a.run("score s - 0.25 * (i - j) + 1.0\n    mask causal", "");
+        check("s - 0.25 (i - j) + 1", a.reference(heads, heads, Double.NaN, (s, i, j, h) -> s - 0.25 * (i - j) + 1.0,
+                Ref.CAUSAL, 0, 1), y, TOL);
+    }
+
     // =========================================================================================
     // Score modifiers
     // =========================================================================================

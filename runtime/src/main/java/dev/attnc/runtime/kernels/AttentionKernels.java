@@ -74,6 +74,50 @@ public final class AttentionKernels {
     }
 
     /**
+     * Adds a bias in proportion to the distance from query to key, as ALiBi does:
+     * {@code s[x * QUERIES + r] += slope * ((firstQuery + r) - (block + x))}, for the first
+     * {@code queries} queries of the tile (with SIMD, every query of the vectors that hold
+     * them). The distance is an exact integer before it is scaled, as in the scalar clause.
+     */
+    public static void addDistanceBias(float[] s, int block, int keys, int queries, int firstQuery, float slope) {
+        if (Simd.enabled()) {
+            Lanes.addDistanceBias(s, block, keys, queries, firstQuery, slope);
+            return;
+        }
+        addDistanceBiasScalar(s, block, keys, queries, firstQuery, slope);
+    }
+
+    /** The scalar path of {@link #addDistanceBias}. */
+    static void addDistanceBiasScalar(float[] s, int block, int keys, int queries, int firstQuery, float slope) {
+        for (int x = 0; x < keys; x++) {
+            for (int r = 0; r < queries; r++) {
+                s[x * QUERIES + r] += slope * ((firstQuery + r) - (block + x));
+            }
+        }
+    }
+
+    /**
+     * Soft-caps the scores, as Gemma 2 does: {@code s = cap * tanh(s / cap)}, for the first
+     * {@code queries} queries of the tile (with SIMD, every query of the vectors that hold them).
+     */
+    public static void softcap(float[] s, int keys, int queries, float cap) {
+        if (Simd.enabled()) {
+            Lanes.softcap(s, keys, queries, cap);
+            return;
+        }
+        softcapScalar(s, keys, queries, cap);
+    }
+
+    /** The scalar path of {@link #softcap}. */
+    static void softcapScalar(float[] s, int keys, int queries, float cap) {
+        for (int x = 0; x < keys; x++) {
+            for (int r = 0; r < queries; r++) {
+                s[x * QUERIES + r] = cap * (float) Math.tanh(s[x * QUERIES + r] / cap);
+            }
+        }
+    }
+
+    /**
      * Masks the keys each query may not see: {@code s[x * QUERIES + r]} becomes -infinity unless
      * key {@code block + x} lies in [{@code range[r]}, {@code range[QUERIES + r]}). Queries from
      * {@code queries} on are padding, with empty ranges; with SIMD, the vectors that hold none of
@@ -397,6 +441,38 @@ public final class AttentionKernels {
         }
 
         private static final VectorSpecies<Integer> INTS = S.withLanes(int.class);
+
+        /** 0, 1, ..., L - 1: each lane's offset from the first query of its vector. */
+        private static final FloatVector LANE_INDEX = FloatVector.fromArray(S, laneIndices(), 0);
+
+        private static float[] laneIndices() {
+            float[] indices = new float[L];
+            for (int lane = 0; lane < L; lane++) {
+                indices[lane] = lane;
+            }
+            return indices;
+        }
+
+        static void addDistanceBias(float[] s, int block, int keys, int queries, int firstQuery, float slope) {
+            for (int g = 0; g < queries; g += L) {
+                // Query and key indices are below 2^24, so as floats they and their difference are exact.
+                FloatVector query = LANE_INDEX.add(firstQuery + g);
+                for (int x = 0; x < keys; x++) {
+                    int at = x * QUERIES + g;
+                    FloatVector distance = query.sub(block + x);
+                    FloatVector.fromArray(S, s, at).add(distance.mul(slope)).intoArray(s, at);
+                }
+            }
+        }
+
+        static void softcap(float[] s, int keys, int queries, float cap) {
+            for (int g = 0; g < queries; g += L) {
+                for (int x = 0; x < keys; x++) {
+                    int at = x * QUERIES + g;
+                    FloatVector.fromArray(S, s, at).div(cap).lanewise(VectorOperators.TANH).mul(cap).intoArray(s, at);
+                }
+            }
+        }
 
         static void maskOutside(float[] s, int block, int keys, int queries, int[] range) {
             // Only the vectors that hold queries: accumulate never reads the others.

@@ -269,6 +269,43 @@ class SimdKernelsTest {
     }
 
     @Test
+    void distanceBiasAndSoftcapMatchFloat64AndTheScalarPath() {
+        int q = AttentionKernels.QUERIES;
+        int lanes = q / 4;
+        for (int queries : new int[] {1, q / 2 + 3, q}) {
+            int keys = 45;
+            int block = 1984;
+            int firstQuery = 2000;
+            float slope = -0.0625f;
+            float[] simd = new float[keys * q];
+            for (int i = 0; i < simd.length; i++) {
+                simd[i] = (float) (200 * random.nextDouble() - 100);
+            }
+            float[] scalar = simd.clone();
+            float[] original = simd.clone();
+            AttentionKernels.addDistanceBias(simd, block, keys, queries, firstQuery, slope);
+            AttentionKernels.addDistanceBiasScalar(scalar, block, keys, queries, firstQuery, slope);
+            float[] biased = simd.clone();
+            AttentionKernels.softcap(simd, keys, queries, 50f);
+            AttentionKernels.softcapScalar(scalar, keys, queries, 50f);
+            // The SIMD path works on whole vectors of queries: only those with real queries are checked.
+            int checked = (queries + lanes - 1) / lanes * lanes;
+            for (int x = 0; x < keys; x++) {
+                for (int r = 0; r < checked; r++) {
+                    int at = x * q + r;
+                    double bias = original[at] + (double) slope * ((firstQuery + r) - (block + x));
+                    assertEquals(bias, biased[at], 1e-5 * Math.abs(bias) + 1e-5, "bias at query " + r + " key " + x);
+                    double capped = 50 * Math.tanh(bias / 50);
+                    assertEquals(capped, simd[at], 1e-5 * Math.abs(capped) + 1e-5, "softcap at query " + r + " key " + x);
+                    if (r < queries) {
+                        assertEquals(scalar[at], simd[at], 1e-5 * Math.abs(capped) + 1e-5, "against the scalar path");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void attentionTilesMatchTheScalarPath() {
         int q = AttentionKernels.QUERIES;
         int width = 40;

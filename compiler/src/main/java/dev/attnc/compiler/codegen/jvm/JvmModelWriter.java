@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.lang.model.element.Modifier;
@@ -1202,8 +1203,26 @@ public final class JvmModelWriter {
         body.addStatement("int n = Math.min($L, tileLast - block)", KEY_BLOCK);
         body.addStatement("$T.scores(queriesT, keyRows, keyAt + block * keyStride, keyStride, n, rows, $L, $Lf, scores)",
                 ATTENTION_KERNELS, headDim, floatLiteral(node.attr("scale")));
-        if (!clauses) {
-            body.add("// Keys outside a query's range get -infinity.\n");
+        Scalar score = node.exprs().get("score");
+        boolean softcap = node.attrs().containsKey("softcap");
+        Optional<String> slope = score == null ? Optional.empty() : distanceSlope(score, writer);
+        // Clauses the kernels apply to the whole block at once: a distance bias (ALiBi) and the softcap.
+        boolean blockClauses = (score != null || softcap) && !node.attrs().containsKey("temperature")
+                && (score == null || slope.isPresent());
+        if (blockClauses) {
+            if (score != null) {
+                body.add("// score $L: a bias in proportion to the distance i - j, on the whole block\n", node.attr("score"));
+                body.addStatement("$T.addDistanceBias(scores, block, n, rows, $L, $L)", ATTENTION_KERNELS,
+                        stepping ? "position + t0" : "t0", slope.get());
+            }
+            if (softcap) {
+                body.add("// softcap $L\n", node.attr("softcap"));
+                body.addStatement("$T.softcap(scores, n, rows, $Lf)", ATTENTION_KERNELS, floatLiteral(node.attr("softcap")));
+            }
+        }
+        boolean scalarClauses = (score != null || softcap || node.attrs().containsKey("temperature")) && !blockClauses;
+        if (rest == null && !scalarClauses) {
+            body.add("// Keys outside a query's range get -infinity$L.\n", blockClauses ? ", after the clauses" : "");
             body.addStatement("$T.maskOutside(scores, block, n, rows, range)", ATTENTION_KERNELS);
         } else {
             body.add("// Only the tile's real queries: the scores of the padding are never used.\n");
@@ -1216,15 +1235,17 @@ public final class JvmModelWriter {
                     rest == null ? "" : " || !" + ScalarWriter.paren(writer.write(rest).text()));
             body.add("// masked: query i does not see key j\n");
             body.addStatement("scores[at] = Float.NEGATIVE_INFINITY");
-            body.addStatement("continue");
+            if (scalarClauses) {
+                body.addStatement("continue");
+            }
             body.endControlFlow();
-            if (node.exprs().containsKey("score") || node.attrs().containsKey("softcap") || node.attrs().containsKey("temperature")) {
+            if (scalarClauses) {
                 body.addStatement("float s = scores[at]");
-                if (node.exprs().containsKey("score")) {
+                if (score != null) {
                     body.add("// score $L\n", node.attr("score"));
-                    body.addStatement("s = $L", writer.asFloat(node.exprs().get("score")));
+                    body.addStatement("s = $L", writer.asFloat(score));
                 }
-                if (node.attrs().containsKey("softcap")) {
+                if (softcap) {
                     String cap = floatLiteral(node.attr("softcap"));
                     body.add("// softcap $L\n", node.attr("softcap"));
                     body.addStatement("s = $Lf * (float) Math.tanh(s / $Lf)", cap, cap);
@@ -1259,6 +1280,58 @@ public final class JvmModelWriter {
         scoreArrays.put(node.id(), keyArray);
         mapsMethods.add(mapsMethod(node, keyArray, keyBase, keyStride, first, last, layer, queries));
         return spec.build();
+    }
+
+    /**
+     * For a score clause {@code s + c * (i - j)} or {@code s - c * (i - j)} (either factor
+     * first, or {@code j - i}), where c depends on neither query, key nor score (ALiBi's
+     * {@code alibi_slope(h)}, a constant): c with the sign the bias takes, as Java. Empty for any
+     * other clause, which then runs score by score.
+     */
+    private static Optional<String> distanceSlope(Scalar score, ScalarWriter writer) {
+        if (!(score instanceof Scalar.Binary sum) || !(sum.op().equals("+") || sum.op().equals("-"))
+                || !(sum.left() instanceof Scalar.Var v && v.name().equals("s"))
+                || !(sum.right() instanceof Scalar.Binary product && product.op().equals("*"))) {
+            return Optional.empty();
+        }
+        int direction = distanceDirection(product.right());
+        Scalar factor = product.left();
+        if (direction == 0) {
+            direction = distanceDirection(product.left());
+            factor = product.right();
+        }
+        if (direction == 0 || !perCall(factor)) {
+            return Optional.empty();
+        }
+        String slope = writer.asFloat(factor);
+        boolean negative = sum.op().equals("-") == (direction > 0);
+        return Optional.of(negative ? "-" + ScalarWriter.paren(slope) : slope);
+    }
+
+    /** 1 for {@code i - j}, -1 for {@code j - i}, 0 for anything else. */
+    private static int distanceDirection(Scalar scalar) {
+        if (scalar instanceof Scalar.Binary b && b.op().equals("-") && b.left() instanceof Scalar.Var left
+                && b.right() instanceof Scalar.Var right) {
+            if (left.name().equals("i") && right.name().equals("j")) {
+                return 1;
+            }
+            if (left.name().equals("j") && right.name().equals("i")) {
+                return -1;
+            }
+        }
+        return 0;
+    }
+
+    /** Whether the value is the same for every query, key and score of a call: no i, j, s, no tensor read. */
+    private static boolean perCall(Scalar scalar) {
+        return switch (scalar) {
+            case Scalar.Const c -> true;
+            case Scalar.Var v -> !Set.of("i", "j", "s").contains(v.name());
+            case Scalar.Read r -> false;
+            case Scalar.Unary u -> perCall(u.operand());
+            case Scalar.Binary b -> perCall(b.left()) && perCall(b.right());
+            case Scalar.Call call -> call.args().stream().allMatch(JvmModelWriter::perCall);
+        };
     }
 
     private final List<MethodSpec> mapsMethods = new ArrayList<>();
