@@ -1,5 +1,7 @@
 package dev.attnc.runtime.kernels;
 
+import java.util.Arrays;
+
 /**
  * One worker's copy of the keys and values of one attention head, rows next to each other.
  *

@@ -1149,8 +1149,6 @@ public final class JvmModelWriter {
         String last = bounds.ends().stream().map(writer::write).map(ScalarWriter.Code::text)
                 .reduce("keys", (x, y) -> "Math.min(" + x + ", " + y + ")");
         Scalar rest = bounds.rest();
-        boolean clauses = rest != null || node.exprs().containsKey("score") || node.attrs().containsKey("softcap")
-                || node.attrs().containsKey("temperature");
         String queryTile = "QUERY_TILE";
         body.addStatement("int tiles = ($L + $L - 1) / $L", queries, queryTile, queryTile);
         body.beginControlFlow("$T.balanced($L * tiles, (from, to, worker) ->", THREADS, heads);
@@ -1205,10 +1203,10 @@ public final class JvmModelWriter {
                 ATTENTION_KERNELS, headDim, floatLiteral(node.attr("scale")));
         Scalar score = node.exprs().get("score");
         boolean softcap = node.attrs().containsKey("softcap");
+        boolean temperature = node.attrs().containsKey("temperature");
         Optional<String> slope = score == null ? Optional.empty() : distanceSlope(score, writer);
         // Clauses the kernels apply to the whole block at once: a distance bias (ALiBi) and the softcap.
-        boolean blockClauses = (score != null || softcap) && !node.attrs().containsKey("temperature")
-                && (score == null || slope.isPresent());
+        boolean blockClauses = (score != null || softcap) && !temperature && (score == null || slope.isPresent());
         if (blockClauses) {
             if (score != null) {
                 body.add("// score $L: a bias in proportion to the distance i - j, on the whole block\n", node.attr("score"));
@@ -1220,7 +1218,7 @@ public final class JvmModelWriter {
                 body.addStatement("$T.softcap(scores, n, rows, $Lf)", ATTENTION_KERNELS, floatLiteral(node.attr("softcap")));
             }
         }
-        boolean scalarClauses = (score != null || softcap || node.attrs().containsKey("temperature")) && !blockClauses;
+        boolean scalarClauses = (score != null || softcap || temperature) && !blockClauses;
         if (rest == null && !scalarClauses) {
             body.add("// Keys outside a query's range get -infinity$L.\n", blockClauses ? ", after the clauses" : "");
             body.addStatement("$T.maskOutside(scores, block, n, rows, range)", ATTENTION_KERNELS);
@@ -1241,19 +1239,7 @@ public final class JvmModelWriter {
             body.endControlFlow();
             if (scalarClauses) {
                 body.addStatement("float s = scores[at]");
-                if (score != null) {
-                    body.add("// score $L\n", node.attr("score"));
-                    body.addStatement("s = $L", writer.asFloat(score));
-                }
-                if (softcap) {
-                    String cap = floatLiteral(node.attr("softcap"));
-                    body.add("// softcap $L\n", node.attr("softcap"));
-                    body.addStatement("s = $Lf * (float) Math.tanh(s / $Lf)", cap, cap);
-                }
-                if (node.attrs().containsKey("temperature")) {
-                    body.add("// temperature $L\n", node.attr("temperature"));
-                    body.addStatement("s /= $Lf", floatLiteral(node.attr("temperature")));
-                }
+                clauseStatements(body, node, writer);
                 body.addStatement("scores[at] = s");
             }
             body.endControlFlow();
@@ -1436,21 +1422,28 @@ public final class JvmModelWriter {
         spec.addStatement("s += $L[qAt + d] * $L[kAt + d]", array(node.input(0), node), scoreArrays.get(node.id()));
         spec.endControlFlow();
         spec.addStatement("s *= $Lf", floatLiteral(node.attr("scale")));
+        CodeBlock.Builder clauses = CodeBlock.builder();
+        clauseStatements(clauses, node, writer);
+        spec.addCode(clauses.build());
+        spec.addStatement("return s");
+        return spec.build();
+    }
+
+    /** The score clauses applied to a float {@code s}, one score at a time, in the language's order. */
+    private static void clauseStatements(CodeBlock.Builder code, Node node, ScalarWriter writer) {
         if (node.exprs().containsKey("score")) {
-            spec.addComment("score $L", node.attr("score"));
-            spec.addStatement("s = $L", writer.asFloat(node.exprs().get("score")));
+            code.add("// score $L\n", node.attr("score"));
+            code.addStatement("s = $L", writer.asFloat(node.exprs().get("score")));
         }
         if (node.attrs().containsKey("softcap")) {
             String cap = floatLiteral(node.attr("softcap"));
-            spec.addComment("softcap $L", node.attr("softcap"));
-            spec.addStatement("s = $Lf * (float) Math.tanh(s / $Lf)", cap, cap);
+            code.add("// softcap $L\n", node.attr("softcap"));
+            code.addStatement("s = $Lf * (float) Math.tanh(s / $Lf)", cap, cap);
         }
         if (node.attrs().containsKey("temperature")) {
-            spec.addComment("temperature $L", node.attr("temperature"));
-            spec.addStatement("s /= $Lf", floatLiteral(node.attr("temperature")));
+            code.add("// temperature $L\n", node.attr("temperature"));
+            code.addStatement("s /= $Lf", floatLiteral(node.attr("temperature")));
         }
-        spec.addStatement("return s");
-        return spec.build();
     }
 
     private ScalarWriter scalarWriter(Node node) {
