@@ -1,27 +1,86 @@
 package dev.attnc.compiler.codegen;
 
+import dev.attnc.compiler.ir.Dim;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
-/** Java identifiers for .attn names: kept as written where Java allows, made unique where needed. */
+/**
+ * The Java names of one generated class. Two kinds share the class's scopes:
+ *
+ * <ul>
+ *   <li>names the generator writes itself ({@code arena}, {@code QUERY_TILE}, the locals of
+ *       the attention loops, the types it refers to by simple name): a fixed list per backend,
+ *       given to the constructor, which user names never take;
+ *   <li>names that come from the {@code .attn} file: constants, run-time dims and repeat indices
+ *       keep their own name ({@link #user}), and names built from them ({@code X_AT},
+ *       {@code wq_weight}, {@code MAX_T}) are made unique ({@link #unique}).
+ * </ul>
+ *
+ * A user name that would clash with a generated one, a Java keyword or another name gets a
+ * trailing underscore (and a number if that is taken too), so that no name written in a
+ * {@code .attn} file can change what a generated name means. Every {@code .attn} name is
+ * ASCII letters, digits and underscores (the grammar's ID), which Java always accepts; the
+ * checker bounds their length.
+ */
 public final class JavaNames {
     private static final Set<String> KEYWORDS = Set.of("abstract", "assert", "boolean", "break", "byte", "case",
             "catch", "char", "class", "const", "continue", "default", "do", "double", "else", "enum", "extends",
             "final", "finally", "float", "for", "goto", "if", "implements", "import", "instanceof", "int",
             "interface", "long", "native", "new", "package", "private", "protected", "public", "return", "short",
             "static", "strictfp", "super", "switch", "synchronized", "this", "throw", "throws", "transient", "try",
-            "void", "volatile", "while", "true", "false", "null", "var", "record", "yield", "sealed", "permits", "_");
+            "void", "volatile", "while", "true", "false", "null", "var", "record", "yield", "sealed", "permits",
+            "non-sealed", "when", "module", "open", "exports", "requires", "opens", "to", "uses", "provides", "with",
+            "transitive", "_");
 
+    private final Set<String> generated;
     private final Set<String> taken = new HashSet<>();
+    private final Map<String, String> users = new HashMap<>();
 
-    /** Reserves names the generated class uses itself. */
-    public JavaNames(Set<String> reserved) {
-        taken.addAll(reserved);
+    /** @param generated every name the generated class uses that does not come from the .attn file */
+    public JavaNames(Collection<String> generated) {
+        this.generated = Set.copyOf(generated);
+        taken.addAll(generated);
     }
 
-    /** {@code base}, or {@code base_2}, {@code base_3}... if taken; Java keywords get a trailing underscore. */
+    /**
+     * The Java name of an .attn name used as it is (a constant, a run-time dim, a repeat index):
+     * the name itself, or the name with a trailing underscore where that would clash. The same
+     * .attn name always gets the same Java name.
+     */
+    public String user(String name) {
+        return user(name, Set.of());
+    }
+
+    /**
+     * As {@link #user(String)}, the first time also clear of {@code alsoAvoid}: names the generator
+     * uses in a narrower scope (a kernel's locals) where this name will appear too.
+     */
+    public String user(String name, Set<String> alsoAvoid) {
+        String existing = users.get(name);
+        if (existing != null) {
+            return existing;
+        }
+        JavaText.identifier(name);
+        String java = KEYWORDS.contains(name) || taken.contains(name) || alsoAvoid.contains(name) ? name + "_" : name;
+        for (int n = 2; taken.contains(java) || alsoAvoid.contains(java); n++) {
+            java = name + "_" + n;
+        }
+        taken.add(java);
+        users.put(name, java);
+        return java;
+    }
+
+    /** {@code base}, or {@code base_2}, {@code base_3}... if taken; a Java keyword gets a trailing underscore first. */
     public String unique(String base) {
+        JavaText.identifier(base);
         String name = KEYWORDS.contains(base) ? base + "_" : base;
         String candidate = name;
         for (int n = 2; taken.contains(candidate); n++) {
@@ -31,8 +90,68 @@ public final class JavaNames {
         return candidate;
     }
 
+    /** A dim as a Java expression: constants as numbers, run-time dims by their Java names ({@code 2*T + 1}). */
+    public String dim(Dim dim) {
+        if (dim.terms().isEmpty()) {
+            return "0";
+        }
+        StringBuilder out = new StringBuilder();
+        // Symbolic terms first, the constant last, as Dim.toString writes them.
+        List<Map.Entry<String, Long>> ordered = new ArrayList<>(dim.terms().entrySet());
+        ordered.sort((x, y) -> x.getKey().isEmpty() ? 1 : y.getKey().isEmpty() ? -1 : x.getKey().compareTo(y.getKey()));
+        for (Map.Entry<String, Long> term : ordered) {
+            long coefficient = term.getValue();
+            if (out.length() > 0) {
+                out.append(coefficient < 0 ? " - " : " + ");
+                coefficient = Math.abs(coefficient);
+            } else if (coefficient < 0 && !term.getKey().isEmpty()) {
+                out.append('-');
+                coefficient = -coefficient;
+            }
+            if (term.getKey().isEmpty()) {
+                out.append(coefficient);
+                continue;
+            }
+            if (coefficient != 1) {
+                out.append(coefficient).append('*');
+            }
+            out.append(Arrays.stream(term.getKey().split("\\*")).map(this::user).collect(Collectors.joining("*")));
+        }
+        return out.toString();
+    }
+
+    /** Whether the generator writes {@code name} itself. */
+    public boolean isGenerated(String name) {
+        return generated.contains(name);
+    }
+
+    /** Every name given out for the .attn file, and the generated ones: what a test checks declarations against. */
+    public Set<String> all() {
+        return Set.copyOf(taken);
+    }
+
     /** {@code c_attn} to {@code C_ATTN}. */
     public static String constantCase(String name) {
         return name.toUpperCase(Locale.ROOT);
+    }
+
+    /**
+     * The class name of a model: its own name, unless that is the name of a class in
+     * {@code java.lang}. Generated code calls {@code Math}, {@code Float} and others by their
+     * simple name, and a class of the same name in the package would hide them from every model
+     * there; such a model's class is named {@code <Name>Model}.
+     */
+    public static String className(String modelName) {
+        JavaText.identifier(modelName);
+        return isJavaLangType(modelName) || KEYWORDS.contains(modelName) ? modelName + "Model" : modelName;
+    }
+
+    private static boolean isJavaLangType(String simpleName) {
+        try {
+            Class.forName("java.lang." + simpleName, false, JavaNames.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
     }
 }

@@ -13,6 +13,7 @@ import com.palantir.javapoet.TypeSpec;
 import dev.attnc.compiler.check.CheckedModel;
 import dev.attnc.compiler.codegen.CodegenException;
 import dev.attnc.compiler.codegen.JavaNames;
+import dev.attnc.compiler.codegen.JavaText;
 import dev.attnc.compiler.ir.DType;
 import dev.attnc.compiler.ir.Dim;
 import dev.attnc.compiler.ir.Graph;
@@ -68,6 +69,32 @@ public final class JvmModelWriter {
     private static final TypeName FLOATS = ArrayTypeName.of(TypeName.FLOAT);
     private static final TypeName FLOATS_PER_LAYER = ArrayTypeName.of(FLOATS);
 
+    /**
+     * Every name this writer puts into a class that does not come from the .attn file: fields,
+     * methods, parameters, locals, and the types it calls by their simple name. Names from the
+     * file never take one of these (see JavaNames); GeneratedNamesTest checks that the list is
+     * complete by parsing what the writer produces.
+     */
+    public static final Set<String> GENERATED_NAMES = Set.of(
+            // types called by simple name
+            "Math", "Float", "Integer", "String", "Object", "System", "Override", "Arrays", "List", "Map",
+            "LinkedHashMap", "Generated", "Tensor", "DType", "Model", "Inputs", "AttentionMaps", "Kernels", "Activation",
+            "BinaryOp", "Positions", "Threads", "AttentionKernels", "HeadCopy", "WeightSource", "Init",
+            // fields and constants
+            "arena", "ints", "maps", "cached", "queryTiles", "scoreTiles", "accumulators", "maxima", "sums", "ranges",
+            "headCopies", "profileNanos", "QUERY_TILE", "ARENA_FLOATS", "ARENA_INTS",
+            // methods
+            "load", "inputNames", "outputNames", "recordAttention", "forward", "step", "reset", "cachedPositions", "run",
+            "compute", "close",
+            // parameters and locals
+            "weights", "inputs", "outputs", "position", "keys", "tiles", "from", "to", "worker", "item", "queriesT",
+            "scores", "acc", "max", "sum", "range", "copy", "t0", "rows", "kvHead", "tileFirst", "tileLast", "copied",
+            "keyRows", "keyAt", "keyStride", "valueRows", "valueAt", "valueStride", "block", "n", "norm", "outAt", "at",
+            "map", "first", "last", "p", "qAt", "kAt", "head", "batch", "b", "r", "t", "d", "i", "j", "h", "s");
+
+    /** The variables a clause reads that the language itself defines (query, key, head, score). */
+    private static final Set<String> CLAUSE_VARIABLES = Set.of("i", "j", "h", "s");
+
     /** What the writer needs beyond the graph. */
     public record Options(String packageName, String sourceName, String description, boolean profile) {
         public Options(String packageName, String sourceName, String description) {
@@ -83,8 +110,11 @@ public final class JvmModelWriter {
     private final Map<Integer, String> offsetNames = new HashMap<>();
     private final Map<String, String> weightFields = new HashMap<>(); // "paramId/suffix" to field
     private final Map<Integer, String> attentionMethods = new HashMap<>();
+    private final Map<Integer, String> mapsMethodNames = new HashMap<>();
+    private final Map<Integer, String> scoreMethodNames = new HashMap<>();
     private final Map<Integer, String> cacheFields = new HashMap<>();
     private final Map<Integer, String> slopeFields = new HashMap<>();
+    private final Map<String, String> maxFields = new HashMap<>(); // run-time dim to MAX_ constant
     private final List<String> runTimeDims;
     private final boolean stepping;
     private final String className;
@@ -95,15 +125,17 @@ public final class JvmModelWriter {
         this.graph = graph;
         this.plan = plan;
         this.options = options;
-        this.className = model.name();
+        this.className = JavaNames.className(model.name());
         this.runTimeDims = List.copyOf(model.dims().keySet());
-        Set<String> reserved = new java.util.HashSet<>(model.constants().keySet());
-        reserved.addAll(runTimeDims);
-        reserved.addAll(Set.of("arena", "ints", "maps", "cached", "queryTiles", "scoreTiles", "accumulators", "maxima", "sums",
-                "ranges", "headCopies", "QUERY_TILE", "inputs", "outputs", "weights",
-                "position", "compute", "run", "forward", "step", "reset", "load", "layer", "h", "i", "j", "t", "s", "d"));
-        runTimeDims.forEach(dim -> reserved.add("MAX_" + dim));
-        this.names = new JavaNames(reserved);
+        Set<String> generated = new java.util.HashSet<>(GENERATED_NAMES);
+        generated.add(className);
+        this.names = new JavaNames(generated);
+        // The file's own names first, so that they keep their spelling wherever they can.
+        model.constants().keySet().forEach(names::user);
+        runTimeDims.forEach(names::user);
+        graph.loops().forEach(loop -> names.user(loop.index()));
+        graph.params().forEach(param -> param.repeats().forEach(index -> names.user(index.name())));
+        runTimeDims.forEach(dim -> maxFields.put(dim, names.unique("MAX_" + dim)));
         this.stepping = canStep();
     }
 
@@ -145,7 +177,7 @@ public final class JvmModelWriter {
                 .addSuperinterface(MODEL)
                 .addAnnotation(AnnotationSpec.builder(GENERATED)
                         .addMember("value", "$S", "dev.attnc.compiler")
-                        .addMember("comments", "$S", "from " + options.sourceName())
+                        .addMember("comments", "$L", JavaText.stringLiteral("from " + options.sourceName()))
                         .build())
                 .addJavadoc(classJavadoc());
         constants(type);
@@ -181,9 +213,9 @@ public final class JvmModelWriter {
     private CodeBlock classJavadoc() {
         CodeBlock.Builder doc = CodeBlock.builder();
         if (!options.description().isBlank()) {
-            doc.add("$L\n\n", options.description().strip());
+            doc.add("$L\n\n", JavaText.javadoc(options.description().strip()));
         }
-        doc.add("<p>Generated by attnc from {@code $L}; edit the .attn file, not this one.\n", options.sourceName());
+        doc.add("<p>Generated by attnc from <code>$L</code>; edit the .attn file, not this one.\n", JavaText.javadoc(options.sourceName()));
         doc.add("Inputs: $L. Outputs: $L.\n", signature(graph.inputs()), signature(graph.outputs()));
         if (!runTimeDims.isEmpty()) {
             doc.add("Run-time dims: $L.\n", runTimeDims.stream()
@@ -204,7 +236,7 @@ public final class JvmModelWriter {
         for (Map.Entry<String, Number> constant : model.constants().entrySet()) {
             Number value = constant.getValue();
             boolean whole = value instanceof Long l && l >= Integer.MIN_VALUE && l <= Integer.MAX_VALUE;
-            type.addField(FieldSpec.builder(whole ? TypeName.INT : TypeName.DOUBLE, constant.getKey(),
+            type.addField(FieldSpec.builder(whole ? TypeName.INT : TypeName.DOUBLE, names.user(constant.getKey()),
                             Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
                     .initializer("$L", whole ? value.toString() : Double.toString(value.doubleValue()))
                     .build());
@@ -212,7 +244,7 @@ public final class JvmModelWriter {
         for (String dim : runTimeDims) {
             String bound = model.dims().get(dim).map(b -> "{@code dim " + dim + " <= " + b + "}")
                     .orElse("the compiler's --max-seq, since the model sets no bound");
-            type.addField(FieldSpec.builder(TypeName.INT, "MAX_" + dim, Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
+            type.addField(FieldSpec.builder(TypeName.INT, maxFields.get(dim), Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
                     .addJavadoc("The largest $L this class accepts: $L.\n", dim, bound)
                     .initializer("$L", plan.maxDims().get(dim))
                     .build());
@@ -262,8 +294,8 @@ public final class JvmModelWriter {
                 String stored = param.attrs().getOrDefault("transposed", "false").equals("true") && suffix.equals("weight")
                         ? ", stored [in, out] in the checkpoint and repacked to [out, in]" : "";
                 type.addField(FieldSpec.builder(perLayer ? FLOATS_PER_LAYER : FLOATS, field, Modifier.PRIVATE, Modifier.FINAL)
-                        .addJavadoc("$L: $L $L from {@code \"$L\"}$L$L.\n", param.name(), param.kind(), tensor.getValue(),
-                                param.tensorName(suffix), perLayer ? ", one per layer" : "", stored)
+                        .addJavadoc("$L: $L $L from <code>\"$L\"</code>$L$L.\n", param.name(), param.kind(), tensor.getValue(),
+                                JavaText.javadoc(param.tensorName(suffix)), perLayer ? ", one per layer" : "", stored)
                         .build());
             }
         }
@@ -282,7 +314,10 @@ public final class JvmModelWriter {
                 continue;
             }
             String base = node.name().isEmpty() ? "attention_" + node.id() : node.name();
-            attentionMethods.put(node.id(), names.unique("attention_" + base));
+            String method = names.unique("attention_" + base);
+            attentionMethods.put(node.id(), method);
+            mapsMethodNames.put(node.id(), names.unique(method + "_maps"));
+            scoreMethodNames.put(node.id(), names.unique(method + "_score"));
             long valueHead = node.type().last().constant().orElseThrow() / Long.parseLong(node.attr("heads"));
             longestValueHead = (int) Math.max(longestValueHead, valueHead);
             if (node.attrs().containsKey("score") && node.exprs().containsKey("score") && usesAlibi(node.exprs().get("score"))
@@ -300,10 +335,10 @@ public final class JvmModelWriter {
                 long valueWidth = node.input(2).type().last().constant().orElseThrow();
                 String layers = layerCount(node) == 1 ? "" : layerCount(node) + " layers x ";
                 type.addField(FieldSpec.builder(ArrayTypeName.of(FLOATS), field, Modifier.PRIVATE, Modifier.FINAL)
-                        .addJavadoc("Keys ([0], $L[MAX_$L, $L]) and values ([1], $L[MAX_$L, $L]) of $L for every position so far.\n",
-                                layers, runTimeDims.get(0), keyWidth, layers, runTimeDims.get(0), valueWidth, base)
-                        .initializer("{new float[$L * MAX_$L * $L], new float[$L * MAX_$L * $L]}", layerCount(node),
-                                runTimeDims.get(0), keyWidth, layerCount(node), runTimeDims.get(0), valueWidth).build());
+                        .addJavadoc("Keys ([0], $L[$L, $L]) and values ([1], $L[$L, $L]) of $L for every position so far.\n",
+                                layers, maxFields.get(runTimeDims.get(0)), keyWidth, layers, maxFields.get(runTimeDims.get(0)), valueWidth, base)
+                        .initializer("{new float[$L * $L * $L], new float[$L * $L * $L]}", layerCount(node),
+                                maxFields.get(runTimeDims.get(0)), keyWidth, layerCount(node), maxFields.get(runTimeDims.get(0)), valueWidth).build());
             }
         }
         long longestHead = graph.nodes().stream().filter(n -> n.op() == Op.ATTENTION)
@@ -386,7 +421,8 @@ public final class JvmModelWriter {
                 }
                 method.addStatement("$L = new float[$L][]", field, param.copies());
                 for (Param.LoopIndex index : layers) {
-                    method.beginControlFlow("for (int $L = 0; $L < $L; $L++)", index.name(), index.name(), index.count(), index.name());
+                    String variable = names.user(index.name());
+                    method.beginControlFlow("for (int $L = 0; $L < $L; $L++)", variable, variable, index.count(), variable);
                 }
                 method.addStatement("$L[$L] = $L", field, flatIndex(layers), load);
                 for (int n = 0; n < layers.size(); n++) {
@@ -413,7 +449,7 @@ public final class JvmModelWriter {
     }
 
     /** The checkpoint name as Java: "h." + layer + ".ln_1.weight". */
-    private static String checkpointName(Param param, String suffix) {
+    private String checkpointName(Param param, String suffix) {
         String template = param.tensorName(suffix);
         StringBuilder java = new StringBuilder();
         StringBuilder literal = new StringBuilder();
@@ -430,7 +466,7 @@ public final class JvmModelWriter {
                 java.append(java.length() > 0 ? " + " : "").append(quote(literal.toString()));
                 literal.setLength(0);
             }
-            java.append(java.length() > 0 ? " + " : "").append(template, open + 1, close);
+            java.append(java.length() > 0 ? " + " : "").append(names.user(template.substring(open + 1, close)));
             at = close + 1;
         }
         if (literal.length() > 0 || java.length() == 0) {
@@ -440,7 +476,7 @@ public final class JvmModelWriter {
     }
 
     private static String quote(String text) {
-        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        return JavaText.stringLiteral(text);
     }
 
     // ---------------------------------------------------------------- the public surface
@@ -511,7 +547,7 @@ public final class JvmModelWriter {
                     RUNTIME_DTYPE, isInt ? "I32" : "F32", input.type().rank(), input.type().toString());
         }
         for (String dim : runTimeDims) {
-            method.addStatement("int $L = -1", dim);
+            method.addStatement("int $L = -1", names.user(dim));
         }
         Set<String> bound = new java.util.HashSet<>();
         for (Map.Entry<Node, String> input : locals.entrySet()) {
@@ -522,7 +558,7 @@ public final class JvmModelWriter {
                     method.addStatement("$T.expectDim($S, $S, $L, $L, $L)", INPUTS, input.getKey().attr("name"), type.toString(),
                             input.getValue(), axis, dim.constant().get());
                 } else if (dim.symbols().size() == 1 && dim.equals(Dim.symbol(dim.symbols().get(0)))) {
-                    method.addStatement("$L = $T.bind($S, $L, $S, $L, $L)", dim, INPUTS, dim.toString(), dim,
+                    method.addStatement("$L = $T.bind($S, $L, $S, $L, $L)", names.dim(dim), INPUTS, dim.toString(), names.dim(dim),
                             input.getKey().attr("name"), input.getValue(), axis);
                     bound.add(dim.toString());
                 } else {
@@ -536,9 +572,9 @@ public final class JvmModelWriter {
                 throw new CodegenException("run-time dim " + dim + " is not the size of any input, so a call cannot set it");
             }
             if (stepping) {
-                method.addStatement("$T.checkCache($S, $L, cached, MAX_$L)", INPUTS, dim, dim, dim);
+                method.addStatement("$T.checkCache($S, $L, cached, $L)", INPUTS, dim, names.user(dim), maxFields.get(dim));
             } else {
-                method.addStatement("$T.checkRange($S, $L, MAX_$L)", INPUTS, dim, dim, dim);
+                method.addStatement("$T.checkRange($S, $L, $L)", INPUTS, dim, names.user(dim), maxFields.get(dim));
             }
         }
         for (Map.Entry<Node, String> input : locals.entrySet()) {
@@ -569,7 +605,7 @@ public final class JvmModelWriter {
         }
         method.addStatement("compute($L)", computeArguments());
         if (stepping) {
-            method.addStatement("cached += $L", runTimeDims.get(0));
+            method.addStatement("cached += $L", names.user(runTimeDims.get(0)));
         }
         method.addStatement("$T outputs = new $T<>()", TENSOR_MAP, LINKED_HASH_MAP);
         for (Node output : graph.outputs()) {
@@ -585,7 +621,7 @@ public final class JvmModelWriter {
     }
 
     private String computeArguments() {
-        List<String> args = new ArrayList<>(runTimeDims);
+        List<String> args = new ArrayList<>(runTimeDims.stream().map(names::user).toList());
         if (stepping) {
             args.add("cached");
         }
@@ -598,7 +634,7 @@ public final class JvmModelWriter {
         MethodSpec.Builder method = MethodSpec.methodBuilder("compute").addModifiers(Modifier.PRIVATE);
         method.addJavadoc("The model, statement by statement$L.\n", stepping ? "; rows are positions {@code position} onwards" : "");
         for (String dim : runTimeDims) {
-            method.addParameter(TypeName.INT, dim);
+            method.addParameter(TypeName.INT, names.user(dim));
         }
         if (stepping) {
             method.addParameter(TypeName.INT, "position");
@@ -628,14 +664,17 @@ public final class JvmModelWriter {
             if (node.span() != null && (node.span().line() != lastLine || !node.span().file().name().equals(lastFile))) {
                 lastLine = node.span().line();
                 lastFile = node.span().file().name();
-                body.add("// $L    [$L:$L]\n", node.span().file().lineText(lastLine).strip(), fileName(lastFile), lastLine);
+                body.add("// $L    [$L:$L]\n", JavaText.lineComment(node.span().file().lineText(lastLine).strip()),
+                        JavaText.lineComment(fileName(lastFile)), lastLine);
             }
+            String started = null;
             if (options.profile()) {
-                body.addStatement("long started$L = System.nanoTime()", node.id());
+                started = names.unique("started" + node.id()); // one per step, so that steps in one scope do not clash
+                body.addStatement("long $L = System.nanoTime()", started);
             }
             emit(body, node);
             if (options.profile()) {
-                body.addStatement("profileNanos[$L] += System.nanoTime() - started$L", node.id(), node.id());
+                body.addStatement("profileNanos[$L] += System.nanoTime() - $L", node.id(), started);
             }
         }
         while (!open.isEmpty()) {
@@ -658,16 +697,17 @@ public final class JvmModelWriter {
 
     private void openRegion(CodeBlock.Builder body, Region region) {
         if (region.kind() == Region.Kind.BLOCK) {
-            body.add("// $L\n", region.label());
+            body.add("// $L\n", JavaText.lineComment(region.label()));
             return;
         }
         Loop loop = graph.loop(region.id());
         for (Loop.Carry carry : loop.carries()) {
             Node entry = graph.node(carry.entry());
-            body.add("// $L enters the first layer\n", carry.name());
+            body.add("// $L enters the first layer\n", JavaText.lineComment(carry.name()));
             copy(body, entry.input(0), entry);
         }
-        body.beginControlFlow("for (int $L = 0; $L < $L; $L++)", loop.index(), loop.index(), loop.count(), loop.index());
+        String variable = names.user(loop.index());
+        body.beginControlFlow("for (int $L = 0; $L < $L; $L++)", variable, variable, loop.count(), variable);
     }
 
     private void closeRegion(CodeBlock.Builder body, Region region) {
@@ -679,7 +719,7 @@ public final class JvmModelWriter {
             if (carry.entry() == carry.exit()) {
                 continue;
             }
-            body.add("// $L goes on to the next layer\n", carry.name());
+            body.add("// $L goes on to the next layer\n", JavaText.lineComment(carry.name()));
             copy(body, graph.node(carry.exit()), graph.node(carry.entry()));
         }
         body.endControlFlow();
@@ -1032,17 +1072,17 @@ public final class JvmModelWriter {
     }
 
     /** layer, or outer * innerCount + inner for nested repeats. */
-    private static String flatIndex(List<Param.LoopIndex> layers) {
-        String index = layers.get(0).name();
+    private String flatIndex(List<Param.LoopIndex> layers) {
+        String index = names.user(layers.get(0).name());
         for (int n = 1; n < layers.size(); n++) {
-            index = "(" + index + ") * " + layers.get(n).count() + " + " + layers.get(n).name();
+            index = "(" + index + ") * " + layers.get(n).count() + " + " + names.user(layers.get(n).name());
         }
         return index;
     }
 
     /** A dim as Java: constants as numbers, run-time dims by name. */
     private String java(Dim dim) {
-        return dim.toString();
+        return names.dim(dim);
     }
 
     // ---------------------------------------------------------------- attention
@@ -1059,22 +1099,22 @@ public final class JvmModelWriter {
     }
 
     private String attentionArguments(Node node) {
-        List<String> args = new ArrayList<>(runTimeDims);
+        List<String> args = new ArrayList<>(runTimeDims.stream().map(names::user).toList());
         if (stepping) {
             args.add("position");
         }
-        loopIndices(node).forEach(index -> args.add(index.name()));
+        loopIndices(node).forEach(index -> args.add(names.user(index.name())));
         return String.join(", ", args);
     }
 
     private void attentionParameters(MethodSpec.Builder method, Node node) {
         for (String dim : runTimeDims) {
-            method.addParameter(TypeName.INT, dim);
+            method.addParameter(TypeName.INT, names.user(dim));
         }
         if (stepping) {
             method.addParameter(TypeName.INT, "position");
         }
-        loopIndices(node).forEach(index -> method.addParameter(TypeName.INT, index.name()));
+        loopIndices(node).forEach(index -> method.addParameter(TypeName.INT, names.user(index.name())));
     }
 
     /** Keys scored together: one SIMD dot per key, then the clauses and the exponentials over the block. */
@@ -1097,7 +1137,7 @@ public final class JvmModelWriter {
         String layer = layers.isEmpty() ? "0" : flatIndex(layers);
         long kvWidth = kvWidth(node);
         long valueWidth = v.type().last().constant().orElseThrow();
-        String maxRows = runTimeDims.isEmpty() ? "1" : "MAX_" + runTimeDims.get(0);
+        String maxRows = runTimeDims.isEmpty() ? "1" : maxFields.get(runTimeDims.get(0));
         MaskBounds bounds = MaskBounds.of(node.exprs().get("mask"));
         ScalarWriter writer = scalarWriter(node);
 
@@ -1209,12 +1249,12 @@ public final class JvmModelWriter {
         boolean blockClauses = (score != null || softcap) && !temperature && (score == null || slope.isPresent());
         if (blockClauses) {
             if (score != null) {
-                body.add("// score $L: a bias in proportion to the distance i - j, on the whole block\n", node.attr("score"));
+                body.add("// score $L: a bias in proportion to the distance i - j, on the whole block\n", JavaText.lineComment(node.attr("score")));
                 body.addStatement("$T.addDistanceBias(scores, block, n, rows, $L, $L)", ATTENTION_KERNELS,
                         stepping ? "position + t0" : "t0", slope.get());
             }
             if (softcap) {
-                body.add("// softcap $L\n", node.attr("softcap"));
+                body.add("// softcap $L\n", JavaText.lineComment(node.attr("softcap")));
                 body.addStatement("$T.softcap(scores, n, rows, $Lf)", ATTENTION_KERNELS, floatLiteral(node.attr("softcap")));
             }
         }
@@ -1260,7 +1300,7 @@ public final class JvmModelWriter {
         body.unindent();
         body.add("});\n");
         body.beginControlFlow("if (maps != null)");
-        body.addStatement("$L_maps($L)", method, attentionMapArguments(node));
+        body.addStatement("$L($L)", mapsMethodNames.get(node.id()), attentionMapArguments(node));
         body.endControlFlow();
         spec.addCode(body.build());
         scoreArrays.put(node.id(), keyArray);
@@ -1323,11 +1363,11 @@ public final class JvmModelWriter {
     private final List<MethodSpec> mapsMethods = new ArrayList<>();
 
     private String attentionMapArguments(Node node) {
-        List<String> args = new ArrayList<>(runTimeDims);
+        List<String> args = new ArrayList<>(runTimeDims.stream().map(names::user).toList());
         if (stepping) {
             args.add("position");
         }
-        loopIndices(node).forEach(index -> args.add(index.name()));
+        loopIndices(node).forEach(index -> args.add(names.user(index.name())));
         args.add("keys");
         return String.join(", ", args);
     }
@@ -1339,7 +1379,7 @@ public final class JvmModelWriter {
         long kvHeads = Long.parseLong(node.attr("kv_heads"));
         long headDim = Long.parseLong(node.attr("head_dim"));
         Node q = node.input(0);
-        MethodSpec.Builder spec = MethodSpec.methodBuilder(attentionMethods.get(node.id()) + "_maps")
+        MethodSpec.Builder spec = MethodSpec.methodBuilder(mapsMethodNames.get(node.id()))
                 .addModifiers(Modifier.PRIVATE)
                 .addJavadoc("The softmax weights of this attention, for {@link AttentionMaps}.\n");
         attentionParameters(spec, node);
@@ -1380,16 +1420,16 @@ public final class JvmModelWriter {
     private final Map<Integer, String> scoreArrays = new HashMap<>();
 
     private String scoreMethod(Node node) {
-        return attentionMethods.get(node.id()) + "_score";
+        return scoreMethodNames.get(node.id());
     }
 
     /** Run-time dims and layer indices the score may read. */
     private String scoreExtraArguments(Node node) {
         StringBuilder args = new StringBuilder();
         for (String dim : runTimeDims) {
-            args.append(", ").append(dim);
+            args.append(", ").append(names.user(dim));
         }
-        loopIndices(node).forEach(index -> args.append(", ").append(index.name()));
+        loopIndices(node).forEach(index -> args.append(", ").append(names.user(index.name())));
         return args.toString();
     }
 
@@ -1408,9 +1448,9 @@ public final class JvmModelWriter {
                 .addParameter(TypeName.INT, "j")
                 .addParameter(TypeName.INT, "h");
         for (String dim : runTimeDims) {
-            spec.addParameter(TypeName.INT, dim);
+            spec.addParameter(TypeName.INT, names.user(dim));
         }
-        loopIndices(node).forEach(index -> spec.addParameter(TypeName.INT, index.name()));
+        loopIndices(node).forEach(index -> spec.addParameter(TypeName.INT, names.user(index.name())));
         Scalar rest = MaskBounds.of(node.exprs().get("mask")).rest();
         if (rest != null) {
             spec.beginControlFlow("if (!$L)", ScalarWriter.paren(writer.write(rest).text()));
@@ -1432,27 +1472,27 @@ public final class JvmModelWriter {
     /** The score clauses applied to a float {@code s}, one score at a time, in the language's order. */
     private static void clauseStatements(CodeBlock.Builder code, Node node, ScalarWriter writer) {
         if (node.exprs().containsKey("score")) {
-            code.add("// score $L\n", node.attr("score"));
+            code.add("// score $L\n", JavaText.lineComment(node.attr("score")));
             code.addStatement("s = $L", writer.asFloat(node.exprs().get("score")));
         }
         if (node.attrs().containsKey("softcap")) {
             String cap = floatLiteral(node.attr("softcap"));
-            code.add("// softcap $L\n", node.attr("softcap"));
+            code.add("// softcap $L\n", JavaText.lineComment(node.attr("softcap")));
             code.addStatement("s = $Lf * (float) Math.tanh(s / $Lf)", cap, cap);
         }
         if (node.attrs().containsKey("temperature")) {
-            code.add("// temperature $L\n", node.attr("temperature"));
+            code.add("// temperature $L\n", JavaText.lineComment(node.attr("temperature")));
             code.addStatement("s /= $Lf", floatLiteral(node.attr("temperature")));
         }
     }
 
     private ScalarWriter scalarWriter(Node node) {
-        return new ScalarWriter(name -> name, read -> {
+        return new ScalarWriter(this::clauseVariable, read -> {
             Node tensor = node.input(read.input());
             Layout layout = plan.layout(tensor);
             StringBuilder index = new StringBuilder(at(tensor));
             for (int axis = 0; axis < read.indices().size(); axis++) {
-                String value = new ScalarWriter(n -> n, r -> {
+                String value = new ScalarWriter(this::clauseVariable, r -> {
                     throw new CodegenException("an index that reads a tensor is not supported yet");
                 }, slopeFields.get(node.id())).write(read.indices().get(axis)).text();
                 index.append(" + ").append(ScalarWriter.paren(value)).append(" * ").append(layout.stride(axis));
@@ -1461,14 +1501,18 @@ public final class JvmModelWriter {
         }, slopeFields.get(node.id()));
     }
 
+    /** A variable of a clause: the loop's i, j, h and s as they are, run-time dims and repeat indices by their Java names. */
+    private String clauseVariable(String name) {
+        return CLAUSE_VARIABLES.contains(name) ? name : names.user(name);
+    }
+
     private static String sourceText(Node node) {
         if (node.span() == null) {
             return node.op().spelling();
         }
         String text = node.span().file().text().substring(node.span().start(), node.span().end());
         String[] lines = text.split("\n");
-        String first = lines[0].strip();
-        return "{@code " + first.replace("{", "&#123;").replace("}", "&#125;").replace("@", "&#64;")
-                + (lines.length > 1 ? " ...}" : "}") + "    [" + fileName(node.span().file().name()) + ":" + node.span().line() + "]";
+        return "<code>" + JavaText.javadoc(lines[0].strip()) + (lines.length > 1 ? " ..." : "") + "</code>    ["
+                + JavaText.javadoc(fileName(node.span().file().name())) + ":" + node.span().line() + "]";
     }
 }

@@ -20,6 +20,7 @@ import com.palantir.javapoet.TypeSpec;
 import dev.attnc.compiler.check.CheckedModel;
 import dev.attnc.compiler.codegen.CodegenException;
 import dev.attnc.compiler.codegen.JavaNames;
+import dev.attnc.compiler.codegen.JavaText;
 import dev.attnc.compiler.codegen.jvm.MaskBounds;
 import dev.attnc.compiler.codegen.jvm.ScalarWriter;
 import dev.attnc.compiler.ir.DType;
@@ -55,6 +56,35 @@ import javax.lang.model.element.Modifier;
  */
 public final class TornadoModelWriter {
     private static final String API = TornadoKernels.API;
+
+    /**
+     * Every name this writer puts into a class that does not come from the .attn file (besides
+     * the kernel library's method names): fields, methods, parameters, locals, and the types it
+     * calls by their simple name. Names from the file never take one of these (see JavaNames).
+     */
+    public static final Set<String> GENERATED_NAMES = Set.of(
+            // types called by simple name
+            "Math", "Float", "Integer", "String", "Object", "System", "Override", "Exception", "IllegalStateException",
+            "UnsupportedOperationException", "List", "Map", "LinkedHashMap", "Generated", "Tensor", "DType", "Model",
+            "Inputs", "AttentionMaps", "Positions", "WeightSource", "Init", "TaskGraph", "TornadoExecutionPlan",
+            "DataTransferMode", "GridScheduler", "WorkerGrid1D", "TornadoExecutionPlanException", "FloatArray", "IntArray",
+            "KernelContext", "Parallel", "TornadoMath", "TornadoDevice", "TornadoRuntime", "TornadoRuntimeProvider",
+            // fields and constants
+            "dims", "plan", "cached", "maps", "grids",
+            // methods
+            "load", "inputNames", "outputNames", "recordAttention", "forward", "step", "reset", "cachedPositions", "run",
+            "close",
+            // parameters and locals of the host code
+            "weights", "inputs", "outputs", "graph", "built", "backend", "device", "index", "cacheLayer");
+
+    /**
+     * The parameters and locals of the attention kernels. These are static methods that read no
+     * field, so only names from the file that appear inside them (repeat indices, as kernel
+     * parameters) must stay clear of these.
+     */
+    public static final Set<String> KERNEL_NAMES = Set.of("context", "q", "k", "v", "out", "dims", "slopes", "item", "h", "t",
+            "i", "j", "s", "d", "queries", "keys", "kvHead", "qAt", "kAt", "vAt", "outAt", "first", "last", "max", "sum", "norm",
+            "p", "visible", "weight");
     private static final ClassName TASK_GRAPH = ClassName.get(API, "TaskGraph");
     private static final ClassName PLAN = ClassName.get(API, "TornadoExecutionPlan");
     private static final ClassName TRANSFER = ClassName.get(API + ".enums", "DataTransferMode");
@@ -90,6 +120,7 @@ public final class TornadoModelWriter {
     private final Map<String, String> weightFields = new HashMap<>();           // "paramId/suffix" to field
     private final Map<Integer, String> cacheFields = new HashMap<>();
     private final Map<Integer, String> slopeFields = new HashMap<>();
+    private final Map<String, String> maxFields = new HashMap<>(); // run-time dim to MAX_ constant
     private final Map<Integer, String> attentionKernels = new HashMap<>();
     private final Set<String> usedKernels = new LinkedHashSet<>();
     private final List<CodeBlock> tasks = new ArrayList<>();
@@ -104,13 +135,16 @@ public final class TornadoModelWriter {
         this.plan = plan;
         this.options = options;
         this.runTimeDims = List.copyOf(model.dims().keySet());
-        Set<String> reserved = new java.util.HashSet<>(model.constants().keySet());
-        reserved.addAll(runTimeDims);
-        reserved.addAll(Set.of("dims", "plan", "graph", "grids", "weights", "inputs", "outputs", "cached", "maps", "run",
-                "forward", "step", "reset", "load", "close", "context", "apply", "erf", "rows"));
-        reserved.addAll(TornadoKernels.library().keySet());
-        runTimeDims.forEach(dim -> reserved.add("MAX_" + dim));
-        this.names = new JavaNames(reserved);
+        Set<String> generated = new java.util.HashSet<>(GENERATED_NAMES);
+        generated.addAll(TornadoKernels.library().keySet());
+        generated.add(options.className());
+        this.names = new JavaNames(generated);
+        // The file's own names first, so that they keep their spelling wherever they can.
+        model.constants().keySet().forEach(names::user);
+        runTimeDims.forEach(names::user);
+        graph.loops().forEach(loop -> names.user(loop.index(), KERNEL_NAMES));
+        graph.params().forEach(param -> param.repeats().forEach(index -> names.user(index.name(), KERNEL_NAMES)));
+        runTimeDims.forEach(dim -> maxFields.put(dim, names.unique("MAX_" + dim)));
         this.graphName = options.className().toLowerCase(Locale.ROOT);
         this.stepping = graph.nodes().stream().filter(n -> n.op() == Op.ATTENTION).allMatch(n -> n.attr("cache").equals("true"))
                 && graph.nodes().stream().anyMatch(n -> n.op() == Op.ATTENTION) && runTimeDims.size() == 1;
@@ -126,7 +160,7 @@ public final class TornadoModelWriter {
                 .addSuperinterface(MODEL)
                 .addAnnotation(AnnotationSpec.builder(GENERATED)
                         .addMember("value", "$S", "dev.attnc.compiler")
-                        .addMember("comments", "$S", "from " + options.sourceName() + ", TornadoVM backend")
+                        .addMember("comments", "$L", JavaText.stringLiteral("from " + options.sourceName() + ", TornadoVM backend"))
                         .build())
                 .addJavadoc(classJavadoc());
         constants(type);
@@ -170,9 +204,9 @@ public final class TornadoModelWriter {
     private CodeBlock classJavadoc() {
         CodeBlock.Builder doc = CodeBlock.builder();
         if (!options.description().isBlank()) {
-            doc.add("$L\n\n", options.description().strip());
+            doc.add("$L\n\n", JavaText.javadoc(options.description().strip()));
         }
-        doc.add("<p>Generated by attnc from {@code $L} for TornadoVM; edit the .attn file, not this one.\n", options.sourceName());
+        doc.add("<p>Generated by attnc from <code>$L</code> for TornadoVM; edit the .attn file, not this one.\n", JavaText.javadoc(options.sourceName()));
         doc.add("One TaskGraph holds every step; weights go to the device on the first call and stay there,\n");
         doc.add("inputs go every call, intermediates never come back. Run-time dims travel in {@code dims}, so one\n");
         doc.add("compiled plan serves every length up to the maximum. Call {@link #close()} to free device memory.\n");
@@ -189,7 +223,7 @@ public final class TornadoModelWriter {
                     .initializer("$L", whole ? value.toString() : Double.toString(value.doubleValue())).build());
         }
         for (String dim : runTimeDims) {
-            type.addField(FieldSpec.builder(TypeName.INT, "MAX_" + dim, Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
+            type.addField(FieldSpec.builder(TypeName.INT, maxFields.get(dim), Modifier.PUBLIC, Modifier.STATIC, Modifier.FINAL)
                     .addJavadoc("The largest $L this class accepts.\n", dim)
                     .initializer("$L", plan.maxDims().get(dim)).build());
         }
@@ -210,8 +244,8 @@ public final class TornadoModelWriter {
                 weightFields.put(param.id() + "/" + suffix, field);
                 type.addField(FieldSpec.builder(perLayer ? ArrayTypeName.of(FLOAT_ARRAY) : FLOAT_ARRAY, field,
                                 Modifier.PRIVATE, Modifier.FINAL)
-                        .addJavadoc("$L: $L $L from {@code \"$L\"}$L.\n", param.name(), param.kind(), tensor.getValue(),
-                                param.tensorName(suffix), perLayer ? ", one per layer" : "").build());
+                        .addJavadoc("$L: $L $L from <code>\"$L\"</code>$L.\n", param.name(), param.kind(), tensor.getValue(),
+                                JavaText.javadoc(param.tensorName(suffix)), perLayer ? ", one per layer" : "").build());
             }
         }
         for (Node node : graph.nodes()) {
@@ -250,8 +284,8 @@ public final class TornadoModelWriter {
                 long keyWidth = node.input(1).type().last().constant().orElseThrow();
                 long valueWidth = node.input(2).type().last().constant().orElseThrow();
                 type.addField(FieldSpec.builder(ArrayTypeName.of(FLOAT_ARRAY), field, Modifier.PRIVATE, Modifier.FINAL)
-                        .addJavadoc("Keys and values of $L for every position so far, one pair per layer: [MAX_$L, $L] and [MAX_$L, $L].\n",
-                                base, runTimeDims.get(0), keyWidth, runTimeDims.get(0), valueWidth)
+                        .addJavadoc("Keys and values of $L for every position so far, one pair per layer: [$L, $L] and [$L, $L].\n",
+                                base, maxFields.get(runTimeDims.get(0)), keyWidth, maxFields.get(runTimeDims.get(0)), valueWidth)
                         .initializer("new $T[$L]", FLOAT_ARRAY, 2 * layers).build());
             }
         }
@@ -324,7 +358,8 @@ public final class TornadoModelWriter {
                 }
                 method.addStatement("$L = new $T[$L]", field, FLOAT_ARRAY, param.copies());
                 for (Param.LoopIndex index : param.repeats()) {
-                    method.beginControlFlow("for (int $L = 0; $L < $L; $L++)", index.name(), index.name(), index.count(), index.name());
+                    String variable = names.user(index.name());
+                    method.beginControlFlow("for (int $L = 0; $L < $L; $L++)", variable, variable, index.count(), variable);
                 }
                 method.addStatement("$L[$L] = $L", field, flatIndex(param.repeats()), load);
                 for (int n = 0; n < param.repeats().size(); n++) {
@@ -336,9 +371,9 @@ public final class TornadoModelWriter {
             Node node = graph.node(cache.getKey());
             long keyWidth = node.input(1).type().last().constant().orElseThrow();
             long valueWidth = node.input(2).type().last().constant().orElseThrow();
-            method.beginControlFlow("for (int layer = 0; layer < $L; layer++)", layerCount(node));
-            method.addStatement("$L[2 * layer] = new $T(MAX_$L * $L)", cache.getValue(), FLOAT_ARRAY, runTimeDims.get(0), keyWidth);
-            method.addStatement("$L[2 * layer + 1] = new $T(MAX_$L * $L)", cache.getValue(), FLOAT_ARRAY, runTimeDims.get(0), valueWidth);
+            method.beginControlFlow("for (int cacheLayer = 0; cacheLayer < $L; cacheLayer++)", layerCount(node));
+            method.addStatement("$L[2 * cacheLayer] = new $T($L * $L)", cache.getValue(), FLOAT_ARRAY, maxFields.get(runTimeDims.get(0)), keyWidth);
+            method.addStatement("$L[2 * cacheLayer + 1] = new $T($L * $L)", cache.getValue(), FLOAT_ARRAY, maxFields.get(runTimeDims.get(0)), valueWidth);
             method.endControlFlow();
         }
         method.addStatement("$T graph = new $T($S)", TASK_GRAPH, TASK_GRAPH, graphName);
@@ -392,7 +427,7 @@ public final class TornadoModelWriter {
         return read;
     }
 
-    private static String checkpointName(Param param, String suffix) {
+    private String checkpointName(Param param, String suffix) {
         String template = param.tensorName(suffix);
         List<String> parts = new ArrayList<>();
         int at = 0;
@@ -406,20 +441,20 @@ public final class TornadoModelWriter {
                 parts.add(quote(template.substring(at, open)));
             }
             int close = template.indexOf('}', open);
-            parts.add(template.substring(open + 1, close));
+            parts.add(names.user(template.substring(open + 1, close)));
             at = close + 1;
         }
-        return parts.isEmpty() ? "\"\"" : String.join(" + ", parts);
+        return parts.isEmpty() ? quote("") : String.join(" + ", parts);
     }
 
     private static String quote(String text) {
-        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+        return JavaText.stringLiteral(text);
     }
 
-    private static String flatIndex(List<Param.LoopIndex> layers) {
-        String index = layers.get(0).name();
+    private String flatIndex(List<Param.LoopIndex> layers) {
+        String index = names.user(layers.get(0).name());
         for (int n = 1; n < layers.size(); n++) {
-            index = "(" + index + ") * " + layers.get(n).count() + " + " + layers.get(n).name();
+            index = "(" + index + ") * " + layers.get(n).count() + " + " + names.user(layers.get(n).name());
         }
         return index;
     }
@@ -478,8 +513,8 @@ public final class TornadoModelWriter {
     private void task(Node node, String kernel, Map<String, Long> layers, String base, String args) {
         usedKernels.add(kernel);
         String id = taskId(node, base, layers);
-        String comment = node.span() == null ? "" : node.span().file().lineText(node.span().line()).strip()
-                + "    [" + fileName(node.span().file().name()) + ":" + node.span().line() + "]";
+        String comment = node.span() == null ? "" : JavaText.lineComment(node.span().file().lineText(node.span().line()).strip()
+                + "    [" + fileName(node.span().file().name()) + ":" + node.span().line() + "]");
         CodeBlock.Builder code = CodeBlock.builder();
         if (!comment.isEmpty() && !comment.equals(lastComment)) {
             code.add("// $L\n", comment);
@@ -822,8 +857,8 @@ public final class TornadoModelWriter {
         }
         String kernel = attentionKernels.get(node.id());
         String id = taskId(node, base, layers);
-        String comment = node.span() == null ? "" : node.span().file().lineText(node.span().line()).strip()
-                + "    [" + fileName(node.span().file().name()) + ":" + node.span().line() + "]";
+        String comment = node.span() == null ? "" : JavaText.lineComment(node.span().file().lineText(node.span().line()).strip()
+                + "    [" + fileName(node.span().file().name()) + ":" + node.span().line() + "]");
         CodeBlock.Builder code = CodeBlock.builder();
         if (!comment.equals(lastComment)) {
             code.add("// $L\n", comment);
@@ -885,7 +920,7 @@ public final class TornadoModelWriter {
             method.addParameter(FLOAT_ARRAY, "slopes");
         }
         for (String loop : loopNames(node)) {
-            method.addParameter(TypeName.INT, loop);
+            method.addParameter(TypeName.INT, names.user(loop));
         }
         ScalarWriter writer = new ScalarWriter(name -> variable(name), read -> {
             Node tensor = node.input(read.input());
@@ -931,7 +966,7 @@ public final class TornadoModelWriter {
         body.endControlFlow();
         body.addStatement("s *= $L", floatLiteral(node.attr("scale")));
         if (node.exprs().containsKey("score")) {
-            body.add("// score $L\n", node.attr("score"));
+            body.add("// score $L\n", JavaText.lineComment(node.attr("score")));
             body.add(TornadoKernels.code("s = " + writer.asFloat(node.exprs().get("score")) + ";\n"));
         }
         if (node.attrs().containsKey("softcap")) {
@@ -966,9 +1001,10 @@ public final class TornadoModelWriter {
         return method.addCode(body.build()).build();
     }
 
+    /** A variable of a clause: run-time dims from {@code dims}, i, j, h and s as they are, repeat indices by their Java names. */
     private String variable(String name) {
         int dim = runTimeDims.indexOf(name);
-        return dim >= 0 ? "dims.get(" + (dim + 1) + ")" : name;
+        return dim >= 0 ? "dims.get(" + (dim + 1) + ")" : Set.of("i", "j", "h", "s").contains(name) ? name : names.user(name);
     }
 
     private String rowsExpression(Dim dim) {
@@ -982,8 +1018,8 @@ public final class TornadoModelWriter {
             return node.op().spelling();
         }
         String first = node.span().file().text().substring(node.span().start(), node.span().end()).split("\n")[0].strip();
-        return "{@code " + first.replace("{", "&#123;").replace("}", "&#125;").replace("@", "&#64;") + "}    ["
-                + fileName(node.span().file().name()) + ":" + node.span().line() + "]";
+        return "<code>" + JavaText.javadoc(first) + "</code>    [" + JavaText.javadoc(fileName(node.span().file().name())) + ":"
+                + node.span().line() + "]";
     }
 
     // ---------------------------------------------------------------- the public surface
@@ -1043,7 +1079,7 @@ public final class TornadoModelWriter {
                     input.type().dtype() == DType.INT ? "I32" : "F32", input.type().rank(), input.type().toString());
         }
         for (String dim : runTimeDims) {
-            method.addStatement("int $L = -1", dim);
+            method.addStatement("int $L = -1", names.user(dim));
         }
         Set<String> bound = new java.util.HashSet<>();
         for (Map.Entry<Node, String> input : locals.entrySet()) {
@@ -1054,7 +1090,7 @@ public final class TornadoModelWriter {
                     method.addStatement("$T.expectDim($S, $S, $L, $L, $L)", INPUTS, input.getKey().attr("name"), type.toString(),
                             input.getValue(), axis, dim.constant().get());
                 } else if (axis == 0 && dim.equals(Dim.symbol(dim.toString()))) {
-                    method.addStatement("$L = $T.bind($S, $L, $S, $L, 0)", dim, INPUTS, dim.toString(), dim,
+                    method.addStatement("$L = $T.bind($S, $L, $S, $L, 0)", names.dim(dim), INPUTS, dim.toString(), names.dim(dim),
                             input.getKey().attr("name"), input.getValue());
                     bound.add(dim.toString());
                 } else {
@@ -1068,34 +1104,35 @@ public final class TornadoModelWriter {
                 throw new CodegenException("run-time dim " + dim + " is not the size of any input, so a call cannot set it");
             }
             if (stepping) {
-                method.addStatement("$T.checkCache($S, $L, cached, MAX_$L)", INPUTS, dim, dim, dim);
+                method.addStatement("$T.checkCache($S, $L, cached, $L)", INPUTS, dim, names.user(dim), maxFields.get(dim));
             } else {
-                method.addStatement("$T.checkRange($S, $L, MAX_$L)", INPUTS, dim, dim, dim);
+                method.addStatement("$T.checkRange($S, $L, $L)", INPUTS, dim, names.user(dim), maxFields.get(dim));
             }
         }
         method.addStatement("dims.set(0, $L)", stepping ? "cached" : "0");
         for (int index = 0; index < runTimeDims.size(); index++) {
-            method.addStatement("dims.set($L, $L)", index + 1, runTimeDims.get(index));
+            method.addStatement("dims.set($L, $L)", index + 1, names.user(runTimeDims.get(index)));
         }
         for (Map.Entry<Node, String> input : locals.entrySet()) {
             Node node = input.getKey();
             boolean isInt = node.type().dtype() == DType.INT;
             String data = isInt ? "intData()" : "floatData()";
-            method.addStatement("$L[] $L_data = $L.$L", isInt ? "int" : "float", input.getKey().attr("name"), input.getValue(), data);
-            method.beginControlFlow("for (int index = 0; index < $L_data.length; index++)", input.getKey().attr("name"));
-            method.addStatement("$L.set(index, $L_data[index])", arrays.get(node.id()), input.getKey().attr("name"));
+            String values = names.unique(input.getKey().attr("name") + "_data");
+            method.addStatement("$L[] $L = $L.$L", isInt ? "int" : "float", values, input.getValue(), data);
+            method.beginControlFlow("for (int index = 0; index < $L.length; index++)", values);
+            method.addStatement("$L.set(index, $L[index])", arrays.get(node.id()), values);
             method.endControlFlow();
         }
         for (Node node : graph.nodes()) {
             if (node.op() == Op.EMBEDDING && node.input(0).op() == Op.INPUT && node.input(0).type().rank() == 1) {
                 Param param = graph.param(Integer.parseInt(node.attr("param_id")));
                 method.addStatement("$T.checkIds($S, $L.intData(), 0, $L, $L)", INPUTS, node.input(0).attr("name"),
-                        locals.get(node.input(0)), node.input(0).type().dim(0), param.attrs().get("count"));
+                        locals.get(node.input(0)), names.dim(node.input(0).type().dim(0)), param.attrs().get("count"));
             }
         }
         method.addStatement("plan.execute()");
         if (stepping) {
-            method.addStatement("cached += $L", runTimeDims.get(0));
+            method.addStatement("cached += $L", names.user(runTimeDims.get(0)));
         }
         method.addStatement("$T outputs = new $T<>()", TENSOR_MAP, LINKED_HASH_MAP);
         for (Node output : graph.outputs()) {
