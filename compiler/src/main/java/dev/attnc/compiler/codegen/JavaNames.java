@@ -40,6 +40,12 @@ public final class JavaNames {
             "non-sealed", "when", "module", "open", "exports", "requires", "opens", "to", "uses", "provides", "with",
             "transitive", "_");
 
+    /**
+     * The first parts of the packages generated code names in full where a simple name is taken
+     * ({@code dev.attnc.runtime.Tensor}): a class, field or local of that name would hide the package.
+     */
+    public static final Set<String> PACKAGE_ROOTS = Set.of("java", "javax", "jdk", "dev", "uk", "attnc");
+
     private final Set<String> generated;
     private final Set<String> taken = new HashSet<>();
     private final Map<String, String> users = new HashMap<>();
@@ -48,6 +54,7 @@ public final class JavaNames {
     public JavaNames(Collection<String> generated) {
         this.generated = Set.copyOf(generated);
         taken.addAll(generated);
+        taken.addAll(PACKAGE_ROOTS);
     }
 
     /**
@@ -139,11 +146,13 @@ public final class JavaNames {
      * The class name of a model: its own name, unless that is the name of a class in
      * {@code java.lang}. Generated code calls {@code Math}, {@code Float} and others by their
      * simple name, and a class of the same name in the package would hide them from every model
-     * there; such a model's class is named {@code <Name>Model}.
+     * there; such a model's class is named {@code <Name>Model}, as is one named like a Java keyword
+     * or the first part of a package the generated code names ({@code dev}, {@code java}).
      */
     public static String className(String modelName) {
         JavaText.identifier(modelName);
-        return isJavaLangType(modelName) || KEYWORDS.contains(modelName) ? modelName + "Model" : modelName;
+        return isJavaLangType(modelName) || KEYWORDS.contains(modelName) || PACKAGE_ROOTS.contains(modelName)
+                ? modelName + "Model" : modelName;
     }
 
     private static boolean isJavaLangType(String simpleName) {

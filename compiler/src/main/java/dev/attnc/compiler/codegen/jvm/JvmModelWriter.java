@@ -90,7 +90,7 @@ public final class JvmModelWriter {
             "weights", "inputs", "outputs", "position", "keys", "tiles", "from", "to", "worker", "item", "queriesT",
             "scores", "acc", "max", "sum", "range", "copy", "t0", "rows", "kvHead", "tileFirst", "tileLast", "copied",
             "keyRows", "keyAt", "keyStride", "valueRows", "valueAt", "valueStride", "block", "n", "norm", "outAt", "at",
-            "map", "first", "last", "p", "qAt", "kAt", "head", "batch", "b", "r", "t", "d", "i", "j", "h", "s");
+            "map", "first", "last", "p", "qAt", "kAt", "head", "batch", "b", "r", "t", "x", "d", "i", "j", "h", "s");
 
     /** The variables a clause reads that the language itself defines (query, key, head, score). */
     private static final Set<String> CLAUSE_VARIABLES = Set.of("i", "j", "h", "s");
