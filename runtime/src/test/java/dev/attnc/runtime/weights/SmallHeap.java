@@ -20,7 +20,10 @@ final class SmallHeap {
 
     record Result(int exitCode, String output) {}
 
-    /** Opens {@code file} as {@code kind} (safetensors or onnx) in a JVM of {@code heapMiB} MiB. */
+    /**
+     * Opens {@code file} as {@code kind} in a JVM of {@code heapMiB} MiB: {@code safetensors},
+     * {@code onnx} (mapped) or {@code onnx-in-memory} (read into an array, as from a jar).
+     */
     static Result open(String kind, Path file, int heapMiB) throws IOException, InterruptedException {
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         Process p = new ProcessBuilder(List.of(java.toString(), "-Xmx" + heapMiB + "m", "-XX:+UseSerialGC",
@@ -39,7 +42,11 @@ final class SmallHeap {
     public static void main(String[] args) {
         Path file = Path.of(args[1]);
         try {
-            AutoCloseable opened = args[0].equals("onnx") ? OnnxWeights.open(file) : SafetensorsFile.open(file);
+            AutoCloseable opened = switch (args[0]) {
+                case "onnx" -> OnnxWeights.open(file);
+                case "onnx-in-memory" -> OnnxWeights.read(java.nio.file.Files.readAllBytes(file), file.getFileName().toString());
+                default -> SafetensorsFile.open(file);
+            };
             opened.close();
             System.out.println("opened");
         } catch (WeightException e) {
