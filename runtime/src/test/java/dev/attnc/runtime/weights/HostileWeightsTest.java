@@ -141,8 +141,8 @@ class HostileWeightsTest {
     @Test
     void aTensorClaimingMoreThanTheFileHoldsIsRefusedAtOpen() throws IOException {
         // [2^31 - 1, 2^31 - 1] F64: the size fits in a long, but not in the file.
-        assertEquals("w: data_offsets [0, 36893488130239234048] reach past the end of the data (4 bytes; is the file"
-                        .replace("36893488130239234048", "9223372036854775807") + " truncated?) in model.safetensors",
+        assertEquals("w: data_offsets [0, 9223372036854775807] reach past the end of the data (4 bytes; is the file"
+                        + " truncated?) in model.safetensors",
                 fails(safetensors(header(entry("w", "F64", "[2147483647,2147483647]", 0, Long.MAX_VALUE)), f32(1))));
     }
 
