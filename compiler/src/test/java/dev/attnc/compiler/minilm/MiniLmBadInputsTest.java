@@ -3,6 +3,8 @@ package dev.attnc.compiler.minilm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.attnc.compiler.Repo;
+import dev.attnc.compiler.cli.Main;
 import dev.attnc.compiler.codegen.Compiled;
 import dev.attnc.runtime.Model;
 import dev.attnc.runtime.ModelInputException;
@@ -10,17 +12,28 @@ import dev.attnc.runtime.Tensor;
 import dev.attnc.runtime.weights.MappedWeights;
 import dev.attnc.runtime.weights.OnnxNameMap;
 import dev.attnc.runtime.weights.WeightException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.zip.Deflater;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What the MiniLM model does with inputs it cannot take, and with a mapping that does not fit
- * the ONNX file: each fails before computing anything, with a message naming the input or the
- * tensor.
+ * What the MiniLM model does with inputs it cannot take, with a mapping that does not fit the
+ * ONNX file and with a model jar built to exhaust memory: each fails before computing anything,
+ * with a message naming the input, the tensor or the file.
  */
 class MiniLmBadInputsTest {
     private static Compiled compiled;
@@ -126,5 +139,64 @@ class MiniLmBadInputsTest {
             assertEquals("encoder.layer.0.attention.self.query.weight: not found in all-minilm-l6-v2.onnx"
                     + " (did you mean \"encoder.layer.0.attention.self.query.bias\"?)", e.getMessage());
         }
+    }
+
+    @TempDir
+    Path dir;
+
+    /** A jar of {@code entries}: name, then the bytes; a {@code long} instead is that many zeros. */
+    private Path jar(String name, Object... entries) throws IOException {
+        Path jar = dir.resolve(name);
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(jar))) {
+            zip.setLevel(Deflater.BEST_SPEED);
+            for (int i = 0; i < entries.length; i += 2) {
+                zip.putNextEntry(new ZipEntry((String) entries[i]));
+                if (entries[i + 1] instanceof byte[] bytes) {
+                    zip.write(bytes);
+                } else {
+                    writeZeros(zip, (Long) entries[i + 1]);
+                }
+                zip.closeEntry();
+            }
+        }
+        return jar;
+    }
+
+    private static void writeZeros(OutputStream out, long count) throws IOException {
+        byte[] zeros = new byte[1 << 20];
+        for (long left = count; left > 0; left -= zeros.length) {
+            out.write(zeros, 0, (int) Math.min(zeros.length, left));
+        }
+    }
+
+    private record Run(int code, String err) {}
+
+    private static Run embed(Path jar) {
+        StringWriter err = new StringWriter();
+        int code = Main.run(new String[] {"embed", "--model", jar.toString(), "--attn",
+                Repo.path("samples/minilm/minilm.attn").toString(), "hi"}, new PrintWriter(new StringWriter()),
+                new PrintWriter(err, true));
+        return new Run(code, err.toString().strip());
+    }
+
+    @Test
+    void aJarWhoseTokenizerUnpacksToTooMuchIsRefusedAsItPassesTheLimit() throws IOException {
+        // 64 MiB of zeros, a few hundred KB packed; the entry's declared size is not trusted.
+        Path jar = jar("bomb.jar", MiniLmFiles.TOKENIZER, 64L << 20, MiniLmFiles.ONNX, new byte[16]);
+        assertEquals(new Run(Main.INPUT_ERRORS, "attnc: error: " + MiniLmFiles.TOKENIZER + " in " + jar
+                + ": unpacks to more than 16777216 bytes, more than all-MiniLM-L6-v2 can need; stopped reading"),
+                embed(jar));
+    }
+
+    @Test
+    void aJarWhoseModelUnpacksToTooMuchIsRefusedAsItPassesTheLimit() throws IOException {
+        byte[] tokenizer;
+        try (InputStream in = MiniLmFiles.class.getClassLoader().getResourceAsStream(MiniLmFiles.TOKENIZER)) {
+            tokenizer = in.readAllBytes();
+        }
+        Path jar = jar("bomb.jar", MiniLmFiles.TOKENIZER, tokenizer, MiniLmFiles.ONNX, 129L << 20);
+        assertEquals(new Run(Main.INPUT_ERRORS, "attnc: error: " + MiniLmFiles.ONNX + " in " + jar
+                + ": unpacks to more than 134217728 bytes, more than all-MiniLM-L6-v2 can need; stopped reading"),
+                embed(jar));
     }
 }

@@ -31,13 +31,18 @@ enum OnnxDataType {
 
     /**
      * The bytes {@code elements} elements take in {@code raw_data} (sub-byte types packed, rounded
-     * up), or -1 for STRING, which has no raw form.
+     * up), or -1 for STRING, which has no raw form, and when the count overflows a long.
      */
     long rawBytes(long elements) {
         if (bits == 0) {
             return -1;
         }
-        return bits >= 8 ? elements * (bits / 8) : (elements * bits + 7) / 8;
+        try {
+            return bits >= 8 ? Math.multiplyExact(elements, bits / 8)
+                    : Math.addExact(Math.multiplyExact(elements, bits), 7) / 8;
+        } catch (ArithmeticException overflow) {
+            return -1;
+        }
     }
 
     /** The data type with code {@code code}, or null for a code the format does not define. */

@@ -5,6 +5,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -21,9 +24,27 @@ import java.util.Map;
  * value infos, functions) is skipped. Field numbers are those of {@code onnx.proto}.
  *
  * <p>Every tensor is validated here, so that a corrupt model fails at open: unknown data types,
- * negative dims, data of the wrong size, two kinds of data at once, duplicate names.
+ * negative dims, data of the wrong size (computed without overflow), two kinds of data at once,
+ * duplicate names.
+ *
+ * <p>Memory: every length read from the file (of a message, a string, a packed field) is
+ * checked against the bytes left in its enclosing message and in the file before anything is
+ * allocated for it, and what the parser keeps (names, nodes, dims, values held in typed fields
+ * rather than {@code raw_data}) is counted as it is read: past {@link #MAX_KEPT_BYTES} the model
+ * is refused. The nesting is fixed (model, graph, node, attribute, tensor); subgraphs and groups
+ * are skipped, within protobuf's own recursion limit.
  */
 final class OnnxModelParser {
+
+    /**
+     * The most memory the parsed graph may take, as estimated while reading: each string counts
+     * its length plus 64 bytes, each node 64, each tensor 128, each dim 24 and each value in a
+     * typed field its size. A large exported model keeps a few MiB; weights in {@code raw_data}
+     * are not copied and do not count.
+     */
+    static final long MAX_KEPT_BYTES = 256L << 20;
+    /** The most dims of one tensor. */
+    static final int MAX_RANK = 64;
 
     /** Where a tensor's values are. */
     enum Kind {
@@ -63,7 +84,7 @@ final class OnnxModelParser {
      * A broken model: the message says what is wrong, without the file or the position. With a
      * tensor, the tensor was read whole and is wrong in itself (its size, its type).
      */
-    private static final class Corrupt extends Exception {
+    private static class Corrupt extends Exception {
         private static final long serialVersionUID = 1L;
         final String tensor;
 
@@ -74,6 +95,15 @@ final class OnnxModelParser {
         Corrupt(String tensor, String message) {
             super(message);
             this.tensor = tensor;
+        }
+    }
+
+    /** A length that reaches past the end of the file. */
+    private static final class Truncated extends Corrupt {
+        private static final long serialVersionUID = 1L;
+
+        Truncated() {
+            super("truncated");
         }
     }
 
@@ -89,6 +119,8 @@ final class OnnxModelParser {
     private final Map<String, Long> opsets = new LinkedHashMap<>();
     /** The tensor being read, for messages about the wire format. */
     private String context;
+    /** Bytes kept so far, as estimated by {@link #keep}. */
+    private long kept;
 
     private OnnxModelParser(ByteBuffer buffer, String file) {
         this.in = CodedInputStream.newInstance(buffer.duplicate());
@@ -131,6 +163,8 @@ final class OnnxModelParser {
                     default -> in.skipField(tag);
                 }
             }
+        } catch (Truncated e) {
+            throw truncated();
         } catch (Corrupt e) {
             if (e.tensor != null) {
                 throw new WeightException(e.tensor + ": " + e.getMessage() + " in " + file);
@@ -139,9 +173,7 @@ final class OnnxModelParser {
         } catch (InvalidProtocolBufferException e) {
             String m = String.valueOf(e.getMessage());
             if (m.contains("ended unexpectedly") || m.contains("truncated")) {
-                String what = "it ends early, inside a message or field (is the file truncated? it has " + size + " bytes)";
-                throw context != null ? new WeightException(context + ": cannot be read: " + what + " in " + file)
-                        : new WeightException(file + ": not a valid ONNX model: " + what);
+                throw truncated();
             }
             throw broken(m);
         } catch (IOException e) {
@@ -154,6 +186,12 @@ final class OnnxModelParser {
         constants.forEach(tensors::putIfAbsent);
         return new Parsed(irVersion, producer, Collections.unmodifiableMap(opsets), List.copyOf(nodes),
                 Collections.unmodifiableMap(tensors), List.copyOf(graphInputs), List.copyOf(graphOutputs));
+    }
+
+    private WeightException truncated() {
+        String what = "it ends early, inside a message or field (is the file truncated? it has " + size + " bytes)";
+        return context != null ? new WeightException(context + ": cannot be read: " + what + " in " + file)
+                : new WeightException(file + ": not a valid ONNX model: " + what);
     }
 
     private WeightException broken(String what) {
@@ -186,6 +224,7 @@ final class OnnxModelParser {
             switch (WireFormat.getTagFieldNumber(tag)) {
                 case 1 -> {
                     int limit = message(tag, "node");
+                    keep(64);
                     nodes.add(node(nodes.size()));
                     in.popLimit(limit);
                 }
@@ -322,6 +361,7 @@ final class OnnxModelParser {
 
     /** Reads one {@code TensorProto} up to the current limit and validates it. */
     private Tensor tensor(String label, String origin) throws IOException, Corrupt {
+        keep(128);
         List<Long> dims = new ArrayList<>();
         int dataType = 0;
         String name = "";
@@ -364,10 +404,7 @@ final class OnnxModelParser {
                 }
                 case 9 -> {
                     wire(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, "raw_data");
-                    int length = in.readRawVarint32();
-                    if (length < 0) {
-                        throw new Corrupt("raw_data has a negative length");
-                    }
+                    int length = length("raw_data");
                     rawOffset = in.getTotalBytesRead();
                     rawLength = length;
                     in.skipRawBytes(length);
@@ -402,7 +439,7 @@ final class OnnxModelParser {
         }
         long elements = 1;
         for (int d : shape) {
-            elements *= d;
+            elements *= d; // fits: checked by dims()
         }
         String typed = typedFields(floats, int32s, doubles, int64s, strings, uint64s);
         if (location == 1) {
@@ -413,9 +450,13 @@ final class OnnxModelParser {
             throw corrupt(who, "has both raw_data and " + typed);
         }
         if (rawOffset >= 0) {
+            if (type.bits == 0) {
+                throw corrupt(who, "is STRING but has raw_data");
+            }
             long needed = type.rawBytes(elements);
             if (needed < 0) {
-                throw corrupt(who, "is STRING but has raw_data");
+                throw corrupt(who, type + " " + shapeString(shape) + " needs more bytes than fit in a long,"
+                        + " but raw_data has " + rawLength);
             }
             if (rawLength != needed) {
                 throw corrupt(who, "raw_data has " + rawLength + " bytes, but " + type + " " + shapeString(shape)
@@ -489,7 +530,6 @@ final class OnnxModelParser {
 
     private int[] dims(String who, List<Long> dims) throws Corrupt {
         int[] shape = new int[dims.size()];
-        long elements = 1;
         for (int i = 0; i < shape.length; i++) {
             long d = dims.get(i);
             if (d < 0) {
@@ -499,8 +539,14 @@ final class OnnxModelParser {
                 throw corrupt(who, "dim " + d + " is too large, in " + dims);
             }
             shape[i] = (int) d;
-            elements = d == 0 || elements == 0 ? 0 : elements > Long.MAX_VALUE / d ? -1 : elements * d;
-            if (elements < 0) {
+        }
+        if (!dims.contains(0L)) {
+            try {
+                long elements = 1;
+                for (int d : shape) {
+                    elements = Math.multiplyExact(elements, d);
+                }
+            } catch (ArithmeticException overflow) {
                 throw corrupt(who, "has more elements than fit in a long: " + dims);
             }
         }
@@ -538,33 +584,81 @@ final class OnnxModelParser {
         return in.readInt64();
     }
 
+    /** A string, counted against {@link #MAX_KEPT_BYTES} before it is built. */
     private String string(int tag, String field) throws IOException, Corrupt {
         wire(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, field);
-        return in.readStringRequireUtf8();
+        int length = length(field);
+        keep(64L + length);
+        ByteBuffer bytes = ByteBuffer.wrap(in.readRawBytes(length));
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(bytes).toString();
+        } catch (CharacterCodingException e) {
+            throw new Corrupt("field " + field + " is not valid UTF-8");
+        }
+    }
+
+    /**
+     * A length read from the file, checked against the bytes left in the enclosing message and
+     * in the file, so that nothing is reserved for bytes that are not there.
+     */
+    private int length(String field) throws IOException, Corrupt {
+        int length = in.readRawVarint32();
+        if (length < 0) {
+            throw new Corrupt("field " + field + " has a negative length");
+        }
+        if (length > size - in.getTotalBytesRead()) {
+            throw new Truncated();
+        }
+        int untilLimit = in.getBytesUntilLimit(); // -1 when no message encloses this one
+        if (untilLimit >= 0 && length > untilLimit) {
+            throw new Corrupt("field " + field + " of " + length + " bytes is longer than the " + untilLimit
+                    + " bytes left in its message");
+        }
+        return length;
+    }
+
+    /** Counts {@code bytes} more kept in memory; refuses the model past {@link #MAX_KEPT_BYTES}. */
+    private void keep(long bytes) throws Corrupt {
+        kept += bytes;
+        if (kept > MAX_KEPT_BYTES) {
+            throw new Corrupt("the graph needs more than " + (MAX_KEPT_BYTES >> 20) + " MiB of memory outside"
+                    + " raw_data (names, nodes, dims and values in typed fields such as float_data), more than attnc"
+                    + " reads");
+        }
     }
 
     /** Reads a length and pushes it as the limit; returns the old limit for popLimit. */
     private int message(int tag, String field) throws IOException, Corrupt {
         wire(tag, WireFormat.WIRETYPE_LENGTH_DELIMITED, field);
-        int length = in.readRawVarint32();
-        return in.pushLimit(length);
+        return in.pushLimit(length(field));
     }
 
     private void readLongs(int tag, List<Long> out, String field) throws IOException, Corrupt {
         if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-            int limit = in.pushLimit(in.readRawVarint32());
+            int limit = in.pushLimit(length(field));
             while (in.getBytesUntilLimit() > 0) {
-                out.add(in.readInt64());
+                addDim(out, in.readInt64(), field);
             }
             in.popLimit(limit);
         } else {
-            out.add(varint(tag, field));
+            addDim(out, varint(tag, field), field);
         }
+    }
+
+    private void addDim(List<Long> out, long value, String field) throws Corrupt {
+        if (out.size() == MAX_RANK) {
+            throw new Corrupt("field " + field + " lists more than " + MAX_RANK + " dims");
+        }
+        keep(24);
+        out.add(value);
     }
 
     private long countVarints(int tag, String field) throws IOException, Corrupt {
         if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-            int limit = in.pushLimit(in.readRawVarint32());
+            int limit = in.pushLimit(length(field));
             long n = 0;
             while (in.getBytesUntilLimit() > 0) {
                 in.readRawVarint64();
@@ -579,10 +673,11 @@ final class OnnxModelParser {
 
     private void readFloats(int tag, FloatList out) throws IOException, Corrupt {
         if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-            int length = in.readRawVarint32();
+            int length = length("float_data");
             if (length % 4 != 0) {
                 throw new Corrupt("packed float_data of " + length + " bytes, not a multiple of 4");
             }
+            keep(length);
             int limit = in.pushLimit(length);
             out.reserve(length / 4);
             while (in.getBytesUntilLimit() > 0) {
@@ -591,16 +686,18 @@ final class OnnxModelParser {
             in.popLimit(limit);
         } else {
             wire(tag, WireFormat.WIRETYPE_FIXED32, "float_data");
+            keep(Float.BYTES);
             out.add(in.readFloat());
         }
     }
 
     private void readDoubles(int tag, DoubleList out) throws IOException, Corrupt {
         if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-            int length = in.readRawVarint32();
+            int length = length("double_data");
             if (length % 8 != 0) {
                 throw new Corrupt("packed double_data of " + length + " bytes, not a multiple of 8");
             }
+            keep(length);
             int limit = in.pushLimit(length);
             while (in.getBytesUntilLimit() > 0) {
                 out.add(in.readDouble());
@@ -608,19 +705,22 @@ final class OnnxModelParser {
             in.popLimit(limit);
         } else {
             wire(tag, WireFormat.WIRETYPE_FIXED64, "double_data");
+            keep(Double.BYTES);
             out.add(in.readDouble());
         }
     }
 
     private void readInts(int tag, IntList out) throws IOException, Corrupt {
         if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-            int limit = in.pushLimit(in.readRawVarint32());
+            int limit = in.pushLimit(length("int32_data"));
             while (in.getBytesUntilLimit() > 0) {
+                keep(Integer.BYTES);
                 out.add(in.readInt32());
             }
             in.popLimit(limit);
         } else {
             wire(tag, WireFormat.WIRETYPE_VARINT, "int32_data");
+            keep(Integer.BYTES);
             out.add(in.readInt32());
         }
     }

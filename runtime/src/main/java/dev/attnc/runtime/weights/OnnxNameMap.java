@@ -1,6 +1,7 @@
 package dev.attnc.runtime.weights;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -68,6 +69,9 @@ public final class OnnxNameMap {
      */
     public record Rule(int line, String target, From from, String source, int input, boolean transposed) {}
 
+    /** The longest mapping file read (the MiniLM one is about 1 KiB). */
+    static final int MAX_FILE_BYTES = 1 << 20;
+
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^}]*)}");
     private static final Pattern PLACEHOLDER_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9]*");
 
@@ -98,12 +102,18 @@ public final class OnnxNameMap {
         Objects.requireNonNull(path, "path");
         Path name = path.getFileName();
         String file = name == null ? path.toString() : name.toString();
+        RegularFiles.require(path, file, "a mapping file");
         String text;
-        try {
+        try (InputStream in = Files.newInputStream(path)) {
+            byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
+            if (bytes.length > MAX_FILE_BYTES) {
+                throw new WeightException(file + ": longer than " + MAX_FILE_BYTES
+                        + " bytes; a mapping file holds a rule a line, a few KiB");
+            }
             text = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(Files.readAllBytes(path)))
+                    .decode(java.nio.ByteBuffer.wrap(bytes))
                     .toString();
         } catch (NoSuchFileException e) {
             throw new WeightException(file + ": file not found (" + path.toAbsolutePath() + ")", e);

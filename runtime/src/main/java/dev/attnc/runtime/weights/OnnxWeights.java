@@ -1,5 +1,6 @@
 package dev.attnc.runtime.weights;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -7,7 +8,6 @@ import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -38,7 +38,11 @@ import java.util.Set;
  * and sparse initializers are accepted at open and reported only when read.
  *
  * <p>A file is mapped into memory, not read; models are at most 2 GB (the protobuf limit).
- * Safe to call from several threads at once.
+ * Memory: the mapped file is not heap; the parse keeps the graph's names, nodes and dims and
+ * the values of tensors stored in typed fields, at most
+ * 256 MiB as estimated while reading (a few MiB for a
+ * large exported model); a tensor's values are copied into a float array only when asked for
+ * with the shape the model expects. Safe to call from several threads at once.
  */
 public final class OnnxWeights implements WeightSource {
 
@@ -56,6 +60,9 @@ public final class OnnxWeights implements WeightSource {
             outputs = List.copyOf(outputs);
         }
     }
+
+    /** The largest model read: protobuf's limit of 2 GB, less what a Java array cannot hold. */
+    public static final long MAX_MODEL_BYTES = Integer.MAX_VALUE - 8;
 
     private final String file;
     private final OnnxModelParser.Parsed model;
@@ -94,9 +101,7 @@ public final class OnnxWeights implements WeightSource {
         Objects.requireNonNull(path, "path");
         Path name = path.getFileName();
         String file = name == null ? path.toString() : name.toString();
-        if (Files.isDirectory(path)) {
-            throw new WeightException(file + ": is a directory, not an ONNX model (" + path.toAbsolutePath() + ")");
-        }
+        RegularFiles.require(path, file, "an ONNX model");
         MappedByteBuffer mapped;
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = channel.size();
@@ -128,21 +133,42 @@ public final class OnnxWeights implements WeightSource {
     }
 
     /**
-     * Reads a whole stream (not closed) and then the model in it.
+     * Reads a whole stream (not closed) and then the model in it; a stream longer than the 2 GB
+     * a protobuf model can be is refused as soon as it passes that.
      *
      * @throws WeightException if the stream cannot be read or does not hold a valid ONNX model
      */
     public static OnnxWeights read(InputStream in, String description) {
+        return read(in, description, MAX_MODEL_BYTES);
+    }
+
+    /**
+     * Reads at most {@code maxBytes} of a stream (not closed) and then the model in it. The
+     * stream is read in chunks, so memory follows the bytes that arrive, not a declared size;
+     * past {@code maxBytes} it stops with a WeightException.
+     *
+     * @throws WeightException if the stream cannot be read, is longer than {@code maxBytes} or
+     *     does not hold a valid ONNX model
+     */
+    public static OnnxWeights read(InputStream in, String description, long maxBytes) {
         Objects.requireNonNull(in, "in");
-        byte[] all;
+        Objects.requireNonNull(description, "description");
+        long cap = Math.min(maxBytes, MAX_MODEL_BYTES);
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        byte[] chunk = new byte[1 << 16];
         try {
-            all = in.readAllBytes();
+            int n;
+            while ((n = in.read(chunk, 0, (int) Math.min(chunk.length, cap + 1 - all.size()))) > 0) {
+                all.write(chunk, 0, n);
+                if (all.size() > cap) {
+                    throw new WeightException(description + ": longer than " + cap + " bytes, more than attnc reads"
+                            + (cap == MAX_MODEL_BYTES ? " (the most a protobuf ONNX model can be)" : ""));
+                }
+            }
         } catch (IOException e) {
             throw new WeightException(description + ": cannot read: " + e, e);
-        } catch (OutOfMemoryError e) {
-            throw new WeightException(description + ": too large to read into memory", e);
         }
-        return read(all, description);
+        return read(all.toByteArray(), description);
     }
 
     private static OnnxWeights of(String file, ByteBuffer bytes) {

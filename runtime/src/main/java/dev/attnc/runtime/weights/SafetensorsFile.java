@@ -4,14 +4,8 @@ import dev.attnc.runtime.Tensor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -28,6 +22,15 @@ import java.util.Set;
  * whole header at once, so a broken file fails there with a {@link WeightException} naming the
  * tensor and the file; the data is read on request, tensor by tensor, with positional reads
  * of the file channel (safe from several threads at once).
+ *
+ * <p>Memory: the header is streamed from the file in 64 KiB chunks and checked as it is read,
+ * never held whole; what is kept is the tensor table (names, shapes, offsets: about the
+ * header's size plus 150 bytes a tensor) and the metadata. Limits: a header of at most
+ * {@link #MAX_HEADER_BYTES} bytes and no longer than the file, at most 262,144 tensors of at
+ * most 64 dims, strings of at most 4 Mi characters and at most 16 Mi characters of metadata.
+ * Every tensor's byte range is checked against its dtype and shape (without overflow) and
+ * against the file's real size. A tensor's values are read only when asked for with the shape
+ * the model expects.
  *
  * <p>F32, F16 and BF16 tensors are read as float32, I32 and I64 as int32. A file may hold
  * tensors of other dtypes (a BOOL mask, say); they are accepted at open and reported only when
@@ -66,9 +69,7 @@ public final class SafetensorsFile implements WeightSource {
         Objects.requireNonNull(path, "path");
         Path name = path.getFileName();
         String file = name == null ? path.toString() : name.toString();
-        if (Files.isDirectory(path)) {
-            throw new WeightException(file + ": is a directory, not a safetensors file (" + path.toAbsolutePath() + ")");
-        }
+        RegularFiles.require(path, file, "a safetensors file");
         FileChannel channel;
         try {
             channel = FileChannel.open(path, StandardOpenOption.READ);
@@ -99,10 +100,8 @@ public final class SafetensorsFile implements WeightSource {
                 throw new WeightException(file + ": header length " + n + " is past the end of the file (only "
                         + (size - 8) + " bytes follow the length; is the file truncated?)");
             }
-            ByteBuffer headerBytes = ByteBuffer.allocate((int) n);
-            readFully(channel, headerBytes, 8, file, null);
-            String json = decodeUtf8(headerBytes.flip(), file);
-            SafetensorsHeader header = SafetensorsHeader.parse(json, size - 8 - n, file);
+            // Streamed, never copied whole: memory follows what the header lists, not its length.
+            SafetensorsHeader header = SafetensorsHeader.parse(new HeaderReader(channel, 8, n, file), size - 8 - n, file);
             return new SafetensorsFile(path, file, channel, 8 + n, header);
         } catch (IOException e) {
             closeQuietly(channel);
@@ -111,20 +110,6 @@ public final class SafetensorsFile implements WeightSource {
             closeQuietly(channel);
             throw e;
         }
-    }
-
-    private static String decodeUtf8(ByteBuffer bytes, String file) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        CharBuffer chars = CharBuffer.allocate(bytes.remaining());
-        CoderResult result = decoder.decode(bytes, chars, true);
-        if (result.isError()) {
-            throw new WeightException(file + ": header is not valid UTF-8 (at byte " + bytes.position()
-                    + " of the header)");
-        }
-        decoder.flush(chars);
-        return chars.flip().toString();
     }
 
     private static void closeQuietly(FileChannel channel) {

@@ -5,10 +5,11 @@ import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.StringReader;
+import java.io.Reader;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -27,11 +28,21 @@ import java.util.regex.Pattern;
  *
  * <p>{@link #parse} reads the header with Gson's strict streaming reader, checking every JSON
  * type itself, so that every problem comes out as a {@link WeightException} naming the tensor
- * and the file, never as a JSON library exception.
+ * and the file, never as a JSON library exception. Each entry is validated as soon as it is
+ * read and only what is kept is built (no copy of the header text, no intermediate form), so a
+ * broken header fails at its first bad entry and a well-formed one takes memory in proportion
+ * to the tensors it lists, within the limits below.
  */
 final class SafetensorsHeader {
 
     static final String METADATA_KEY = "__metadata__";
+
+    /** The most tensors one file may list: far above any checkpoint shard (a few thousand). */
+    static final int MAX_TENSORS = 1 << 18;
+    /** The most dims of one shape (NumPy's limit). */
+    static final int MAX_RANK = 64;
+    /** The most characters of all {@code __metadata__} keys and values together. */
+    static final long MAX_METADATA_CHARS = 1L << 24;
 
     /** One tensor's entry; offsets are relative to the start of the data region. */
     record Entry(String name, StoredDType dtype, int[] shape, long begin, long end) {
@@ -70,21 +81,22 @@ final class SafetensorsHeader {
     }
 
     /**
-     * Parses and validates {@code json}.
+     * Parses and validates the header read from {@code json}, entry by entry.
      *
      * @param dataLength bytes in the data region that follows the header
      * @param file the file name, for messages
      */
-    static SafetensorsHeader parse(String json, long dataLength, String file) {
-        Raw raw;
+    static SafetensorsHeader parse(Reader json, long dataLength, String file) {
+        Parser parser = new Parser(json, dataLength, file);
         try {
-            raw = new Parser(json, file).read();
+            parser.read();
         } catch (WeightException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
             throw new WeightException(file + ": " + jsonProblem(e), e);
         }
-        return validate(raw, dataLength, file);
+        checkOverlaps(parser.entries.values(), file);
+        return new SafetensorsHeader(parser.metadata, parser.entries);
     }
 
     /** What Gson found wrong, with the place but without Gson's own wording. */
@@ -101,50 +113,55 @@ final class SafetensorsHeader {
         return "header is not valid JSON" + (at == null ? "" : " (error at " + at + ")");
     }
 
-    /** One entry as written, before validation. */
-    private record RawEntry(String name, String dtype, long[] shape, long[] offsets) {}
-
-    private record Raw(Map<String, String> metadata, List<RawEntry> entries) {}
-
     /** Reads the JSON structure; reports wrong JSON types and missing or repeated keys. */
     private static final class Parser {
         private final JsonReader in;
+        private final long dataLength;
         private final String file;
+        final Map<String, String> metadata = new LinkedHashMap<>();
+        final SortedMap<String, Entry> entries = new TreeMap<>();
+        private boolean metadataSeen;
+        private long metadataChars;
 
-        Parser(String json, String file) {
-            this.in = new JsonReader(new StringReader(json));
+        Parser(Reader json, long dataLength, String file) {
+            this.in = new JsonReader(json);
             this.in.setStrictness(Strictness.STRICT);
+            this.dataLength = dataLength;
             this.file = file;
         }
 
-        Raw read() throws IOException {
+        void read() throws IOException {
             if (in.peek() != JsonToken.BEGIN_OBJECT) {
                 throw new WeightException(file + ": header is not a JSON object, found " + describe(in.peek()));
             }
-            Map<String, String> metadata = new LinkedHashMap<>();
-            List<RawEntry> entries = new ArrayList<>();
-            Set<String> seen = new HashSet<>();
             in.beginObject();
             while (in.hasNext()) {
                 String name = in.nextName();
-                if (!seen.add(name)) {
+                if (name.equals(METADATA_KEY)) {
+                    if (metadataSeen) {
+                        throw new WeightException(name + ": listed twice in the header of " + file);
+                    }
+                    metadataSeen = true;
+                    readMetadata();
+                    continue;
+                }
+                if (entries.containsKey(name)) {
                     throw new WeightException(name + ": listed twice in the header of " + file);
                 }
-                if (name.equals(METADATA_KEY)) {
-                    readMetadata(metadata);
-                } else {
-                    entries.add(readEntry(name));
+                if (entries.size() == MAX_TENSORS) {
+                    throw new WeightException(file + ": header lists more than " + MAX_TENSORS
+                            + " tensors, more than attnc reads from one file");
                 }
+                entries.put(name, readEntry(name));
             }
             in.endObject();
             if (in.peek() != JsonToken.END_DOCUMENT) {
                 // Strict mode reports text after the object itself; this is a safety net.
                 throw new WeightException(file + ": header has more after its JSON object");
             }
-            return new Raw(metadata, entries);
         }
 
-        private void readMetadata(Map<String, String> metadata) throws IOException {
+        private void readMetadata() throws IOException {
             if (in.peek() != JsonToken.BEGIN_OBJECT) {
                 throw new WeightException(file + ": \"" + METADATA_KEY
                         + "\" must be an object of strings, found " + describe(in.peek()));
@@ -156,14 +173,20 @@ final class SafetensorsHeader {
                     throw new WeightException(file + ": \"" + METADATA_KEY + "\" value of \"" + key
                             + "\" must be a string, found " + describe(in.peek()));
                 }
-                if (metadata.put(key, in.nextString()) != null) {
+                String value = in.nextString();
+                metadataChars += key.length() + value.length();
+                if (metadataChars > MAX_METADATA_CHARS) {
+                    throw new WeightException(file + ": \"" + METADATA_KEY + "\" holds more than " + MAX_METADATA_CHARS
+                            + " characters, more than attnc reads");
+                }
+                if (metadata.put(key, value) != null) {
                     throw new WeightException(file + ": \"" + METADATA_KEY + "\" lists \"" + key + "\" twice");
                 }
             }
             in.endObject();
         }
 
-        private RawEntry readEntry(String name) throws IOException {
+        private Entry readEntry(String name) throws IOException {
             if (in.peek() != JsonToken.BEGIN_OBJECT) {
                 throw tensorError(name, "entry must be an object with \"dtype\", \"shape\" and \"data_offsets\", found "
                         + describe(in.peek()));
@@ -185,8 +208,8 @@ final class SafetensorsHeader {
                         }
                         dtype = in.nextString();
                     }
-                    case "shape" -> shape = readIntegers(name, "shape", "an array of integers");
-                    case "data_offsets" -> offsets = readIntegers(name, "data_offsets", "[begin, end]");
+                    case "shape" -> shape = readIntegers(name, "shape", "an array of integers", MAX_RANK);
+                    case "data_offsets" -> offsets = readIntegers(name, "data_offsets", "[begin, end]", 2);
                     default -> in.skipValue(); // unknown keys are ignored, as the reference reader does
                 }
             }
@@ -199,22 +222,28 @@ final class SafetensorsHeader {
             if (offsets.length != 2) {
                 throw tensorError(name, "\"data_offsets\" must be [begin, end], found " + render(offsets));
             }
-            return new RawEntry(name, dtype, shape, offsets);
+            return validate(name, dtype, shape, offsets, dataLength, file);
         }
 
         /**
-         * An array of integer literals. A value beyond the range of a long is clamped to
-         * Long.MIN_VALUE or Long.MAX_VALUE: it is then reported as negative or too large.
+         * An array of at most {@code max} integer literals. A value beyond the range of a long is
+         * clamped to Long.MIN_VALUE or Long.MAX_VALUE: it is then reported as negative or too
+         * large. Past {@code max} values the rest is read but not kept.
          */
-        private long[] readIntegers(String name, String key, String expected) throws IOException {
+        private long[] readIntegers(String name, String key, String expected, int max) throws IOException {
             if (in.peek() != JsonToken.BEGIN_ARRAY) {
                 throw tensorError(name, "\"" + key + "\" must be " + expected + ", found " + describe(in.peek()));
             }
             List<String> shown = new ArrayList<>();
             List<Long> values = new ArrayList<>();
             boolean ok = true;
+            long count = 0;
             in.beginArray();
             while (in.hasNext()) {
+                if (++count > max) {
+                    in.skipValue();
+                    continue;
+                }
                 JsonToken t = in.peek();
                 switch (t) {
                     case NUMBER -> {
@@ -247,6 +276,15 @@ final class SafetensorsHeader {
                 }
             }
             in.endArray();
+            if (count > max && max == 2) {
+                shown.add("...");
+                throw tensorError(name, "\"" + key + "\" must be " + expected + ", found "
+                        + String.join(", ", shown).transform(s -> "[" + s + "]"));
+            }
+            if (count > max) {
+                throw tensorError(name, "\"" + key + "\" has " + count + " dims, more than the " + max
+                        + " attnc reads");
+            }
             if (!ok) {
                 throw tensorError(name, "\"" + key + "\" must be " + expected + ", found "
                         + String.join(", ", shown).transform(s -> "[" + s + "]"));
@@ -293,82 +331,77 @@ final class SafetensorsHeader {
         return render(Arrays.stream(shape).asLongStream().toArray());
     }
 
-    /** Checks dtypes, dims and offsets against each other and the size of the data region. */
-    private static SafetensorsHeader validate(Raw raw, long dataLength, String file) {
-        SortedMap<String, Entry> entries = new TreeMap<>();
-        List<RawEntry> sorted = new ArrayList<>(raw.entries());
-        sorted.sort(Comparator.comparing(RawEntry::name));
-        for (RawEntry r : sorted) {
-            String in = " in " + file;
-            StoredDType dtype = StoredDType.parse(r.dtype());
-            if (dtype == null) {
-                throw new WeightException(r.name() + ": unknown dtype \"" + r.dtype() + "\"" + in
-                        + " (supported: " + StoredDType.READABLE + ")");
-            }
-            int[] shape = new int[r.shape().length];
-            for (int i = 0; i < shape.length; i++) {
-                long d = r.shape()[i];
-                if (d < 0) {
-                    throw new WeightException(r.name() + ": shape " + render(r.shape()) + " has a negative dim" + in);
-                }
-                if (d > Integer.MAX_VALUE) {
-                    throw new WeightException(r.name() + ": shape " + render(r.shape())
-                            + " has a dim larger than " + Integer.MAX_VALUE + in);
-                }
-                shape[i] = (int) d;
-            }
-            long begin = r.offsets()[0];
-            long end = r.offsets()[1];
-            String offsets = "data_offsets " + render(r.offsets());
-            if (begin < 0 || end < 0) {
-                throw new WeightException(r.name() + ": " + offsets + " must not be negative" + in);
-            }
-            if (end < begin) {
-                throw new WeightException(r.name() + ": " + offsets + " end before they begin" + in);
-            }
-            if (end > dataLength) {
-                throw new WeightException(r.name() + ": " + offsets + " reach past the end of the data ("
-                        + dataLength + " bytes; is the file truncated?)" + in);
-            }
-            long bits = bitsOf(shape, dtype.bits);
-            if (bits < 0) {
-                throw new WeightException(r.name() + ": shape " + render(r.shape()) + " is too large" + in);
-            }
-            if (bits % 8 != 0) {
-                throw new WeightException(r.name() + ": " + dtype + " " + render(r.shape())
-                        + " does not fill a whole number of bytes" + in);
-            }
-            long needed = bits / 8;
-            if (end - begin != needed) {
-                throw new WeightException(r.name() + ": " + offsets + " hold " + (end - begin) + " bytes, but "
-                        + dtype + " " + render(r.shape()) + " needs " + needed + in);
-            }
-            entries.put(r.name(), new Entry(r.name(), dtype, shape, begin, end));
+    /** Checks one entry's dtype, dims and offsets against each other and the size of the data region. */
+    private static Entry validate(String name, String dtypeName, long[] rawShape, long[] offsetsAsWritten,
+            long dataLength, String file) {
+        String in = " in " + file;
+        StoredDType dtype = StoredDType.parse(dtypeName);
+        if (dtype == null) {
+            throw new WeightException(name + ": unknown dtype \"" + dtypeName + "\"" + in
+                    + " (supported: " + StoredDType.READABLE + ")");
         }
-        checkOverlaps(entries.values(), file);
-        return new SafetensorsHeader(raw.metadata(), entries);
+        int[] shape = new int[rawShape.length];
+        for (int i = 0; i < shape.length; i++) {
+            long d = rawShape[i];
+            if (d < 0) {
+                throw new WeightException(name + ": shape " + render(rawShape) + " has a negative dim" + in);
+            }
+            if (d > Integer.MAX_VALUE) {
+                throw new WeightException(name + ": shape " + render(rawShape)
+                        + " has a dim larger than " + Integer.MAX_VALUE + in);
+            }
+            shape[i] = (int) d;
+        }
+        long begin = offsetsAsWritten[0];
+        long end = offsetsAsWritten[1];
+        String offsets = "data_offsets " + render(offsetsAsWritten);
+        if (begin < 0 || end < 0) {
+            throw new WeightException(name + ": " + offsets + " must not be negative" + in);
+        }
+        if (end < begin) {
+            throw new WeightException(name + ": " + offsets + " end before they begin" + in);
+        }
+        if (end > dataLength) {
+            throw new WeightException(name + ": " + offsets + " reach past the end of the data ("
+                    + dataLength + " bytes; is the file truncated?)" + in);
+        }
+        long bits = bitsOf(shape, dtype.bits);
+        if (bits < 0) {
+            throw new WeightException(name + ": shape " + render(rawShape) + " is too large" + in);
+        }
+        if (bits % 8 != 0) {
+            throw new WeightException(name + ": " + dtype + " " + render(rawShape)
+                    + " does not fill a whole number of bytes" + in);
+        }
+        long needed = bits / 8;
+        if (end - begin != needed) {
+            throw new WeightException(name + ": " + offsets + " hold " + (end - begin) + " bytes, but "
+                    + dtype + " " + render(rawShape) + " needs " + needed + in);
+        }
+        return new Entry(name, dtype, shape, begin, end);
     }
 
     /** Bits for {@code shape} elements of {@code bits} each, or -1 if that overflows a long. */
     private static long bitsOf(int[] shape, int bits) {
-        long n = bits;
         for (int d : shape) {
             if (d == 0) {
                 return 0;
             }
         }
-        for (int d : shape) {
-            if (n > Long.MAX_VALUE / d) {
-                return -1;
+        try {
+            long n = bits;
+            for (int d : shape) {
+                n = Math.multiplyExact(n, d);
             }
-            n *= d;
+            return n;
+        } catch (ArithmeticException overflow) {
+            return -1;
         }
-        return n;
     }
 
     /** Tensors may leave gaps between them but must not share bytes. */
-    private static void checkOverlaps(Iterable<Entry> entries, String file) {
-        List<Entry> byOffset = new ArrayList<>();
+    private static void checkOverlaps(Collection<Entry> entries, String file) {
+        List<Entry> byOffset = new ArrayList<>(entries.size());
         for (Entry e : entries) {
             if (e.end() > e.begin()) {
                 byOffset.add(e);
