@@ -61,6 +61,18 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (seq < 1) {
+            throw new Main.UsageError("--seq must be at least 1, not " + seq);
+        }
+        if (iterations < 1) {
+            throw new Main.UsageError("--iterations must be at least 1, not " + iterations);
+        }
+        if (threads != null && (threads < 1 || threads > Threads.Setting.MAX)) {
+            throw new Main.UsageError("--threads must be from 1 to " + Threads.Setting.MAX + ", not " + threads);
+        }
+        if (threads == null) {
+            Main.checkThreadSetting();
+        }
         if (threads != null) {
             // Read once, when the kernels' pool starts: set it before any kernel runs.
             System.setProperty("attnc.threads", Integer.toString(threads));

@@ -39,16 +39,16 @@ public final class Main implements Runnable {
         commandLine.setErr(err);
         commandLine.setExitCodeExceptionMapper(e -> USAGE);
         commandLine.setParameterExceptionHandler((e, arguments) -> {
-            err.println("attnc: " + e.getMessage());
+            err.println("attnc: " + Terminal.safe(String.valueOf(e.getMessage())));
             err.println("Try 'attnc --help' for usage.");
             return USAGE;
         });
         commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
             if (e instanceof UsageError || e instanceof TornadoCompilation.SetupError) {
-                err.println("attnc: " + e.getMessage());
+                err.println("attnc: " + Terminal.safe(String.valueOf(e.getMessage())));
                 return USAGE;
             }
-            err.println("attnc: internal error: " + e);
+            err.println("attnc: internal error: " + Terminal.safe(String.valueOf(e)));
             err.println("This is a bug in attnc. Please report it with the input that caused it"
                     + " (set ATTNC_DEBUG=1 for the stack trace).");
             if (System.getenv("ATTNC_DEBUG") != null) {
@@ -57,6 +57,18 @@ public final class Main implements Runnable {
             return INTERNAL;
         });
         return commandLine.execute(args);
+    }
+
+    /**
+     * Checks ATTNC_THREADS (or the attnc.threads property) for the commands that run kernels,
+     * before they do any work: a bad value is a usage error, not a failure of the first kernel.
+     */
+    static void checkThreadSetting() {
+        try {
+            dev.attnc.runtime.kernels.Threads.Setting.configured();
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(e.getMessage());
+        }
     }
 
     /** A mistake in how attnc was called (a missing file, say): exit code 2, one line. */
