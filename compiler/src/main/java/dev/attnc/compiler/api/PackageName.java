@@ -51,19 +51,22 @@ public final class PackageName {
                     + " are allowed");
         }
         String[] parts = name.split("\\.", -1);
-        for (int index = 0; index < parts.length; index++) {
-            String part = parts[index];
-            String where = "package name '" + shown(name) + "'";
-            if (part.isEmpty()) {
-                return Optional.of(where + " has an empty part"
-                        + (index == 0 ? " at the start" : index == parts.length - 1 ? " at the end" : " between two dots"));
-            }
+        String where = "package name '" + shown(name) + "'";
+        // Characters first: "../x" is best told by its '/', not by its empty parts.
+        for (String part : parts) {
             for (int at = 0; at < part.length(); at++) {
                 char c = part.charAt(at);
                 if (!isIdentifierChar(c)) {
                     return Optional.of(where + ": part '" + shown(part) + "' holds " + describe(c)
                             + ", which a Java identifier cannot (use ASCII letters, digits, _ and $)");
                 }
+            }
+        }
+        for (int index = 0; index < parts.length; index++) {
+            String part = parts[index];
+            if (part.isEmpty()) {
+                return Optional.of(where + " has an empty part"
+                        + (index == 0 ? " at the start" : index == parts.length - 1 ? " at the end" : " between two dots"));
             }
             if (Character.isDigit(part.charAt(0))) {
                 return Optional.of(where + ": part '" + part + "' starts with a digit");

@@ -148,11 +148,11 @@ final class CompileCommand implements Callable<Integer> {
     private static final long LARGEST_GENERATED = 64L << 20;
 
     /** A file may be written at {@code target} if nothing is there or attnc generated what is. */
-    private static void checkReplaceable(Path target) {
+    private void checkReplaceable(Path target) {
         if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        String shown = Terminal.safe(target.toString());
+        String shown = Terminal.safe(shown(target).toString());
         if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
             throw new Main.UsageError(shown + " exists and is not a regular file; remove it or choose another -o");
         }

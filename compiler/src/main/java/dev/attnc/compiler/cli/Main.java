@@ -44,6 +44,9 @@ public final class Main implements Runnable {
             return USAGE;
         });
         commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
+            if (outOfMemory(e)) {
+                return reportOutOfMemory(err);
+            }
             if (e instanceof UsageError || e instanceof TornadoCompilation.SetupError) {
                 err.println("attnc: " + Terminal.safe(String.valueOf(e.getMessage())));
                 return USAGE;
@@ -56,7 +59,32 @@ public final class Main implements Runnable {
             }
             return INTERNAL;
         });
-        return commandLine.execute(args);
+        try {
+            return commandLine.execute(args);
+        } catch (OutOfMemoryError e) {
+            // What was allocated is unreachable by now: there is room again for one line.
+            return reportOutOfMemory(err);
+        }
+    }
+
+    /**
+     * A run that needs more memory than the JVM has (a large --seq or --max-seq, say) ends with
+     * one line and exit 2, like any other request this machine cannot meet, not a stack trace.
+     */
+    private static int reportOutOfMemory(PrintWriter err) {
+        err.println("attnc: out of memory: this needs more than the " + (Runtime.getRuntime().maxMemory() >> 20)
+                + " MiB of heap the JVM has; use a smaller --seq or --max-seq, or give java more with -Xmx");
+        err.flush();
+        return USAGE;
+    }
+
+    private static boolean outOfMemory(Throwable thrown) {
+        for (Throwable cause = thrown; cause != null; cause = cause.getCause()) {
+            if (cause instanceof OutOfMemoryError) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
