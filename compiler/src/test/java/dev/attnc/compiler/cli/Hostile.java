@@ -42,16 +42,6 @@ final class Hostile {
             }
             """;
 
-    /** An input whose first axis is an expression of T. */
-    static final String EXPR = """
-            model Expr {
-              dim T <= 16
-              input x : [T + 1, 8]
-              z = relu(x)
-              output z
-            }
-            """;
-
     /**
      * Asserts the run ended with {@code code} and exactly one line on standard error, {@code line},
      * with no stack trace and no exception named.
