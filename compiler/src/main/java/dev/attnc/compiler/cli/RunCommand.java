@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -190,7 +191,7 @@ final class RunCommand implements Callable<Integer> {
     private int length(AttnModel model) {
         long bound = Long.MAX_VALUE;
         String bounded = null;
-        for (Map.Entry<String, java.util.Optional<Long>> dim : model.dims().entrySet()) {
+        for (Map.Entry<String, Optional<Long>> dim : model.dims().entrySet()) {
             long largest = dim.getValue().orElse(maxSeq);
             if (largest < bound) {
                 bound = largest;

@@ -2,7 +2,6 @@ package dev.attnc.compiler.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -52,15 +51,6 @@ final class Hostile {
         assertFalse(run.err().contains("Exception"), run.err());
         assertEquals(1, run.err().lines().count(), run.err());
         assertEquals(line, run.err().strip());
-    }
-
-    /** As {@link #assertOneLine}, for a line that starts with {@code prefix}. */
-    static void assertOneLineStarting(CliTest.Run run, int code, String prefix) {
-        assertEquals(code, run.code(), run.err());
-        assertFalse(run.err().contains("\tat "), run.err());
-        assertFalse(run.err().contains("Exception"), run.err());
-        assertEquals(1, run.err().lines().count(), run.err());
-        assertTrue(run.err().startsWith(prefix), run.err());
     }
 
     /** Every file and folder under {@code root}, with each file's size, time and content: equal snapshots, same tree. */
