@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.util.Optional;
 
 /**
  * Runs one {@code attnc} command line in this JVM and returns what it printed. The compiler's
@@ -18,6 +19,23 @@ final class AttncCli {
     }
 
     private AttncCli() {
+    }
+
+    static final String PACKAGE_NAME = "dev.attnc.compiler.api.PackageName";
+
+    /**
+     * What the compiler's one package-name check ({@code PackageName.problem}) finds wrong with
+     * {@code name}; empty if nothing, and empty where the compiler's Java 21 classes cannot load
+     * in this JVM: the forked compiler then refuses the name itself ({@code --package}).
+     */
+    @SuppressWarnings("unchecked")
+    static Optional<String> packageProblem(ClassLoader loader, String name) {
+        try {
+            Method problem = Class.forName(PACKAGE_NAME, true, loader).getMethod("problem", String.class);
+            return (Optional<String>) problem.invoke(null, name);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return Optional.empty();
+        }
     }
 
     static Result run(ClassLoader loader, String[] args) {

@@ -9,9 +9,10 @@ import java.util.Base64;
 
 /**
  * The entry point of the JVM the plugin forks when Maven itself runs on a Java older than 21:
- * reads one {@code attnc} command line per line of standard input (arguments separated by tabs),
- * runs each, and prints per command {@code job <exit code> <stdout> <stderr>}, the two outputs
- * Base64-encoded, so that one JVM compiles every stale file.
+ * reads one {@code attnc} command line per line of standard input (each argument Base64-encoded,
+ * separated by spaces, so that no file name can add or split an argument), runs each, and prints
+ * per command {@code job <exit code> <stdout> <stderr>}, the two outputs Base64-encoded, so that
+ * one JVM compiles every stale file.
  */
 public final class BatchMain {
     private BatchMain() {
@@ -25,10 +26,27 @@ public final class BatchMain {
             if (line.isEmpty()) {
                 continue;
             }
-            AttncCli.Result result = AttncCli.run(BatchMain.class.getClassLoader(), line.split("\t", -1));
+            AttncCli.Result result = AttncCli.run(BatchMain.class.getClassLoader(), decodeCommand(line));
             out.println("job " + result.exitCode() + " " + encode(result.out()) + " " + encode(result.err()));
         }
         out.flush();
+    }
+
+    /** One command line as one line of text: its arguments encoded, separated by spaces. */
+    static String encodeCommand(String[] args) {
+        StringBuilder line = new StringBuilder();
+        for (String arg : args) {
+            line.append(line.length() == 0 ? "" : " ").append(encode(arg));
+        }
+        return line.toString();
+    }
+
+    static String[] decodeCommand(String line) {
+        String[] args = line.split(" ");
+        for (int index = 0; index < args.length; index++) {
+            args[index] = decode(args[index]);
+        }
+        return args;
     }
 
     static String encode(String text) {

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -103,6 +104,12 @@ public class GenerateMojo extends AbstractMojo {
         if (skip) {
             getLog().info("attnc: skipped");
             return;
+        }
+        // The compiler's own check, before anything is deleted or written: the name becomes folders
+        // under outputDirectory and text in every generated source.
+        Optional<String> badPackage = AttncCli.packageProblem(getClass().getClassLoader(), packageName);
+        if (badPackage.isPresent()) {
+            throw new MojoExecutionException("attnc: packageName: " + badPackage.get());
         }
         project.addCompileSourceRoot(outputDirectory.getAbsolutePath());
         if (!sourceDirectory.isDirectory()) {
@@ -254,8 +261,12 @@ public class GenerateMojo extends AbstractMojo {
         }
         try {
             long sourceTime = Files.getLastModifiedTime(source).toMillis();
-            for (Path generated : outputs(output, recorded)) {
-                if (!Files.isRegularFile(generated) || Files.getLastModifiedTime(generated).toMillis() < sourceTime) {
+            List<Path> generated = outputs(output, recorded);
+            if (generated.size() != recorded.split(",").length) {
+                return false; // a recorded path outside the output folder: recompile rather than trust it
+            }
+            for (Path generatedFile : generated) {
+                if (!Files.isRegularFile(generatedFile) || Files.getLastModifiedTime(generatedFile).toMillis() < sourceTime) {
                     return false;
                 }
             }
@@ -265,13 +276,22 @@ public class GenerateMojo extends AbstractMojo {
         }
     }
 
-    private static List<Path> outputs(Path output, String recorded) {
+    /**
+     * The files a status entry records, resolved under {@code output}. A recorded path that
+     * leaves {@code output} (the status file is in target/ and can be edited) is dropped: the
+     * plugin never deletes or trusts a file outside the folder it writes.
+     */
+    static List<Path> outputs(Path output, String recorded) {
         if (recorded == null || recorded.isEmpty()) {
             return List.of();
         }
+        Path base = output.toAbsolutePath().normalize();
         List<Path> paths = new ArrayList<>();
         for (String relative : recorded.split(",")) {
-            paths.add(output.resolve(relative));
+            Path path = base.resolve(relative).normalize();
+            if (path.startsWith(base) && !path.equals(base)) {
+                paths.add(path);
+            }
         }
         return paths;
     }
@@ -325,7 +345,7 @@ public class GenerateMojo extends AbstractMojo {
             drain.start();
             try (OutputStream stdin = process.getOutputStream()) {
                 for (String[] args : commands) {
-                    stdin.write((String.join("\t", args) + "\n").getBytes(StandardCharsets.UTF_8));
+                    stdin.write((BatchMain.encodeCommand(args) + "\n").getBytes(StandardCharsets.UTF_8));
                 }
             }
             String stdout;

@@ -61,6 +61,26 @@ class PluginUnitTest {
     }
 
     @Test
+    void batchCommandsKeepEveryArgumentWhole() {
+        String[] args = {"compile", "/p/a\tb.attn", "-o", "/out dir/x\ny", "--package", "p", ""};
+        String line = BatchMain.encodeCommand(args);
+        assertFalse(line.contains("\t") || line.contains("\n"), line);
+        assertEquals(List.of(args), List.of(BatchMain.decodeCommand(line)));
+    }
+
+    @Test
+    void recordedOutputsNeverLeaveTheOutputFolder() throws IOException {
+        Path out = dir.resolve("out");
+        Files.createDirectories(out.resolve("a"));
+        Path victim = Files.writeString(dir.resolve("victim.java"), "class Victim {}");
+        assertEquals(List.of(out.resolve("a/M.java")),
+                GenerateMojo.outputs(out, "a/M.java,../victim.java," + victim + ",a/../../victim.java,."));
+        Path source = Files.writeString(dir.resolve("m.attn"), "model M {}");
+        Files.setLastModifiedTime(source, FileTime.fromMillis(1_000_000));
+        assertFalse(GenerateMojo.upToDate(source, out, "../victim.java"), "a path outside is not trusted as up to date");
+    }
+
+    @Test
     void theSampleConsumerUsesThisVersionAndTheBuildsPluginVersions() throws IOException {
         Path root = Path.of(System.getProperty("attnc.root", ".."));
         String sample = Files.readString(root.resolve("samples/maven-consumer/pom.xml"));

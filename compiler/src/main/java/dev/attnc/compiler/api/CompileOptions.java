@@ -7,7 +7,7 @@ import java.util.Objects;
  * How models are turned into Java.
  *
  * @param backend     the code to generate
- * @param packageName the package of the generated classes
+ * @param packageName the package of the generated classes; checked by {@link PackageName#check}
  * @param maxSeq      the largest value of every run-time dim that declares no bound ({@code dim T}
  *                    without {@code <= N}); the model's buffers are sized for it
  */
@@ -19,6 +19,9 @@ public record CompileOptions(Backend backend, String packageName, long maxSeq) {
     public CompileOptions {
         Objects.requireNonNull(backend, "backend");
         Objects.requireNonNull(packageName, "packageName");
+        // The name becomes folders under the output folder and text in the source: checked here,
+        // once, for every way options are made.
+        PackageName.check(packageName);
         if (maxSeq < 1) {
             throw new IllegalArgumentException("maxSeq must be at least 1, not " + maxSeq);
         }
@@ -34,7 +37,12 @@ public record CompileOptions(Backend backend, String packageName, long maxSeq) {
         return new CompileOptions(newBackend, packageName, maxSeq);
     }
 
-    /** These options with another package for the generated classes. */
+    /**
+     * These options with another package for the generated classes.
+     *
+     * @throws IllegalArgumentException if {@code newPackageName} is not a valid package name
+     *     ({@link PackageName#check}); the message names the bad part
+     */
     public CompileOptions withPackage(String newPackageName) {
         return new CompileOptions(backend, newPackageName, maxSeq);
     }

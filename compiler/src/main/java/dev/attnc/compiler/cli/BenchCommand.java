@@ -61,6 +61,18 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (seq < 1) {
+            throw new Main.UsageError("--seq must be at least 1, not " + seq);
+        }
+        if (iterations < 1) {
+            throw new Main.UsageError("--iterations must be at least 1, not " + iterations);
+        }
+        if (threads != null && (threads < 1 || threads > Threads.Setting.MAX)) {
+            throw new Main.UsageError("--threads must be from 1 to " + Threads.Setting.MAX + ", not " + threads);
+        }
+        if (threads == null) {
+            Main.checkThreadSetting();
+        }
         if (threads != null) {
             // Read once, when the kernels' pool starts: set it before any kernel runs.
             System.setProperty("attnc.threads", Integer.toString(threads));
@@ -95,7 +107,7 @@ final class BenchCommand implements Callable<Integer> {
         Graph graph = generated.graph();
         Map<String, Long> dims = new LinkedHashMap<>();
         checked.dims().forEach((dim, bound) -> dims.put(dim, (long) Math.min(seq, bound.orElse((long) seq))));
-        try (WeightSource weights = new RandomWeights(1); Model model = (Model) type.getMethod("load", WeightSource.class).invoke(null, weights)) {
+        try (WeightSource weights = new RandomWeights(1); Model model = load(type, weights)) {
             Map<String, Tensor> inputs = inputs(graph, dims);
             out.printf("%s at %s, %s backend, %d kernel threads: warming up...%n", checked.name(), dims, chosen.name().toLowerCase(),
                     Threads.count());
@@ -141,6 +153,21 @@ final class BenchCommand implements Callable<Integer> {
         }
         out.flush();
         return Main.OK;
+    }
+
+    /** The generated class's {@code load}; what it throws is thrown as itself, not wrapped. */
+    private static Model load(Class<?> type, WeightSource weights) throws ReflectiveOperationException {
+        try {
+            return (Model) type.getMethod("load", WeightSource.class).invoke(null, weights);
+        } catch (java.lang.reflect.InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
     }
 
     private static long[] profile(Model model) {

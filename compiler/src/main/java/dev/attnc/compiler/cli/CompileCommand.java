@@ -6,14 +6,18 @@ import dev.attnc.compiler.api.Backend;
 import dev.attnc.compiler.api.Compilation;
 import dev.attnc.compiler.api.CompilationException;
 import dev.attnc.compiler.api.CompileOptions;
+import dev.attnc.compiler.api.PackageName;
 import dev.attnc.compiler.codegen.JvmBackend;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.passes.Pipeline;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,7 +31,10 @@ final class CompileCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "the .attn file")
     Path file;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "DIR", description = "where to write the sources (default: ${DEFAULT-VALUE})")
+    @Option(names = {"-o", "--output"}, paramLabel = "DIR",
+            description = "where to write the sources, in folders for their package; created if missing. A source of the"
+                    + " same name that attnc generated before is replaced; any other file there is left alone"
+                    + " and the command stops (default: ${DEFAULT-VALUE})")
     Path output = Path.of("generated");
 
     @Option(names = "--package", paramLabel = "P", description = "the package of the generated classes (default: ${DEFAULT-VALUE})")
@@ -50,6 +57,15 @@ final class CompileCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        try {
+            PackageName.check(packageName);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageError("--package: " + e.getMessage());
+        }
+        if (maxSeq < 1) {
+            throw new Main.UsageError("--max-seq must be at least 1, not " + maxSeq);
+        }
+        OutputPaths.checkFolder("-o", output);
         SourceFile source = SourceFiles.read(file);
         Backend chosen;
         Main.UsageError badBackend = null;
@@ -58,9 +74,6 @@ final class CompileCommand implements Callable<Integer> {
         } catch (Main.UsageError e) {
             chosen = Backend.JVM;
             badBackend = e;
-        }
-        if (maxSeq < 1) {
-            throw new Main.UsageError("--max-seq must be at least 1, not " + maxSeq);
         }
         Compilation compilation = Attnc.check(source.name(), source.text(), new CompileOptions(chosen, packageName, maxSeq));
         PrintWriter err = spec.commandLine().getErr();
@@ -78,7 +91,7 @@ final class CompileCommand implements Callable<Integer> {
             throw badBackend;
         }
         PrintWriter out = spec.commandLine().getOut();
-        List<Path> written = new ArrayList<>();
+        Map<Path, String> javaFiles = new LinkedHashMap<>();
         for (AttnModel model : compilation.models()) {
             if ("checked".equals(dumpIr) || "all".equals(dumpIr)) {
                 out.println("// " + model.name() + " as checked");
@@ -90,8 +103,9 @@ final class CompileCommand implements Callable<Integer> {
                     out.print(model.ir(pass));
                 }
             }
+            String java;
             try {
-                model.javaSource();
+                java = model.javaSource();
             } catch (CompilationException e) {
                 err.println(e.getMessage());
                 return Main.INPUT_ERRORS;
@@ -102,16 +116,60 @@ final class CompileCommand implements Callable<Integer> {
             if (dumpIr != null) {
                 continue;
             }
-            try {
-                written.add(model.writeJava(output));
-            } catch (IOException e) {
-                throw new Main.UsageError("cannot write to " + output + ": " + e.getMessage());
-            }
+            javaFiles.put(target(model.className()), java);
         }
-        for (Path path : written) {
-            out.println("wrote " + path);
+        // Every target is checked before the first is written: a refusal leaves the folder as it was.
+        for (Path target : javaFiles.keySet()) {
+            checkReplaceable(target);
+        }
+        for (Map.Entry<Path, String> javaFile : javaFiles.entrySet()) {
+            Path target = javaFile.getKey();
+            try {
+                Files.createDirectories(target.getParent());
+                OutputPaths.write(target, javaFile.getValue());
+            } catch (IOException e) {
+                throw new Main.UsageError("cannot write " + Terminal.safe(target.toString()) + ": " + e.getMessage());
+            }
+            out.println("wrote " + Terminal.safe(shown(target).toString()));
         }
         out.flush();
         return Main.OK;
+    }
+
+    /** Where the class {@code className} (fully qualified) goes: {@code -o}/its/package/Name.java, inside -o. */
+    private Path target(String className) {
+        return OutputPaths.inside(output, className.replace('.', '/') + ".java");
+    }
+
+    /** The line every source attnc generates carries; a file without it is not attnc's to replace. */
+    static final String GENERATED_MARK = "Generated by attnc from ";
+
+    /** Files larger than this are not sources attnc generated (which are far smaller): never replaced. */
+    private static final long LARGEST_GENERATED = 64L << 20;
+
+    /** A file may be written at {@code target} if nothing is there or attnc generated what is. */
+    private void checkReplaceable(Path target) {
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        String shown = Terminal.safe(shown(target).toString());
+        if (!Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new Main.UsageError(shown + " exists and is not a regular file; remove it or choose another -o");
+        }
+        try {
+            if (Files.size(target) <= LARGEST_GENERATED
+                    && new String(Files.readAllBytes(target), StandardCharsets.UTF_8).contains(GENERATED_MARK)) {
+                return;
+            }
+        } catch (IOException e) {
+            throw new Main.UsageError("cannot read " + shown + ": " + e.getMessage());
+        }
+        throw new Main.UsageError(shown + " exists and was not generated by attnc; remove it or choose another -o");
+    }
+
+    /** {@code path} as the user named the folder: relative to -o as given. */
+    private Path shown(Path path) {
+        Path base = output.toAbsolutePath().normalize();
+        return output.resolve(base.relativize(path));
     }
 }

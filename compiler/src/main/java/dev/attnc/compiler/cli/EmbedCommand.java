@@ -74,6 +74,9 @@ public final class EmbedCommand implements Callable<Integer> {
                     + " the sentences in the metadata) or FILE.tsv (one line per sentence, tab-separated values)")
     Path out;
 
+    @Option(names = "--force", description = "let --out replace an existing file")
+    boolean force;
+
     @Option(names = "--model", paramLabel = "FILE",
             description = "the ONNX model, or a jar holding " + MiniLmArtifact.ONNX + " (default: the Maven artifact)")
     Path model;
@@ -106,9 +109,16 @@ public final class EmbedCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         Path attnFile = attn != null ? attn : defaultAttn();
         Path mapFile = map != null ? map : attnFile.toAbsolutePath().resolveSibling("minilm.onnx-map");
+        Main.checkThreadSetting();
         if (out != null) {
             outputKind(out); // a bad extension fails before the work
+            OutputPaths.checkFile("--out", out, force);
         }
+        // Named files are checked now: a folder, FIFO or device fails here, not after the compile.
+        checkGiven("--model", model);
+        checkGiven("--tokenizer", tokenizer);
+        checkGiven("--attn", attn);
+        checkGiven("--map", map);
         SourceFile source = SourceFiles.read(attnFile);
         FrontEnd.Result result = FrontEnd.check(source);
         err.print(result.diagnostics().render());
@@ -144,19 +154,19 @@ public final class EmbedCommand implements Callable<Integer> {
             Sources sources = sources(err);
             WordPieceTokenizer words = sources.tokenizer().withMaxLength(maxLength);
             OnnxNameMap names = OnnxNameMap.parse(mapFile);
-            stdout.printf("model %s from %s, %s (compiled in %.0f ms)%n", checked.name(), shown(attnFile),
+            stdout.printf("model %s from %s, %s (compiled in %.0f ms)%n", checked.name(), Terminal.safe(shown(attnFile).toString()),
                     Backends.describe(chosen, null), compileMillis);
             Model loaded;
             try (MappedWeights weights = names.apply(sources.onnx())) {
                 loaded = load(modelClass, weights);
-                stdout.println("weights: " + weights.description() + " from " + sources.origin());
+                stdout.println("weights: " + Terminal.safe(weights.description() + " from " + sources.origin()));
             }
             try (Model m = loaded) {
                 requireInputs(m, checked.name());
                 embed(m, words, stdout, err);
             }
         } catch (WeightException | ModelInputException | TokenizerException e) {
-            err.println("attnc: error: " + e.getMessage());
+            err.println("attnc: error: " + Terminal.safe(String.valueOf(e.getMessage())));
             return Main.INPUT_ERRORS;
         }
         stdout.flush();
@@ -174,7 +184,7 @@ public final class EmbedCommand implements Callable<Integer> {
             }
         }
         err.flush();
-        stdout.printf("tokenizer: %s; %d sentence%s padded to %d tokens%n", words.file(), encodings.size(),
+        stdout.printf("tokenizer: %s; %d sentence%s padded to %d tokens%n", Terminal.safe(String.valueOf(words.file())), encodings.size(),
                 encodings.size() == 1 ? "" : "s", t);
         List<float[]> embeddings = new ArrayList<>();
         long start = System.nanoTime();
@@ -197,7 +207,7 @@ public final class EmbedCommand implements Callable<Integer> {
         stdout.println();
         for (int s = 0; s < embeddings.size(); s++) {
             float[] v = embeddings.get(s);
-            stdout.printf("%d: \"%s\" (%d tokens)%n", s + 1, oneLine(sentences.get(s)), encodings.get(s).length());
+            stdout.printf("%d: \"%s\" (%d tokens)%n", s + 1, Terminal.safe(oneLine(sentences.get(s))), encodings.get(s).length());
             int shown = full ? v.length : Math.min(SHOWN, v.length);
             StringBuilder line = new StringBuilder("   [");
             for (int i = 0; i < shown; i++) {
@@ -228,7 +238,13 @@ public final class EmbedCommand implements Callable<Integer> {
                 embeddings.size(), embeddings.size() == 1 ? "" : "s", millis / embeddings.size());
         if (out != null) {
             write(out, embeddings, similarity, width);
-            stdout.println("wrote " + out);
+            stdout.println("wrote " + Terminal.safe(out.toString()));
+        }
+    }
+
+    private static void checkGiven(String option, Path path) {
+        if (path != null) {
+            SourceFiles.checkReadable(option, path);
         }
     }
 
@@ -310,7 +326,7 @@ public final class EmbedCommand implements Callable<Integer> {
         if (name.endsWith(".tsv") || name.endsWith(".txt")) {
             return OutputKind.TSV;
         }
-        throw new Main.UsageError("--out takes a .safetensors or a .tsv file, found " + file);
+        throw new Main.UsageError("--out takes a .safetensors or a .tsv file, found " + Terminal.safe(file.toString()));
     }
 
     private void write(Path file, List<float[]> embeddings, float[][] similarity, int width) throws IOException {
@@ -324,8 +340,12 @@ public final class EmbedCommand implements Callable<Integer> {
             }
             Map<String, Tensor> tensors = Map.of("embeddings", Tensor.floats(all, n, width), "similarity",
                     Tensor.floats(sim, n, n));
-            Safetensors.write(file, tensors, Map.of("model", "all-MiniLM-L6-v2", "pooling", "mean, L2-normalised",
-                    "sentences", new Gson().toJson(sentences)));
+            try {
+                Safetensors.write(file, tensors, Map.of("model", "all-MiniLM-L6-v2", "pooling", "mean, L2-normalised",
+                        "sentences", new Gson().toJson(sentences)));
+            } catch (java.io.UncheckedIOException e) {
+                throw new Main.UsageError(e.getMessage());
+            }
             return;
         }
         StringBuilder text = new StringBuilder();
@@ -335,7 +355,7 @@ public final class EmbedCommand implements Callable<Integer> {
             }
             text.append('\n');
         }
-        Files.writeString(file, text);
+        OutputPaths.write(file, text.toString());
     }
 
     /** Where the ONNX model and the tokenizer come from. */

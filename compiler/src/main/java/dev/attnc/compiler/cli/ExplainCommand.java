@@ -79,7 +79,12 @@ final class ExplainCommand implements Callable<Integer> {
         Machine machine = peakGflops != null ? Machine.given(peakGflops, bandwidthGbs) : Machine.measured();
         List<Explanation> explanations = new ArrayList<>();
         for (AttnModel model : compilation.models()) {
-            explanations.add(model.explain(length(model), machine));
+            try {
+                explanations.add(model.explain(length(model), machine));
+            } catch (ArithmeticException overflow) {
+                throw new Main.UsageError("--seq " + seq + " is too large: " + model.name() + "'s costs at it do not fit"
+                        + " in a 64-bit count");
+            }
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {

@@ -4,8 +4,6 @@ import dev.attnc.compiler.FrontEnd;
 import dev.attnc.compiler.check.CheckedModel;
 import dev.attnc.compiler.ir.GraphPrinter;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,8 +21,12 @@ final class GraphCommand implements Callable<Integer> {
     @Option(names = "--format", paramLabel = "FORMAT", description = "mermaid (default) or dot")
     String format = "mermaid";
 
-    @Option(names = {"-o", "--output"}, paramLabel = "OUT", description = "write to this file instead of standard output")
+    @Option(names = {"-o", "--output"}, paramLabel = "OUT",
+            description = "write to this file instead of standard output; an existing file only with --force")
     Path output;
+
+    @Option(names = "--force", description = "let -o replace an existing file")
+    boolean force;
 
     @Spec
     CommandSpec spec;
@@ -36,6 +38,9 @@ final class GraphCommand implements Callable<Integer> {
             case "dot" -> GraphPrinter.Format.DOT;
             default -> throw new Main.UsageError("unknown --format '" + format + "': use mermaid or dot");
         };
+        if (output != null) {
+            OutputPaths.checkFile("-o", output, force);
+        }
         FrontEnd.Result result = FrontEnd.check(SourceFiles.read(file));
         spec.commandLine().getErr().print(result.diagnostics().render());
         spec.commandLine().getErr().flush();
@@ -49,9 +54,9 @@ final class GraphCommand implements Callable<Integer> {
             return Main.OK;
         }
         try {
-            Files.writeString(output, text, StandardCharsets.UTF_8);
+            OutputPaths.write(output, text);
         } catch (IOException e) {
-            throw new Main.UsageError("cannot write " + output + ": " + e.getMessage());
+            throw new Main.UsageError("cannot write " + Terminal.safe(output.toString()) + ": " + e.getMessage());
         }
         return Main.OK;
     }

@@ -39,16 +39,19 @@ public final class Main implements Runnable {
         commandLine.setErr(err);
         commandLine.setExitCodeExceptionMapper(e -> USAGE);
         commandLine.setParameterExceptionHandler((e, arguments) -> {
-            err.println("attnc: " + e.getMessage());
+            err.println("attnc: " + Terminal.safe(String.valueOf(e.getMessage())));
             err.println("Try 'attnc --help' for usage.");
             return USAGE;
         });
         commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
+            if (outOfMemory(e)) {
+                return reportOutOfMemory(err);
+            }
             if (e instanceof UsageError || e instanceof TornadoCompilation.SetupError) {
-                err.println("attnc: " + e.getMessage());
+                err.println("attnc: " + Terminal.safe(String.valueOf(e.getMessage())));
                 return USAGE;
             }
-            err.println("attnc: internal error: " + e);
+            err.println("attnc: internal error: " + Terminal.safe(String.valueOf(e)));
             err.println("This is a bug in attnc. Please report it with the input that caused it"
                     + " (set ATTNC_DEBUG=1 for the stack trace).");
             if (System.getenv("ATTNC_DEBUG") != null) {
@@ -56,7 +59,44 @@ public final class Main implements Runnable {
             }
             return INTERNAL;
         });
-        return commandLine.execute(args);
+        try {
+            return commandLine.execute(args);
+        } catch (OutOfMemoryError e) {
+            // What was allocated is unreachable by now: there is room again for one line.
+            return reportOutOfMemory(err);
+        }
+    }
+
+    /**
+     * A run that needs more memory than the JVM has (a large --seq or --max-seq, say) ends with
+     * one line and exit 2, like any other request this machine cannot meet, not a stack trace.
+     */
+    private static int reportOutOfMemory(PrintWriter err) {
+        err.println("attnc: out of memory: this needs more than the " + (Runtime.getRuntime().maxMemory() >> 20)
+                + " MiB of heap the JVM has; use a smaller --seq or --max-seq, or give java more with -Xmx");
+        err.flush();
+        return USAGE;
+    }
+
+    private static boolean outOfMemory(Throwable thrown) {
+        for (Throwable cause = thrown; cause != null; cause = cause.getCause()) {
+            if (cause instanceof OutOfMemoryError) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Checks ATTNC_THREADS (or the attnc.threads property) for the commands that run kernels,
+     * before they do any work: a bad value is a usage error, not a failure of the first kernel.
+     */
+    static void checkThreadSetting() {
+        try {
+            dev.attnc.runtime.kernels.Threads.Setting.configured();
+        } catch (IllegalArgumentException e) {
+            throw new UsageError(e.getMessage());
+        }
     }
 
     /** A mistake in how attnc was called (a missing file, say): exit code 2, one line. */

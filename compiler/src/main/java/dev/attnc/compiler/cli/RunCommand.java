@@ -20,11 +20,13 @@ import dev.attnc.runtime.weights.WeightException;
 import dev.attnc.runtime.weights.WeightSource;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,7 +43,8 @@ final class RunCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "the .attn file")
     Path file;
 
-    @Option(names = "--seq", paramLabel = "T", description = "the value of every run-time dim for random inputs (default: 32, or the bound if smaller)")
+    @Option(names = "--seq", paramLabel = "T",
+            description = "the value of every run-time dim for random inputs, from 1 to the model's bound (default: 32, or the bound if smaller)")
     Integer seq;
 
     @Option(names = "--weights", paramLabel = "W.safetensors", description = "weights to load (default: seeded random weights)")
@@ -50,8 +53,13 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--inputs", paramLabel = "X.safetensors", description = "inputs, one tensor per model input, by name (default: seeded random)")
     Path inputs;
 
-    @Option(names = "--out", paramLabel = "Y.safetensors", description = "write the outputs here")
+    @Option(names = "--out", paramLabel = "Y.safetensors",
+            description = "write the outputs to this file, in a folder that exists; an existing file only with --force")
     Path out;
+
+    @Option(names = "--force", description = "let --out replace an existing file and --dump-attention write into a folder"
+            + " that holds files (maps of the same name are replaced)")
+    boolean force;
 
     @Option(names = "--seed", paramLabel = "N", description = "seed for random weights and inputs (default: ${DEFAULT-VALUE})")
     long seed = 42;
@@ -59,7 +67,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--max-seq", paramLabel = "N", description = "the largest value of run-time dims that declare no bound (default: ${DEFAULT-VALUE})")
     long maxSeq = JvmBackend.DEFAULT_MAX_SEQ;
 
-    @Option(names = "--dump-attention", paramLabel = "DIR", description = "write one PNG heatmap per attention, layer and head into DIR")
+    @Option(names = "--dump-attention", paramLabel = "DIR",
+            description = "write one PNG heatmap per attention, layer and head into DIR: a new or empty folder, or any with --force")
     Path dumpAttention;
 
     @Option(names = "--backend", paramLabel = "B", description = "jvm (default) or tornadovm")
@@ -75,6 +84,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        checkArguments();
         SourceFile source = SourceFiles.read(file);
         Backends chosen = null;
         Main.UsageError badBackend = null;
@@ -82,9 +92,6 @@ final class RunCommand implements Callable<Integer> {
             chosen = Backends.parse(backend);
         } catch (Main.UsageError e) {
             badBackend = e;
-        }
-        if (maxSeq < 1) {
-            throw new Main.UsageError("--max-seq must be at least 1, not " + maxSeq);
         }
         CompileOptions options = new CompileOptions(chosen == Backends.TORNADOVM ? Backend.TORNADOVM : Backend.JVM,
                 CompileOptions.DEFAULT_PACKAGE, maxSeq);
@@ -105,6 +112,7 @@ final class RunCommand implements Callable<Integer> {
         if (deviceIndex != null && chosen != Backends.TORNADOVM) {
             throw new Main.UsageError("--device needs --backend tornadovm");
         }
+        int length = length(model);
         long started = System.nanoTime();
         try {
             model.modelClass();
@@ -117,7 +125,7 @@ final class RunCommand implements Callable<Integer> {
         try (WeightSource weightSource = weights == null ? Weights.random(seed) : Weights.safetensors(weights)) {
             Model loaded = deviceIndex == null ? model.load(weightSource) : model.load(weightSource, deviceIndex[0], deviceIndex[1]);
             stdout.println("weights: " + weightSource.description());
-            Map<String, Tensor> given = inputs(model, stdout);
+            Map<String, Tensor> given = inputs(model, length, stdout);
             AttentionMaps maps = dumpAttention == null ? null : AttentionMaps.all();
             if (maps != null) {
                 loaded.recordAttention(maps);
@@ -130,20 +138,82 @@ final class RunCommand implements Callable<Integer> {
             }
             stdout.printf("time: %.1f ms (one forward call, first run, not warmed up)%n", millis);
             if (out != null) {
-                Safetensors.write(out, outputs);
-                stdout.println("wrote " + out);
+                try {
+                    Safetensors.write(out, outputs);
+                } catch (UncheckedIOException e) {
+                    throw new Main.UsageError(e.getMessage());
+                }
+                stdout.println("wrote " + Terminal.safe(out.toString()));
             }
             if (maps != null) {
                 writeMaps(maps, stdout);
             }
             loaded.close();
         } catch (WeightException | ModelInputException e) {
-            err.println("attnc: error: " + e.getMessage());
+            err.println("attnc: error: " + Terminal.safe(String.valueOf(e.getMessage())));
             return Main.INPUT_ERRORS;
         }
         stdout.flush();
         return Main.OK;
     }
+
+    /** The flags' values and the files they name, checked before any work: each mistake is one line, exit 2. */
+    private void checkArguments() {
+        if (seq != null && seq < 1) {
+            throw new Main.UsageError("--seq must be at least 1, not " + seq);
+        }
+        if (maxSeq < 1) {
+            throw new Main.UsageError("--max-seq must be at least 1, not " + maxSeq);
+        }
+        Main.checkThreadSetting();
+        if (weights != null) {
+            SourceFiles.checkReadable("--weights", weights);
+        }
+        if (inputs != null) {
+            SourceFiles.checkReadable("--inputs", inputs);
+        }
+        if (out != null) {
+            OutputPaths.checkFile("--out", out, force);
+        }
+        if (dumpAttention != null) {
+            OutputPaths.checkFolder("--dump-attention", dumpAttention);
+            if (!force && OutputPaths.holdsFiles(dumpAttention)) {
+                throw new Main.UsageError("--dump-attention " + Terminal.safe(dumpAttention.toString())
+                        + " already holds files; name a new or empty folder, or pass --force to write into it");
+            }
+        }
+    }
+
+    /**
+     * The value random inputs give every run-time dim: --seq, checked against the smallest bound
+     * of the model's dims before anything is drawn; without --seq, 32 or that bound if smaller.
+     */
+    private int length(AttnModel model) {
+        long bound = Long.MAX_VALUE;
+        String bounded = null;
+        for (Map.Entry<String, Optional<Long>> dim : model.dims().entrySet()) {
+            long largest = dim.getValue().orElse(maxSeq);
+            if (largest < bound) {
+                bound = largest;
+                bounded = dim.getKey();
+            }
+        }
+        if (bounded == null) {
+            return seq != null ? seq : DEFAULT_SEQ;
+        }
+        if (seq == null) {
+            return (int) Math.min(DEFAULT_SEQ, bound);
+        }
+        if (seq > bound) {
+            throw new Main.UsageError("--seq " + seq + " is more than the model takes: " + Terminal.safe(bounded)
+                    + " is at most " + bound + (model.dims().get(bounded).isPresent() ? "" : " (--max-seq)")
+                    + "; pass --seq " + bound + " or less");
+        }
+        return seq;
+    }
+
+    /** The length of random inputs without --seq (or the model's bound if smaller). */
+    static final int DEFAULT_SEQ = 32;
 
     /** Which backend ran, in one line. */
     private String describe(Backends chosen) {
@@ -165,7 +235,7 @@ final class RunCommand implements Callable<Integer> {
         throw new Main.UsageError("--device takes BACKEND:DEVICE, two numbers as `tornado --devices` lists them, e.g. 0:1");
     }
 
-    private Map<String, Tensor> inputs(AttnModel model, PrintWriter stdout) {
+    private Map<String, Tensor> inputs(AttnModel model, int length, PrintWriter stdout) {
         Map<String, Tensor> given = new LinkedHashMap<>();
         if (this.inputs != null) {
             List<String> names = model.inputs().stream().map(TensorSpec::name).toList();
@@ -175,25 +245,36 @@ final class RunCommand implements Callable<Integer> {
                         throw new ModelInputException(this.inputs + " has no tensor `" + name + "`; the model's inputs are "
                                 + String.join(", ", names));
                     }
+                }
+                // Shapes come from the header: every one is checked against the model before any data is read.
+                InputShapes.check(model, file, this.inputs.getFileName().toString());
+                for (String name : names) {
                     given.put(name, file.tensor(name));
-                    stdout.println(summary("input", name, given.get(name)) + " from " + this.inputs.getFileName());
+                    stdout.println(summary("input", name, given.get(name)) + " from "
+                            + Terminal.safe(this.inputs.getFileName().toString()));
                 }
             }
             return given;
         }
-        given.putAll(model.randomInputs(seq != null ? seq : 32, seed));
+        given.putAll(model.randomInputs(length, seed));
         given.forEach((name, tensor) -> stdout.println(summary("input", name, tensor) + " (random)"));
         return given;
     }
 
-    private void writeMaps(AttentionMaps maps, PrintWriter stdout) throws IOException {
-        Files.createDirectories(dumpAttention);
+    private void writeMaps(AttentionMaps maps, PrintWriter stdout) {
         int written = 0;
-        for (AttentionMaps.Map map : maps.maps()) {
-            Heatmap.write(map, dumpAttention.resolve(map.attention() + "_layer" + map.layer() + "_head" + map.head() + ".png"));
-            written++;
+        try {
+            Files.createDirectories(dumpAttention);
+            for (AttentionMaps.Map map : maps.maps()) {
+                Path target = OutputPaths.inside(dumpAttention, map.attention() + "_layer" + map.layer() + "_head" + map.head() + ".png");
+                Heatmap.write(map, target);
+                written++;
+            }
+        } catch (IOException e) {
+            throw new Main.UsageError("cannot write to --dump-attention " + Terminal.safe(dumpAttention.toString()) + ": "
+                    + e.getMessage());
         }
-        stdout.println("wrote " + written + " attention maps to " + dumpAttention);
+        stdout.println("wrote " + written + " attention maps to " + Terminal.safe(dumpAttention.toString()));
     }
 
     private static String summary(String kind, String name, Tensor tensor) {

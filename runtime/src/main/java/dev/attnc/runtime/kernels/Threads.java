@@ -47,15 +47,57 @@ public final class Threads {
     }
 
     private static int configured() {
-        String value = System.getProperty("attnc.threads", System.getenv("ATTNC_THREADS"));
-        if (value != null) {
-            try {
-                return Math.max(1, Integer.parseInt(value.trim()));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("ATTNC_THREADS must be a whole number, found '" + value + "'");
-            }
+        return Setting.configured().orElse(Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * The thread count set by the {@code attnc.threads} system property, else by the
+     * {@code ATTNC_THREADS} environment variable. A class of its own so that a program (the
+     * {@code attnc} command) can check the setting before anything starts the workers: an
+     * unusable value then fails as one clear line instead of failing the kernels' first call.
+     */
+    public static final class Setting {
+        /** The most threads accepted; more is a typing mistake, not a machine. */
+        public static final int MAX = 1024;
+
+        private Setting() {
         }
-        return Runtime.getRuntime().availableProcessors();
+
+        /**
+         * The configured count, or empty when neither the property nor the variable is set.
+         *
+         * @throws IllegalArgumentException if the value set is not a whole number from 1 to {@link #MAX}
+         */
+        public static java.util.Optional<Integer> configured() {
+            String property = System.getProperty("attnc.threads");
+            if (property != null) {
+                return java.util.Optional.of(parse("the attnc.threads property", property));
+            }
+            String variable = System.getenv("ATTNC_THREADS");
+            return variable == null ? java.util.Optional.empty() : java.util.Optional.of(parse("ATTNC_THREADS", variable));
+        }
+
+        /**
+         * {@code value} as a thread count.
+         *
+         * @param source what set it, for the message ("ATTNC_THREADS")
+         * @throws IllegalArgumentException with a one-line message if it is not a whole number from 1 to {@link #MAX}
+         */
+        public static int parse(String source, String value) {
+            String trimmed = value.trim();
+            int count;
+            try {
+                count = Integer.parseInt(trimmed);
+            } catch (NumberFormatException e) {
+                count = -1;
+            }
+            if (count < 1 || count > MAX) {
+                String shown = trimmed.length() > 20 ? trimmed.substring(0, 20) + "..." : trimmed;
+                throw new IllegalArgumentException(source + " must be a whole number from 1 to " + MAX + ", found '"
+                        + shown.replaceAll("[^\\x20-\\x7e]", "?") + "'");
+            }
+            return count;
+        }
     }
 
     private static Worker[] startWorkers() {
