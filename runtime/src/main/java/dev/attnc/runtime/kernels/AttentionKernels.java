@@ -154,6 +154,23 @@ public final class AttentionKernels {
      */
     static final float HEADROOM = 8f;
 
+    // The constants of the exponential written out in vector arithmetic (Lanes#exponentiate; VectorKernels too).
+    static final float LOG2_E = 1.44269504f;
+    /** ln 2 in two parts, the first with its low bits zero, so that {@code n * LN2_HIGH} is exact. */
+    static final float LN2_HIGH = 0.693145751953125f;
+    static final float LN2_LOW = 1.428606765330187e-6f;
+    /** 1.5 * 2^23: adding it rounds a float below 2^22 to an integer, found in its low mantissa bits. */
+    static final float ROUNDING = 12582912f;
+    /** Below this, exp is taken as 0 (exp(-86.5) is 2.9e-38, near the smallest normal float). */
+    static final float UNDERFLOW = -86.5f;
+    /** e^r on |r| <= ln 2 / 2: the coefficients of the polynomial of degree 5, from r^0 up. */
+    static final float EXP_C0 = 1.0000001f;
+    static final float EXP_C1 = 9.9999964e-1f;
+    static final float EXP_C2 = 4.9998900e-1f;
+    static final float EXP_C3 = 1.6667663e-1f;
+    static final float EXP_C4 = 4.1915029e-2f;
+    static final float EXP_C5 = 8.2917167e-3f;
+
     /**
      * One step of the online softmax for every query of the tile: the block's scores become
      * {@code exp(s - max)} against the running max, moved first (with the running sums and
@@ -628,21 +645,12 @@ public final class AttentionKernels {
             exponentiate(s, keys, g, max, sum);
         }
 
-        private static final float LOG2_E = 1.44269504f;
-        /** ln 2 in two parts, the first with its low bits zero, so that {@code n * LN2_HIGH} is exact. */
-        private static final float LN2_HIGH = 0.693145751953125f;
-        private static final float LN2_LOW = 1.428606765330187e-6f;
-        /** 1.5 * 2^23: adding it rounds a float below 2^22 to an integer, found in its low mantissa bits. */
-        private static final float ROUNDING = 12582912f;
-        /** Below this, exp is taken as 0 (exp(-86.5) is 2.9e-38, near the smallest normal float). */
-        private static final float UNDERFLOW = -86.5f;
-
         /**
          * The scores of the vector of queries at lane offset {@code g} become {@code exp(s - max)}
          * (0 where the max is still -infinity), and their sum is added to {@code sum}.
          *
          * <p>The exponential is written out here, for arguments up to {@link #HEADROOM} (and far
-         * beyond), within 2.5e-7 relative (3 ulps), 0 below {@link #UNDERFLOW} and for -infinity: 2^n * e^r with n = round(x / ln 2) and
+         * beyond), within 2.5e-7 relative (3 ulps), 0 below {@link AttentionKernels#UNDERFLOW} and for -infinity: 2^n * e^r with n = round(x / ln 2) and
          * |r| <= ln 2 / 2, e^r by a polynomial of degree 5 (a least-squares fit to e^r on that
          * interval, relative error 8e-8), 2^n by adding n to the exponent bits. It is plain vector
          * instructions on every platform, and faster than {@code lanewise(EXP)} here: the softmax
@@ -659,12 +667,12 @@ public final class AttentionKernels {
             FloatVector rounding = FloatVector.broadcast(S, ROUNDING);
             FloatVector minusLn2High = FloatVector.broadcast(S, -LN2_HIGH);
             FloatVector minusLn2Low = FloatVector.broadcast(S, -LN2_LOW);
-            FloatVector c5 = FloatVector.broadcast(S, 8.2917167e-3f);
-            FloatVector c4 = FloatVector.broadcast(S, 4.1915029e-2f);
-            FloatVector c3 = FloatVector.broadcast(S, 1.6667663e-1f);
-            FloatVector c2 = FloatVector.broadcast(S, 4.9998900e-1f);
-            FloatVector c1 = FloatVector.broadcast(S, 9.9999964e-1f);
-            FloatVector c0 = FloatVector.broadcast(S, 1.0000001f);
+            FloatVector c5 = FloatVector.broadcast(S, EXP_C5);
+            FloatVector c4 = FloatVector.broadcast(S, EXP_C4);
+            FloatVector c3 = FloatVector.broadcast(S, EXP_C3);
+            FloatVector c2 = FloatVector.broadcast(S, EXP_C2);
+            FloatVector c1 = FloatVector.broadcast(S, EXP_C1);
+            FloatVector c0 = FloatVector.broadcast(S, EXP_C0);
             for (int x = 0; x < keys; x++) {
                 int at = x * QUERIES + g;
                 FloatVector shifted = FloatVector.fromArray(S, s, at).sub(base);
