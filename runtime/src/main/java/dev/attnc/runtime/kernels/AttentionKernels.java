@@ -154,6 +154,23 @@ public final class AttentionKernels {
      */
     static final float HEADROOM = 8f;
 
+    // The constants of the exponential written out in vector arithmetic (Lanes#exponentiate; VectorKernels too).
+    static final float LOG2_E = 1.44269504f;
+    /** ln 2 in two parts, the first with its low bits zero, so that {@code n * LN2_HIGH} is exact. */
+    static final float LN2_HIGH = 0.693145751953125f;
+    static final float LN2_LOW = 1.428606765330187e-6f;
+    /** 1.5 * 2^23: adding it rounds a float below 2^22 to an integer, found in its low mantissa bits. */
+    static final float ROUNDING = 12582912f;
+    /** Below this, exp is taken as 0 (exp(-86.5) is 2.9e-38, near the smallest normal float). */
+    static final float UNDERFLOW = -86.5f;
+    /** e^r on |r| <= ln 2 / 2: the coefficients of the polynomial of degree 5, from r^0 up. */
+    static final float EXP_C0 = 1.0000001f;
+    static final float EXP_C1 = 9.9999964e-1f;
+    static final float EXP_C2 = 4.9998900e-1f;
+    static final float EXP_C3 = 1.6667663e-1f;
+    static final float EXP_C4 = 4.1915029e-2f;
+    static final float EXP_C5 = 8.2917167e-3f;
+
     /**
      * One step of the online softmax for every query of the tile: the block's scores become
      * {@code exp(s - max)} against the running max, moved first (with the running sums and
@@ -465,11 +482,64 @@ public final class AttentionKernels {
             }
         }
 
+        /** Below this, tanh is an odd polynomial; from it on, {@code 1 - 2 / (e^2a + 1)}. */
+        private static final float TANH_POLYNOMIAL_END = 0.625f;
+        /** {@code 2|y|} is cut here: tanh is 1 in float long before, and {@code e^40} is far from overflow. */
+        private static final float TANH_DOUBLED_CAP = 40f;
+
+        /**
+         * {@code cap * tanh(s / cap)}, with tanh written out in plain vector arithmetic, within
+         * 1 ulp of {@code (float) Math.tanh} (checked on every float from 0.4 to 9.5): for
+         * {@code a = |y| < 0.625}, {@code a + a^3 P(a^2)} (P of degree 4, a least-squares fit
+         * of relative error 5e-9); above, {@code 1 - 2 / (e^2a + 1)} with e^2a as in
+         * {@link #exponentiate} but with a polynomial of degree 6 (relative error 2e-9); the sign
+         * of y put back last. Not {@code lanewise(TANH)}: C2 computes that with Intel's SVML
+         * library while the interpreter and C1 call Math.tanh lane by lane, and they differ in
+         * the last bit, so the same call gave other scores once the JIT had warmed up. Every
+         * operation here is rounded once, as IEEE 754 says, on every path.
+         */
         static void softcap(float[] s, int keys, int queries, float cap) {
+            FloatVector t0 = FloatVector.broadcast(S, -0.33333284f);
+            FloatVector t1 = FloatVector.broadcast(S, 0.13331449f);
+            FloatVector t2 = FloatVector.broadcast(S, -0.053740352f);
+            FloatVector t3 = FloatVector.broadcast(S, 0.020641176f);
+            FloatVector t4 = FloatVector.broadcast(S, -0.0057073156f);
+            FloatVector log2e = FloatVector.broadcast(S, LOG2_E);
+            FloatVector rounding = FloatVector.broadcast(S, ROUNDING);
+            FloatVector minusLn2High = FloatVector.broadcast(S, -LN2_HIGH);
+            FloatVector minusLn2Low = FloatVector.broadcast(S, -LN2_LOW);
+            FloatVector e1 = FloatVector.broadcast(S, 1f);
+            FloatVector e2 = FloatVector.broadcast(S, 0.4999999f);
+            FloatVector e3 = FloatVector.broadcast(S, 0.16666421f);
+            FloatVector e4 = FloatVector.broadcast(S, 0.04166823f);
+            FloatVector e5 = FloatVector.broadcast(S, 0.0083747255f);
+            FloatVector e6 = FloatVector.broadcast(S, 0.0013836424f);
+            FloatVector one = FloatVector.broadcast(S, 1f);
+            FloatVector two = FloatVector.broadcast(S, 2f);
             for (int g = 0; g < queries; g += L) {
                 for (int x = 0; x < keys; x++) {
                     int at = x * QUERIES + g;
-                    FloatVector.fromArray(S, s, at).div(cap).lanewise(VectorOperators.TANH).mul(cap).intoArray(s, at);
+                    IntVector y = FloatVector.fromArray(S, s, at).div(cap).reinterpretAsInts();
+                    IntVector sign = y.and(0x80000000);
+                    FloatVector a = y.and(0x7fffffff).reinterpretAsFloats();
+                    FloatVector z = a.mul(a);
+                    FloatVector p = z.fma(t4, t3).fma(z, t2).fma(z, t1).fma(z, t0);
+                    FloatVector tanh = a.mul(z).fma(p, a);
+                    // Scores well inside the cap, the usual case, need the polynomial alone.
+                    VectorMask<Float> large = a.compare(VectorOperators.GE, TANH_POLYNOMIAL_END);
+                    if (large.anyTrue()) {
+                        FloatVector doubled = a.add(a);
+                        doubled = doubled.blend(TANH_DOUBLED_CAP, doubled.compare(VectorOperators.GT, TANH_DOUBLED_CAP));
+                        FloatVector withN = doubled.fma(log2e, rounding);
+                        FloatVector n = withN.sub(rounding);
+                        FloatVector r = n.fma(minusLn2High, doubled);
+                        r = n.fma(minusLn2Low, r);
+                        FloatVector q = r.fma(e6, e5).fma(r, e4).fma(r, e3).fma(r, e2).fma(r, e1).fma(r, one);
+                        IntVector twoToN = withN.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23);
+                        FloatVector e = q.reinterpretAsInts().add(twoToN).reinterpretAsFloats();
+                        tanh = tanh.blend(one.sub(two.div(e.add(one))), large);
+                    }
+                    tanh.reinterpretAsInts().or(sign).reinterpretAsFloats().mul(cap).intoArray(s, at);
                 }
             }
         }
@@ -575,21 +645,12 @@ public final class AttentionKernels {
             exponentiate(s, keys, g, max, sum);
         }
 
-        private static final float LOG2_E = 1.44269504f;
-        /** ln 2 in two parts, the first with its low bits zero, so that {@code n * LN2_HIGH} is exact. */
-        private static final float LN2_HIGH = 0.693145751953125f;
-        private static final float LN2_LOW = 1.428606765330187e-6f;
-        /** 1.5 * 2^23: adding it rounds a float below 2^22 to an integer, found in its low mantissa bits. */
-        private static final float ROUNDING = 12582912f;
-        /** Below this, exp is taken as 0 (exp(-86.5) is 2.9e-38, near the smallest normal float). */
-        private static final float UNDERFLOW = -86.5f;
-
         /**
          * The scores of the vector of queries at lane offset {@code g} become {@code exp(s - max)}
          * (0 where the max is still -infinity), and their sum is added to {@code sum}.
          *
          * <p>The exponential is written out here, for arguments up to {@link #HEADROOM} (and far
-         * beyond), within 2.5e-7 relative (3 ulps), 0 below {@link #UNDERFLOW} and for -infinity: 2^n * e^r with n = round(x / ln 2) and
+         * beyond), within 2.5e-7 relative (3 ulps), 0 below {@link AttentionKernels#UNDERFLOW} and for -infinity: 2^n * e^r with n = round(x / ln 2) and
          * |r| <= ln 2 / 2, e^r by a polynomial of degree 5 (a least-squares fit to e^r on that
          * interval, relative error 8e-8), 2^n by adding n to the exponent bits. It is plain vector
          * instructions on every platform, and faster than {@code lanewise(EXP)} here: the softmax
@@ -606,12 +667,12 @@ public final class AttentionKernels {
             FloatVector rounding = FloatVector.broadcast(S, ROUNDING);
             FloatVector minusLn2High = FloatVector.broadcast(S, -LN2_HIGH);
             FloatVector minusLn2Low = FloatVector.broadcast(S, -LN2_LOW);
-            FloatVector c5 = FloatVector.broadcast(S, 8.2917167e-3f);
-            FloatVector c4 = FloatVector.broadcast(S, 4.1915029e-2f);
-            FloatVector c3 = FloatVector.broadcast(S, 1.6667663e-1f);
-            FloatVector c2 = FloatVector.broadcast(S, 4.9998900e-1f);
-            FloatVector c1 = FloatVector.broadcast(S, 9.9999964e-1f);
-            FloatVector c0 = FloatVector.broadcast(S, 1.0000001f);
+            FloatVector c5 = FloatVector.broadcast(S, EXP_C5);
+            FloatVector c4 = FloatVector.broadcast(S, EXP_C4);
+            FloatVector c3 = FloatVector.broadcast(S, EXP_C3);
+            FloatVector c2 = FloatVector.broadcast(S, EXP_C2);
+            FloatVector c1 = FloatVector.broadcast(S, EXP_C1);
+            FloatVector c0 = FloatVector.broadcast(S, EXP_C0);
             for (int x = 0; x < keys; x++) {
                 int at = x * QUERIES + g;
                 FloatVector shifted = FloatVector.fromArray(S, s, at).sub(base);

@@ -269,6 +269,44 @@ class SimdKernelsTest {
     }
 
     @Test
+    void softcapTanhIsWithinOneUlpOfMathTanh() {
+        int q = AttentionKernels.QUERIES;
+        int keys = (200_000 + 2 * 40_001 + 13 + q - 1) / q;
+        float[] s = new float[keys * q];
+        // Magnitudes from 1e-30 to 12 spread evenly in the logarithm, both signs; every float
+        // within 20,000 ulps of the point where the polynomial hands over; and the edges.
+        int at = 0;
+        for (int i = 0; i < 200_000; i++) {
+            float magnitude = (float) Math.pow(10, -30 + 31.08 * random.nextDouble());
+            s[at++] = random.nextBoolean() ? magnitude : -magnitude;
+        }
+        int handover = Float.floatToIntBits(0.625f);
+        for (int bits = handover - 20_000; bits <= handover + 20_000; bits++) {
+            s[at++] = Float.intBitsToFloat(bits);
+            s[at++] = -Float.intBitsToFloat(bits);
+        }
+        float[] edges = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, 9.01f, 20f, -40f, 1e30f, -1e30f,
+            Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        for (float edge : edges) {
+            s[at++] = edge;
+        }
+        int filled = at;
+        float[] original = s.clone();
+        AttentionKernels.softcap(s, keys, q, 1f);
+        for (int i = 0; i < filled; i++) {
+            float expected = (float) Math.tanh(original[i]);
+            assertTrue(Math.abs(s[i] - expected) <= Math.ulp(expected), "tanh(" + original[i] + ") = " + s[i] + ", Math.tanh " + expected);
+            assertEquals(Math.copySign(1f, original[i]), Math.copySign(1f, s[i]), "the sign of tanh(" + original[i] + ")");
+        }
+        float[] nan = new float[q];
+        java.util.Arrays.fill(nan, Float.NaN);
+        AttentionKernels.softcap(nan, 1, q, 50f);
+        for (float value : nan) {
+            assertTrue(Float.isNaN(value), "softcap of NaN");
+        }
+    }
+
+    @Test
     void distanceBiasAndSoftcapMatchFloat64AndTheScalarPath() {
         int q = AttentionKernels.QUERIES;
         int lanes = q / 4;
