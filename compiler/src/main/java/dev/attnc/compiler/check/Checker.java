@@ -61,6 +61,8 @@ public final class Checker {
     private boolean outputWritten;
     /** Expressions and statements looked at in this file, blocks counted at each call: against {@link Limits#MAX_CHECK_WORK}. */
     private long work;
+    /** The model's block call being expanded, when {@link #blockStack} is not empty. */
+    private Span outermostCall;
     /** Characters of the block prefixes in {@link #checkpointPrefixes}, dots included. */
     private long prefixChars;
     /** The model's counts against {@link Limits}; each limit is reported once per model. */
@@ -206,7 +208,7 @@ public final class Checker {
         Value returned = null;
         for (int index = 0; index < stmts.size(); index++) {
             Stmt stmt = stmts.get(index);
-            charge(1, stmt.span());
+            chargeRepeated(1, stmt.span());
             switch (stmt) {
                 case Stmt.Const constants -> constDecl(constants, scope);
                 case Stmt.Dim dims -> {
@@ -440,16 +442,33 @@ public final class Checker {
         return layers;
     }
 
-    /** A model-wide limit, reported at the first place that passes it and not again for this model. */
+    /**
+     * A model-wide limit, reported at the first place that passes it and not again for this
+     * model. Inside a block, that place is the model's statement that called it: the block's
+     * own line is the same at every call and says nothing of which call was one too many.
+     */
     private void reportOnce(String limit, Span span, java.util.function.Supplier<String> message) {
         if (counts.reported.add(limit)) {
-            diagnostics.error(span, message.get());
+            diagnostics.error(blockStack.isEmpty() ? span : outermostCall, message.get());
+        }
+    }
+
+    /** Whether a block call is being expanded: its body is checked again at every call. */
+    boolean inBlock() {
+        return !blockStack.isEmpty();
+    }
+
+    /** Charges work done again for a block call (see {@link #charge}); checking the file's own text once is free. */
+    private void chargeRepeated(long amount, Span span) {
+        if (inBlock()) {
+            charge(amount, span);
         }
     }
 
     /**
-     * Counts work against {@link Limits#MAX_CHECK_WORK}; past it, reports at {@code span} and
-     * stops checking the file.
+     * Counts work that is done again for each use (a block's body, a named attention's clauses)
+     * against {@link Limits#MAX_CHECK_WORK}; past it, reports at {@code span} and stops
+     * checking the file.
      */
     void charge(long amount, Span span) {
         work = Limits.saturatingPlus(work, amount);
@@ -764,7 +783,7 @@ public final class Checker {
 
     /** The value of a tensor-level expression; null after reporting an error. */
     Value value(Expr expr, Scope scope) {
-        charge(1, expr.span());
+        chargeRepeated(1, expr.span());
         boolean outermost = valueDepth == 0;
         valueDepth++;
         Value value;
@@ -1024,6 +1043,9 @@ public final class Checker {
         }
         if (!ok) {
             return null;
+        }
+        if (blockStack.isEmpty()) {
+            outermostCall = call.span();
         }
         blockStack.add(decl);
         blockRepeatDepth.add(repeats.size());

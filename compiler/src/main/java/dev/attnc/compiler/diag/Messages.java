@@ -131,7 +131,7 @@ public final class Messages {
     }
 
     public static String checkWorkExceeded(long limit) {
-        return "checking stopped here: the file expands to more than " + Numbers.count(limit)
+        return "checking stopped here: block calls expand to more than " + Numbers.count(limit)
                 + " expressions (a block is checked again at each call, so blocks calling blocks multiply)";
     }
 
