@@ -59,10 +59,36 @@ public final class Checker {
     private final Map<String, Optional<Long>> runTimeDims = new LinkedHashMap<>();
     /** Whether the model being checked has an `output` line (or a `return` in its place), right or wrong. */
     private boolean outputWritten;
+    /** Expressions and statements looked at in this file, blocks counted at each call: against {@link Limits#MAX_CHECK_WORK}. */
+    private long work;
+    /** The model's block call being expanded, when {@link #blockStack} is not empty. */
+    private Span outermostCall;
+    /** Characters of the block prefixes in {@link #checkpointPrefixes}, dots included. */
+    private long prefixChars;
+    /** The model's counts against {@link Limits}; each limit is reported once per model. */
+    private ModelCounts counts;
     private Scope fileScope;
     private Scope modelScope;
     private final Modifiers modifiers;
     private final Ops ops;
+
+    /** What the model being checked has used up of {@link Limits}. */
+    private static final class ModelCounts {
+        int steps;
+        int inputs;
+        int outputs;
+        int declaredWeights;
+        long weightArrays;
+        long parameterFloats;
+        final Set<String> reported = new HashSet<>();
+    }
+
+    /** Thrown past {@link Limits#MAX_CHECK_WORK}, after reporting it: checking the file stops. */
+    private static final class CheckStopped extends RuntimeException {
+        CheckStopped() {
+            super(null, null, false, false);
+        }
+    }
 
     private Checker(Diagnostics diagnostics) {
         this.diagnostics = diagnostics;
@@ -76,6 +102,14 @@ public final class Checker {
     }
 
     private List<CheckedModel> checkFile(AttnFile file) {
+        try {
+            return checkModels(file);
+        } catch (CheckStopped stopped) {
+            return List.of(); // reported where the work ran out; warnings would only be guesses now
+        }
+    }
+
+    private List<CheckedModel> checkModels(AttnFile file) {
         fileScope = new Scope(null, true);
         List<Stmt.Model> models = new ArrayList<>();
         // Blocks, attention variants and models are visible throughout the file; constants in order.
@@ -116,6 +150,7 @@ public final class Checker {
             modelConstants.putAll(fileConstants);
             runTimeDims.clear();
             outputWritten = false;
+            counts = new ModelCounts();
             modelScope = new Scope(fileScope, true);
             body(model.body(), modelScope, BodyKind.MODEL);
             if (!outputWritten) {
@@ -173,6 +208,7 @@ public final class Checker {
         Value returned = null;
         for (int index = 0; index < stmts.size(); index++) {
             Stmt stmt = stmts.get(index);
+            chargeRepeated(1, stmt.span());
             switch (stmt) {
                 case Stmt.Const constants -> constDecl(constants, scope);
                 case Stmt.Dim dims -> {
@@ -269,6 +305,8 @@ public final class Checker {
                 Long bound = wholeNumber(item.max().get(), scope, "the largest value of a dim");
                 if (bound != null && bound < 1) {
                     diagnostics.error(item.max().get().span(), Messages.mustBePositive("the largest value of a dim", bound));
+                } else if (bound != null && bound > Limits.MAX_ARRAY_LENGTH) {
+                    diagnostics.error(item.max().get().span(), Messages.dimBoundTooLarge(bound, Limits.MAX_ARRAY_LENGTH));
                 } else if (bound != null) {
                     max = Optional.of(bound);
                 }
@@ -279,6 +317,9 @@ public final class Checker {
     }
 
     private void inputDecl(Stmt.Input input, Scope scope) {
+        if (++counts.inputs > Limits.MAX_INPUTS) {
+            reportOnce("inputs", input.name().span(), () -> Messages.tooManyInputs(graph.modelName(), Limits.MAX_INPUTS));
+        }
         TensorType type = tensorType(input.type(), scope, true);
         if (type == null) {
             scope.define(input.name().text(), new Binding.Var(null, input.name().span()));
@@ -293,6 +334,10 @@ public final class Checker {
 
     /** {@code [T, D]}: every dim a whole number, constant or run-time (when allowed). */
     TensorType tensorType(TypeExpr type, Scope scope, boolean runTimeDimsAllowed) {
+        if (type.dims().size() > Limits.MAX_RANK) {
+            diagnostics.error(type.span(), Messages.rankTooLarge(type.dims().size(), Limits.MAX_RANK));
+            return null;
+        }
         List<Dim> dims = new ArrayList<>();
         boolean ok = true;
         for (Expr dimExpr : type.dims()) {
@@ -331,6 +376,10 @@ public final class Checker {
             scope.define(param.name().text(), new Binding.Var(null, param.name().span()));
             return;
         }
+        if (!weightsFit(param, info)) {
+            scope.define(param.name().text(), new Binding.Var(null, param.name().span()));
+            return;
+        }
         List<Param.LoopIndex> layers = repeats.stream().map(r -> new Param.LoopIndex(r.name(), r.count())).toList();
         int id = graph.param(param.name().text(), info.kind().spelling, info.tensors(), info.attrs(),
                 template == null ? "" : template, layers, param.span());
@@ -344,6 +393,88 @@ public final class Checker {
         }
         if (declare(scope, param.name(), new Binding.Param(info))) {
             declaredForWarning.add(param);
+        }
+    }
+
+    /**
+     * Checks a param's weights against {@link Limits}: each tensor fits one Java array, and the
+     * model's weights over all layers stay countable. False when a tensor is too large (the
+     * param then fails); the model-wide totals are reported once and the param is kept.
+     */
+    private boolean weightsFit(Stmt.Param param, ParamInfo info) {
+        long layers = layerCount();
+        long floats = 0;
+        for (TensorType tensor : info.tensors().values()) {
+            long elements = Limits.elements(tensor, Map.of());
+            if (elements > Limits.MAX_ARRAY_LENGTH) {
+                diagnostics.error(param.name().span(),
+                        Messages.weightTooLarge(param.name().text(), tensor.toString(), elements, Limits.MAX_ARRAY_LENGTH));
+                return false;
+            }
+            floats = Limits.saturatingPlus(floats, elements);
+        }
+        int tensors = info.tensors().size();
+        counts.declaredWeights += tensors;
+        counts.weightArrays = Limits.saturatingPlus(counts.weightArrays, Limits.saturatingTimes(tensors, layers));
+        counts.parameterFloats = Limits.saturatingPlus(counts.parameterFloats, Limits.saturatingTimes(floats, layers));
+        String model = graph.modelName();
+        if (counts.declaredWeights > Limits.MAX_DECLARED_WEIGHTS) {
+            reportOnce("declared weights", param.name().span(),
+                    () -> Messages.tooManyDeclaredWeights(model, Limits.MAX_DECLARED_WEIGHTS));
+        }
+        if (counts.weightArrays > Limits.MAX_WEIGHT_ARRAYS) {
+            reportOnce("weight arrays", param.name().span(), () ->
+                    Messages.tooManyWeightArrays(model, counts.weightArrays, Limits.MAX_WEIGHT_ARRAYS));
+        }
+        if (counts.parameterFloats > Limits.MAX_PARAMETERS) {
+            reportOnce("parameters", param.name().span(), () ->
+                    Messages.tooManyParameters(model, counts.parameterFloats, Limits.MAX_PARAMETERS));
+        }
+        return true;
+    }
+
+    /** Layers of the repeats around the statement being checked (1 outside any), saturating. */
+    private long layerCount() {
+        long layers = 1;
+        for (Binding.RepeatIndex index : repeats) {
+            layers = Limits.saturatingTimes(layers, index.count());
+        }
+        return layers;
+    }
+
+    /**
+     * A model-wide limit, reported at the first place that passes it and not again for this
+     * model. Inside a block, that place is the model's statement that called it: the block's
+     * own line is the same at every call and says nothing of which call was one too many.
+     */
+    private void reportOnce(String limit, Span span, java.util.function.Supplier<String> message) {
+        if (counts.reported.add(limit)) {
+            diagnostics.error(blockStack.isEmpty() ? span : outermostCall, message.get());
+        }
+    }
+
+    /** Whether a block call is being expanded: its body is checked again at every call. */
+    boolean inBlock() {
+        return !blockStack.isEmpty();
+    }
+
+    /** Charges work done again for a block call (see {@link #charge}); checking the file's own text once is free. */
+    private void chargeRepeated(long amount, Span span) {
+        if (inBlock()) {
+            charge(amount, span);
+        }
+    }
+
+    /**
+     * Counts work that is done again for each use (a block's body, a named attention's clauses)
+     * against {@link Limits#MAX_CHECK_WORK}; past it, reports at {@code span} and stops
+     * checking the file.
+     */
+    void charge(long amount, Span span) {
+        work = Limits.saturatingPlus(work, amount);
+        if (work > Limits.MAX_CHECK_WORK) {
+            diagnostics.error(span, Messages.checkWorkExceeded(Limits.MAX_CHECK_WORK));
+            throw new CheckStopped();
         }
     }
 
@@ -367,6 +498,12 @@ public final class Checker {
                 implicit.append(index.name()).append(".{").append(index.name()).append("}.");
             }
             own = implicit + param.name().text();
+        }
+        long length = Limits.saturatingPlus(prefixChars, own.length());
+        if (length > Limits.MAX_STRING_LENGTH) {
+            diagnostics.error(span, Messages.checkpointTooLong(param.name().text(), (int) Math.min(length, Integer.MAX_VALUE),
+                    Limits.MAX_STRING_LENGTH));
+            return null;
         }
         StringBuilder full = new StringBuilder();
         for (String prefix : checkpointPrefixes) {
@@ -485,6 +622,11 @@ public final class Checker {
             diagnostics.error(repeat.count().span(), Messages.mustBePositive("a repeat count", count));
             count = null;
         }
+        if (count != null && Limits.saturatingTimes(layerCount(), count) > Limits.MAX_LAYERS) {
+            diagnostics.error(repeat.count().span(),
+                    Messages.tooManyLayers(count, Limits.saturatingTimes(layerCount(), count), Limits.MAX_LAYERS));
+            count = null; // the body is checked as one layer
+        }
         String indexName = repeat.index().map(Name::text).orElse(DEFAULT_REPEAT_INDEX);
         Span indexSpan = repeat.index().map(Name::span).orElse(repeat.span());
         // Either mistake is reported once, at the index, and the body is checked all the same
@@ -571,6 +713,7 @@ public final class Checker {
                 scopePath.remove(scopePath.size() - 1);
                 graph.name(leaving, name);
             }
+            countSteps(2, var.declared()); // copied in before the first layer and out after each
             carries.add(new Loop.Carry(name, entry.id(), leaving.id()));
             bindVar(new Name(name, var.declared()), new Value.Tensor(leaving), scope);
         }
@@ -616,6 +759,9 @@ public final class Checker {
                 diagnostics.error(name.span(), Messages.duplicateOutput(name.text(), previous.line()));
                 continue;
             }
+            if (++counts.outputs > Limits.MAX_OUTPUTS) {
+                reportOnce("outputs", name.span(), () -> Messages.tooManyOutputs(graph.modelName(), Limits.MAX_OUTPUTS));
+            }
             Node out = node(Op.OUTPUT, List.of(tensor.node()), tensor.type(), Map.of("name", name.text()), name.span());
             graph.name(out, name.text());
         }
@@ -637,6 +783,7 @@ public final class Checker {
 
     /** The value of a tensor-level expression; null after reporting an error. */
     Value value(Expr expr, Scope scope) {
+        chargeRepeated(1, expr.span());
         boolean outermost = valueDepth == 0;
         valueDepth++;
         Value value;
@@ -733,6 +880,23 @@ public final class Checker {
             diagnostics.error(expr.span(), Messages.NUMBER_OVERFLOW);
             return null;
         }
+    }
+
+    /** Nodes of an expression's tree, for {@link #charge}. */
+    static long size(Expr expr) {
+        return 1 + switch (expr) {
+            case Expr.Call call -> call.args().stream().mapToLong(a -> size(a.value())).sum();
+            case Expr.Attention attention -> attention.args().stream().mapToLong(a -> size(a.value())).sum()
+                    + attention.clauses().stream().mapToLong(c -> size(c.value())).sum();
+            case Expr.Index index -> size(index.target()) + index.indices().stream().mapToLong(Checker::size).sum();
+            case Expr.Unary unary -> size(unary.operand());
+            case Expr.Binary binary -> size(binary.left()) + size(binary.right());
+            case Expr.ListLit list -> list.items().stream().mapToLong(Checker::size).sum();
+            case Expr.Number n -> 0;
+            case Expr.Bool b -> 0;
+            case Expr.Str str -> 0;
+            case Expr.Ref ref -> 0;
+        };
     }
 
     private Value reference(Name name, Scope scope) {
@@ -880,9 +1044,14 @@ public final class Checker {
         if (!ok) {
             return null;
         }
+        if (blockStack.isEmpty()) {
+            outermostCall = call.span();
+        }
         blockStack.add(decl);
         blockRepeatDepth.add(repeats.size());
         checkpointPrefixes.add(prefix);
+        long prefixLength = prefix.isEmpty() ? 0 : prefix.length() + 1;
+        prefixChars += prefixLength;
         scopePath.add(graph.region(Region.Kind.BLOCK, "block " + decl.name().text()));
         // The body's statements are outermost expressions of their own (see markReferenced).
         int callerDepth = valueDepth;
@@ -900,6 +1069,7 @@ public final class Checker {
             blockStack.remove(blockStack.size() - 1);
             blockRepeatDepth.remove(blockRepeatDepth.size() - 1);
             checkpointPrefixes.remove(checkpointPrefixes.size() - 1);
+            prefixChars -= prefixLength;
             scopePath.remove(scopePath.size() - 1);
         }
     }
@@ -1123,11 +1293,50 @@ public final class Checker {
     }
 
     Node node(Op op, List<Node> inputs, TensorType type, Map<String, String> attrs, Span span) {
-        return graph.add(op, inputs, type, attrs, span, scopePath);
+        return node(op, inputs, type, attrs, Map.of(), span);
     }
 
     Node node(Op op, List<Node> inputs, TensorType type, Map<String, String> attrs, Map<String, Scalar> exprs, Span span) {
+        countSteps(op == Op.CONCAT ? inputs.size() : 1, span); // a concat copies each part
+        long elements = Limits.elements(type, runTimeDims);
+        if (elements > Limits.MAX_ARRAY_LENGTH) {
+            reportOnce("value size", span, () -> Messages.valueTooLarge(type.toString(), elements, Limits.MAX_ARRAY_LENGTH));
+        }
+        if (op == Op.ATTENTION) {
+            attentionFits(inputs, attrs, span);
+        }
         return graph.add(op, inputs, type, attrs, exprs, span, scopePath);
+    }
+
+    /**
+     * Counts steps of the generated {@code compute} against {@link Limits#MAX_STEPS}. Past the
+     * limit the graph keeps no more nodes (the model has failed; checking goes on for the
+     * other mistakes, in memory that does not grow with the model).
+     */
+    private void countSteps(int steps, Span span) {
+        counts.steps += steps;
+        if (counts.steps > Limits.MAX_STEPS) {
+            reportOnce("steps", span, () -> Messages.tooManySteps(graph.modelName(), Limits.MAX_STEPS));
+            graph.stopKeeping();
+        }
+    }
+
+    /** Head width and key/value cache against what the generated attention kernels hold in one array. */
+    private void attentionFits(List<Node> inputs, Map<String, String> attrs, Span span) {
+        long headWidth = Long.parseLong(attrs.get("head_dim"));
+        if (headWidth > Limits.MAX_HEAD_WIDTH) {
+            diagnostics.error(span, Messages.headTooWide(headWidth, Limits.MAX_HEAD_WIDTH));
+        }
+        if ("true".equals(attrs.get("cache"))) {
+            long layers = layerCount();
+            for (Node cached : inputs.subList(1, 3)) { // keys and values, each cached in one array for all layers
+                long floats = Limits.saturatingTimes(layers, Limits.elements(cached.type(), runTimeDims));
+                if (floats > Limits.MAX_ARRAY_LENGTH) {
+                    diagnostics.error(span, Messages.cacheTooLarge(floats, Limits.MAX_ARRAY_LENGTH));
+                    return;
+                }
+            }
+        }
     }
 
     List<Binding.RepeatIndex> repeats() {

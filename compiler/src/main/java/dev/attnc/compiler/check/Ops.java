@@ -675,6 +675,12 @@ final class Ops {
         Dim keyLength = k.type().dim(0);
         List<Clause> clauses = new ArrayList<>(spec == null ? List.of() : spec.clauses());
         clauses.addAll(inline);
+        // A named variant's clauses, and any in a block, are checked again at each use: work like a block body's.
+        if (spec != null || checker.inBlock()) {
+            for (Clause clause : clauses) {
+                checker.charge(Checker.size(clause.value()), span);
+            }
+        }
         Modifiers.Context context = new Modifiers.Context(heads, kvHeads, queryHeadDim, queryLength, keyLength);
         Modifiers.Result modified = modifiers.check(clauses, context, scope, checker);
         if (modified == null) {

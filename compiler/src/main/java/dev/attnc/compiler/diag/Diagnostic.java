@@ -2,6 +2,10 @@ package dev.attnc.compiler.diag;
 
 /** One message about one place in a source file. */
 public record Diagnostic(Severity severity, Span span, String message) {
+    /** Lines longer than this are shown clipped around the span, so a huge line cannot flood the output. */
+    static final int LONGEST_LINE_SHOWN = 160;
+    /** Characters shown before the span in a clipped line. */
+    private static final int CONTEXT_BEFORE = 60;
 
     /** {@code file:line:col: error: message}, the first line of the rendered form. */
     public String headline() {
@@ -20,17 +24,29 @@ public record Diagnostic(Severity severity, Span span, String message) {
         int lineStart = file.lineStart(line);
         int from = Math.max(0, Math.min(span.start() - lineStart, source.length()));
         int to = Math.min(span.end() - lineStart, source.length());
+        // A very long line (generated or hostile input) is shown as a window around the span.
+        String before = "";
+        String after = "";
+        if (source.length() > LONGEST_LINE_SHOWN) {
+            int first = Math.max(0, from - CONTEXT_BEFORE);
+            int last = Math.min(source.length(), first + LONGEST_LINE_SHOWN);
+            before = first > 0 ? "..." : "";
+            after = last < source.length() ? "..." : "";
+            source = source.substring(first, last);
+            from -= first;
+            to = Math.min(to - first, source.length());
+        }
         int width = Math.max(1, to - from);
 
         String number = String.format("%5d", line);
         String gutter = " ".repeat(number.length());
-        StringBuilder marker = new StringBuilder();
+        StringBuilder marker = new StringBuilder(" ".repeat(before.length()));
         for (int i = 0; i < from; i++) {
             marker.append(source.charAt(i) == '\t' ? '\t' : ' ');
         }
         marker.append('^').append("~".repeat(width - 1));
         return headline() + "\n"
-                + number + " | " + printable(source) + "\n"
+                + number + " | " + before + printable(source) + after + "\n"
                 + gutter + " | " + marker;
     }
 

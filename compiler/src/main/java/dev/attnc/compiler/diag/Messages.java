@@ -48,6 +48,93 @@ public final class Messages {
         return "brackets nested more than " + limit + " deep; split the expression into named steps";
     }
 
+    // ---------------------------------------------------------------- limits (see check/Limits)
+
+    public static String nameTooLong(int length, int limit) {
+        return "a name of " + Numbers.count(length) + " characters: names have at most " + Numbers.count(limit);
+    }
+
+    public static String stringTooLong(int length, int limit) {
+        return "a string of " + Numbers.count(length) + " characters: strings have at most " + Numbers.count(limit);
+    }
+
+    public static String tooManyOperators(int limit) {
+        return "more than " + Numbers.count(limit) + " operators in one statement; split it into named steps";
+    }
+
+    public static String checkpointTooLong(String param, int length, int limit) {
+        return "the checkpoint name of `" + param + "` has " + Numbers.count(length) + " characters with its block prefixes;"
+                + " at most " + Numbers.count(limit);
+    }
+
+    public static String rankTooLarge(int rank, int limit) {
+        return "a tensor of " + Numbers.count(rank) + " dims: at most " + limit;
+    }
+
+    public static String tooManyLayers(long count, long layers, long limit) {
+        String total = count == layers ? "" : " (" + Numbers.count(layers) + " with the repeats around it)";
+        return "a repeat of " + Numbers.count(count) + " layers" + total + ": at most " + Numbers.count(limit)
+                + " layers in all";
+    }
+
+    public static String dimBoundTooLarge(long bound, long limit) {
+        return "the largest value of a dim must be at most " + Numbers.count(limit) + " (what one Java array holds), found "
+                + Numbers.count(bound);
+    }
+
+    public static String valueTooLarge(String type, long elements, long limit) {
+        return "a value " + type + " of " + Numbers.count(elements) + " elements at the largest dims: one Java array holds at most "
+                + Numbers.count(limit);
+    }
+
+    public static String weightTooLarge(String param, String type, long elements, long limit) {
+        return "param `" + param + "` needs a weight " + type + " of " + Numbers.count(elements)
+                + " floats: one Java array holds at most " + Numbers.count(limit);
+    }
+
+    public static String tooManyWeightArrays(String model, long arrays, long limit) {
+        return "model `" + model + "` has " + Numbers.count(arrays) + " weight tensors over all layers with this param:"
+                + " at most " + Numbers.count(limit);
+    }
+
+    public static String tooManyParameters(String model, long floats, long limit) {
+        return "model `" + model + "` has " + Numbers.count(floats) + " weights over all layers with this param:"
+                + " at most " + Numbers.count(limit);
+    }
+
+    public static String tooManyDeclaredWeights(String model, int limit) {
+        return "model `" + model + "` declares more than " + Numbers.count(limit) + " weight tensors (a param in a block counts"
+                + " at each call): its generated constructor, one Java method of at most 64 KB, would not hold them";
+    }
+
+    public static String tooManySteps(String model, int limit) {
+        return "model `" + model + "` has more than " + Numbers.count(limit) + " steps (operations, inputs and outputs; a block"
+                + " counts at each call): its generated `compute`, one Java method of at most 64 KB, would not hold them;"
+                + " a `repeat` is generated once, whatever its count";
+    }
+
+    public static String tooManyInputs(String model, int limit) {
+        return "model `" + model + "` has more than " + Numbers.count(limit) + " inputs";
+    }
+
+    public static String tooManyOutputs(String model, int limit) {
+        return "model `" + model + "` has more than " + Numbers.count(limit) + " outputs";
+    }
+
+    public static String headTooWide(long width, long limit) {
+        return "attention heads " + Numbers.count(width) + " wide: at most " + Numbers.count(limit);
+    }
+
+    public static String cacheTooLarge(long floats, long limit) {
+        return "the key and value cache needs " + Numbers.count(floats) + " floats for its layers at the largest dims:"
+                + " one Java array holds at most " + Numbers.count(limit);
+    }
+
+    public static String checkWorkExceeded(long limit) {
+        return "checking stopped here: block calls expand to more than " + Numbers.count(limit)
+                + " expressions (a block is checked again at each call, so blocks calling blocks multiply)";
+    }
+
     public static String numberTooLarge(String text) {
         return "number " + text + " is too large";
     }

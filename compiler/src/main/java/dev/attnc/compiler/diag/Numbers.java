@@ -20,4 +20,9 @@ public final class Numbers {
         }
         return mantissa + "e" + text.substring(exponent + 1);
     }
+
+    /** A count with thousands separators, {@code 1,000,000}; a count past {@code long} (saturated) as such. */
+    public static String count(long value) {
+        return value == Long.MAX_VALUE ? "more than 9,223,372,036,854,775,806" : String.format(java.util.Locale.ROOT, "%,d", value);
+    }
 }

@@ -18,6 +18,8 @@ public final class GraphBuilder {
     private final List<Param> params = new ArrayList<>();
     private final List<Loop> loops = new ArrayList<>();
     private int regions;
+    /** False once the model has failed for being too large: nodes are still made for checking, not kept. */
+    private boolean keeping = true;
 
     public GraphBuilder(String modelName) {
         this.modelName = modelName;
@@ -30,8 +32,22 @@ public final class GraphBuilder {
     public Node add(Op op, List<Node> inputs, TensorType type, Map<String, String> attrs, Map<String, Scalar> exprs,
             Span span, List<Region> scope) {
         Node node = new Node(nodes.size(), op, inputs, type, attrs, exprs, "", span, scope);
-        nodes.add(node);
+        if (keeping) {
+            nodes.add(node);
+        }
         return node;
+    }
+
+    public String modelName() {
+        return modelName;
+    }
+
+    /**
+     * Keeps no more nodes: the model has failed for its size, and its graph will not be built.
+     * Checking goes on (for the model's other mistakes) in memory that stops growing with it.
+     */
+    public void stopKeeping() {
+        keeping = false;
     }
 
     /** Names a value after the .attn variable it was assigned to; the first name sticks. */

@@ -1,6 +1,7 @@
 package dev.attnc.compiler.parse;
 
 import dev.attnc.compiler.ast.AttnFile;
+import dev.attnc.compiler.check.Limits;
 import dev.attnc.compiler.diag.Diagnostics;
 import dev.attnc.compiler.diag.Messages;
 import dev.attnc.compiler.diag.SourceFile;
@@ -8,9 +9,12 @@ import dev.attnc.compiler.diag.Span;
 import dev.attnc.grammar.AttnLexer;
 import dev.attnc.grammar.AttnParser;
 import java.nio.CharBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.antlr.v4.runtime.BaseErrorListener;
 import org.antlr.v4.runtime.CharStream;
 import org.antlr.v4.runtime.CodePointBuffer;
@@ -40,7 +44,7 @@ public final class SourceParser {
     public static Optional<AttnFile> parse(SourceFile source, Diagnostics diagnostics) {
         int errorsBefore = diagnostics.errorCount();
         List<Token> tokens = lex(source, diagnostics);
-        if (tokens == null || !checkNesting(source, tokens, diagnostics)) {
+        if (tokens == null || !checkLimits(source, tokens, diagnostics)) {
             return Optional.empty();
         }
         AttnParser.FileContext tree = parseTokens(source, tokens, diagnostics);
@@ -141,23 +145,87 @@ public final class SourceParser {
                 Messages.unexpectedCharacters(source.text().substring(start, end)));
     }
 
-    /** Brackets nested past {@link #MAX_NESTING}: refuse before the recursive parser sees them. */
-    private static boolean checkNesting(SourceFile source, List<Token> tokens, Diagnostics diagnostics) {
-        int depth = 0;
+    private static final Set<String> OPERATORS = Set.of("+", "-", "*", "/", "%", "@", "<", "<=", ">", ">=", "==", "!=",
+            "&&", "||", "!");
+    /** Tokens that start a statement where statements stand (an `=` ends an assignment's targets). */
+    private static final Set<String> STATEMENT_STARTS = Set.of("=", ";", "const", "dim", "input", "param", "repeat", "output",
+            "return", "block", "model");
+
+    /** An open bracket: whether statements stand inside it, and the operator count of the statement it interrupted. */
+    private record Open(boolean statements, int outerOperators, boolean outerReported) {
+    }
+
+    /**
+     * Refuses what would make the recursive parser (and the checker after it) go deep or slow,
+     * or the generated class unable to hold it, before the parser sees it: brackets nested
+     * past {@link #MAX_NESTING}, a statement with more than {@link Limits#MAX_EXPRESSION_OPERATORS}
+     * operators (an operator chain is as deep as it is long), names longer than
+     * {@link Limits#MAX_NAME_LENGTH} and strings longer than {@link Limits#MAX_STRING_LENGTH}.
+     * One pass over the tokens; the first bracket too deep stops it.
+     */
+    private static boolean checkLimits(SourceFile source, List<Token> tokens, Diagnostics diagnostics) {
+        boolean ok = true;
+        Deque<Open> open = new ArrayDeque<>();
+        boolean statements = true; // at the top level, and in a model's, block's or repeat's body
+        int operators = 0; // of the statement being read, brackets and an attention's clauses included
+        boolean reported = false;
+        Token previous = null;
+        boolean attentionCallClosed = false; // the last `)` closed `attention(`: a `{` after it opens clauses
+        Deque<Boolean> parenIsAttention = new ArrayDeque<>();
         for (Token token : tokens) {
-            switch (token.getText()) {
+            String text = token.getText();
+            if (token.getType() == AttnLexer.ID && text.length() > Limits.MAX_NAME_LENGTH) {
+                diagnostics.error(span(source, token), Messages.nameTooLong(text.length(), Limits.MAX_NAME_LENGTH));
+                ok = false;
+            } else if (token.getType() == AttnLexer.STRING && text.length() - 2 > Limits.MAX_STRING_LENGTH) {
+                diagnostics.error(span(source, token), Messages.stringTooLong(text.length() - 2, Limits.MAX_STRING_LENGTH));
+                ok = false;
+            }
+            switch (text) {
                 case "(", "[", "{" -> {
-                    if (++depth > MAX_NESTING) {
+                    if (open.size() + 1 > MAX_NESTING) {
                         diagnostics.error(span(source, token), Messages.nestedTooDeeply(MAX_NESTING));
                         return false;
                     }
+                    boolean body = text.equals("{") && !(previous != null && previous.getText().equals(")") && attentionCallClosed);
+                    open.push(new Open(body, operators, reported));
+                    if (text.equals("(")) {
+                        parenIsAttention.push(previous != null && previous.getText().equals("attention"));
+                    }
+                    statements = body;
+                    if (body) {
+                        operators = 0;
+                        reported = false;
+                    }
                 }
-                case ")", "]", "}" -> depth = Math.max(0, depth - 1);
+                case ")", "]", "}" -> {
+                    if (text.equals(")")) {
+                        attentionCallClosed = !parenIsAttention.isEmpty() && parenIsAttention.pop();
+                    }
+                    if (!open.isEmpty()) {
+                        Open closed = open.pop();
+                        if (closed.statements()) {
+                            // A body ends: back to the statement it belongs to (`repeat N { ... }`).
+                            operators = closed.outerOperators();
+                            reported = closed.outerReported();
+                        }
+                        statements = open.isEmpty() || open.peek().statements();
+                    }
+                }
                 default -> {
+                    if (statements && STATEMENT_STARTS.contains(text)) {
+                        operators = 0;
+                        reported = false;
+                    } else if (OPERATORS.contains(text) && ++operators > Limits.MAX_EXPRESSION_OPERATORS && !reported) {
+                        diagnostics.error(span(source, token), Messages.tooManyOperators(Limits.MAX_EXPRESSION_OPERATORS));
+                        reported = true;
+                        ok = false;
+                    }
                 }
             }
+            previous = token;
         }
-        return true;
+        return ok;
     }
 
     private static AttnParser.FileContext parseTokens(SourceFile source, List<Token> tokens, Diagnostics diagnostics) {
