@@ -214,14 +214,16 @@ final class Modifiers {
      * {@code bounded}, without an upper bound otherwise (a KV cache adds keys past the rows).
      */
     private static IndexRanges.Env queryKeyRanges(Context context, Scope scope, boolean bounded) {
+        // Positions are Java ints, whatever the dims.
+        IndexRanges.Range positions = new IndexRanges.Range(0, Integer.MAX_VALUE);
         if (!bounded) {
-            IndexRanges.Range whole = new IndexRanges.Range(0, Double.POSITIVE_INFINITY);
-            return IndexRanges.Env.of(whole, whole);
+            return IndexRanges.Env.of(positions, positions);
         }
         java.util.function.Function<String, IndexRanges.Range> variables = name -> variableRange(name, context, scope);
         double queries = IndexRanges.dimRange(context.queryLength(), variables).hi();
         double keys = IndexRanges.dimRange(context.keyLength(), variables).hi();
-        return IndexRanges.Env.of(new IndexRanges.Range(0, queries - 1), new IndexRanges.Range(0, keys - 1));
+        return IndexRanges.Env.of(new IndexRanges.Range(0, queries - 1).intersect(positions),
+                new IndexRanges.Range(0, keys - 1).intersect(positions));
     }
 
     private static String indexOutside(Scalar.Read read, int axis, IndexRanges.Range range, TensorType type) {
