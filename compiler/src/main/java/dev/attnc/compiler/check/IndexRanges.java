@@ -225,6 +225,47 @@ final class IndexRanges {
         };
     }
 
+    /**
+     * A mask, annotated conjunct by conjunct: each is reached only where those before it hold,
+     * except a bound on the keys ({@code j < e}, {@code i - j <= e}, ...): the attention loops
+     * turn it into the range of keys they visit, so {@code e} is evaluated for every query.
+     */
+    Scalar annotateMask(Scalar mask, Env bounded, Env open) {
+        Scalar annotated = null;
+        Env reachedBounded = bounded;
+        Env reachedOpen = open;
+        for (Scalar part : conjuncts(mask)) {
+            Scalar done = keyBound(part) ? annotate(part, bounded, open) : annotate(part, reachedBounded, reachedOpen);
+            annotated = annotated == null ? done : new Scalar.Binary("&&", annotated, done, Type.BOOL);
+            reachedBounded = narrow(part, true, reachedBounded);
+            reachedOpen = narrow(part, true, reachedOpen);
+        }
+        return annotated;
+    }
+
+    private static List<Scalar> conjuncts(Scalar condition) {
+        List<Scalar> parts = new ArrayList<>();
+        if (condition instanceof Scalar.Binary b && b.op().equals("&&")) {
+            parts.addAll(conjuncts(b.left()));
+            parts.addAll(conjuncts(b.right()));
+        } else if (condition != null) {
+            parts.add(condition);
+        }
+        return parts;
+    }
+
+    /** A comparison with {@code j} or {@code i - j} alone on one side: what the loops may take as a key range. */
+    private static boolean keyBound(Scalar conjunct) {
+        return conjunct instanceof Scalar.Binary b && List.of("<", "<=", ">", ">=", "==", "!=").contains(b.op())
+                && (isKeyOrDistance(b.left()) || isKeyOrDistance(b.right()));
+    }
+
+    private static boolean isKeyOrDistance(Scalar side) {
+        return side instanceof Scalar.Var v && v.name().equals("j")
+                || side instanceof Scalar.Binary d && d.op().equals("-") && d.left() instanceof Scalar.Var i && i.name().equals("i")
+                        && d.right() instanceof Scalar.Var j && j.name().equals("j");
+    }
+
     private Scalar.Read read(Scalar.Read read, Env bounded, Env open) {
         List<Scalar> indices = new ArrayList<>();
         List<Bound> bounds = new ArrayList<>();
@@ -377,7 +418,6 @@ final class IndexRanges {
             case "ceil" -> new Range(Math.ceil(args.get(0).lo()), Math.ceil(args.get(0).hi())).intersect(Range.INTS)
                     .union(Range.of(0));
             case "where" -> {
-                Range taken = Range.ALL;
                 Env yes = narrow(c.args().get(0), true, env);
                 Env no = narrow(c.args().get(0), false, env);
                 Range union = new Range(1, 0);
@@ -387,7 +427,7 @@ final class IndexRanges {
                 if (!no.isEmpty()) {
                     union = union.union(collapse(eval(c.args().get(2), no), no));
                 }
-                yield union.isEmpty() ? taken : union;
+                yield union.isEmpty() ? Range.ALL : union; // neither branch is reached: nothing is read
             }
             default -> Range.ALL;
         };

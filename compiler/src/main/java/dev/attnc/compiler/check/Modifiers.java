@@ -165,7 +165,7 @@ final class Modifiers {
                 IndexRanges.Env maskedOpen = mask == null ? open : ranges.narrow(mask, true, open);
                 exprs.put("score", ranges.annotate(exprs.get("score"), maskedBounded, maskedOpen));
             }
-            mask = ranges.annotate(mask, bounded, open);
+            mask = mask == null ? null : ranges.annotateMask(mask, bounded, open);
             if (diagnostics.errorCount() > errors) {
                 return null;
             }

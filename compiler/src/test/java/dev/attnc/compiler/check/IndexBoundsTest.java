@@ -178,6 +178,10 @@ class IndexBoundsTest {
         // A mask part to the right of the read does not guard it.
         assertEquals(List.of("rel[0, i - j]: INSIDE CHECK"), bounds("dim T", "mask rel[0, i - j] > 0 && i >= j && i - j < 16"));
         assertEquals(List.of("keep[j + 1]: CHECK"), bounds("dim T", "mask keep[j + 1] != 0"));
+        // A bound on the keys is evaluated for every query, whatever the conjuncts before it.
+        assertEquals(List.of("keep[i - 1]: CHECK"), bounds("dim T <= 64", "mask i >= 1 && j < keep[i - 1]"));
+        assertEquals(List.of("keep[i - 1]: CHECK"), bounds("dim T <= 64", "mask i >= 1 && keep[i - 1] > j"));
+        assertEquals(List.of("keep[i - 1]: INSIDE_WITHOUT_CACHE"), bounds("dim T <= 64", "mask i >= 1 && keep[i - 1] != 0"));
         // An index read from a tensor is any whole number.
         assertEquals(List.of("keep[0]: CHECK", "rel[h, keep[0]]: INSIDE CHECK"), bounds("dim T", "score s + rel[h, keep[0]]"));
     }

@@ -149,6 +149,11 @@ class TableReadsTest {
                 .load(new RecordingWeights(SEED));
         TableIndexException outside = assertThrows(TableIndexException.class, () -> call.run(past));
         assertEquals("keep[j + 1]: index 10 of axis 0 is outside [0, 10) at j = 9 (mask at Keep2.attn:9:20)", outside.getMessage());
+        // A bound on the keys (j < e) is evaluated for every query, whatever the conjuncts before it: i >= 1 does not guard it.
+        Model bound = Compiled.source("Keep3.attn", model("Keep3", 2, "dim T <= 64", declarations, "mask i >= 1 && j < keep[i - 1]"))
+                .load(new RecordingWeights(SEED));
+        TableIndexException unguarded = assertThrows(TableIndexException.class, () -> call.run(bound));
+        assertEquals("keep[i - 1]: index -1 of axis 0 is outside [0, 10) at i = 0 (mask at Keep3.attn:9:24)", unguarded.getMessage());
     }
 
     @Test
