@@ -342,24 +342,41 @@ final class IndexRanges {
         Affine left = eval(b.left(), env);
         Affine right = eval(b.right(), env);
         boolean whole = b.type() == Type.INT;
+        if (!whole) {
+            // A float operation converts its int operands: as Java holds them, wrapped.
+            Range l = b.left().type() == Type.INT ? javaInt(left, env) : collapse(left, env);
+            Range r = b.right().type() == Type.INT ? javaInt(right, env) : collapse(right, env);
+            return Affine.of(switch (b.op()) {
+                case "+" -> l.plus(r).rounded();
+                case "-" -> l.plus(r.negate()).rounded();
+                case "*" -> l.times(r).rounded();
+                case "/" -> divide(l, r).rounded();
+                default -> Range.ALL;
+            });
+        }
         return switch (b.op()) {
             case "+" -> floatRounded(left.plus(right), b.type(), env);
             case "-" -> floatRounded(left.plus(right.negate()), b.type(), env);
             case "*" -> {
                 Range l = collapse(left, env);
                 Range r = collapse(right, env);
-                if (whole && r.isPoint()) {
+                if (r.isPoint()) {
                     yield left.scale(r.lo());
                 }
-                if (whole && l.isPoint()) {
+                if (l.isPoint()) {
                     yield right.scale(l.lo());
                 }
-                yield floatRounded(Affine.of(l.times(r)), b.type(), env);
+                yield Affine.of(l.times(r));
             }
-            case "/" -> Affine.of(divide(collapse(left, env), collapse(right, env)).rounded());
-            case "%" -> Affine.of(floorMod(collapse(left, env), collapse(right, env)));
-            default -> Affine.of(whole ? Range.INTS : Range.ALL);
+            case "%" -> Affine.of(floorMod(javaInt(left, env), javaInt(right, env)));
+            default -> Affine.of(Range.INTS);
         };
+    }
+
+    /** The range of an int as Java holds it: the true range where it fits, any int where it may have wrapped. */
+    private static Range javaInt(Affine form, Env env) {
+        Range range = collapse(form, env);
+        return range.withinInts() ? range : Range.INTS;
     }
 
     /** Floats are kept as plain ranges, widened by their rounding; whole numbers stay exact. */
@@ -389,14 +406,17 @@ final class IndexRanges {
     }
 
     private Range call(Scalar.Call c, Env env) {
+        // Java's min, max, abs and conversions of a wrapped int are not those of the true value.
         List<Range> args = new ArrayList<>();
         for (Scalar arg : c.args()) {
-            args.add(arg.type() == Type.BOOL ? Range.BOOL : collapse(eval(arg, env), env));
+            args.add(switch (arg.type()) {
+                case BOOL -> Range.BOOL;
+                case INT -> javaInt(eval(arg, env), env);
+                case FLOAT -> collapse(eval(arg, env), env);
+            });
         }
-        boolean whole = c.type() == Type.INT;
-        // Java's min, max and abs of a wrapped int are not those of the true value.
-        if (whole && args.stream().anyMatch(a -> !a.withinInts() || a.lo() == INT_MIN && c.function().equals("abs"))) {
-            return Range.INTS;
+        if (c.function().equals("abs") && c.type() == Type.INT && args.get(0).lo() == INT_MIN) {
+            return Range.INTS; // Math.abs(Integer.MIN_VALUE) is negative
         }
         return switch (c.function()) {
             case "abs" -> {
@@ -422,15 +442,19 @@ final class IndexRanges {
                 Env no = narrow(c.args().get(0), false, env);
                 Range union = new Range(1, 0);
                 if (!yes.isEmpty()) {
-                    union = union.union(collapse(eval(c.args().get(1), yes), yes));
+                    union = union.union(branch(c.args().get(1), yes));
                 }
                 if (!no.isEmpty()) {
-                    union = union.union(collapse(eval(c.args().get(2), no), no));
+                    union = union.union(branch(c.args().get(2), no));
                 }
                 yield union.isEmpty() ? Range.ALL : union; // neither branch is reached: nothing is read
             }
             default -> Range.ALL;
         };
+    }
+
+    private Range branch(Scalar value, Env env) {
+        return value.type() == Type.INT ? javaInt(eval(value, env), env) : collapse(eval(value, env), env);
     }
 
     /** The ranges where a condition is {@code holds} (true or false): what its comparisons of i and j say. */
