@@ -328,8 +328,7 @@ final class IndexRanges {
                 default -> Affine.of(v.type() == Type.INT ? variables.apply(v.name()).intersect(Range.INTS) : Range.ALL);
             };
             case Scalar.Read r -> Affine.of(r.type() == Type.INT ? Range.INTS : Range.ALL);
-            case Scalar.Unary u -> u.op().equals("-") ? floatRounded(eval(u.operand(), env).negate(), u.type(), env)
-                    : Affine.of(Range.BOOL);
+            case Scalar.Unary u -> u.op().equals("-") ? eval(u.operand(), env).negate() : Affine.of(Range.BOOL);
             case Scalar.Binary b -> binary(b, env);
             case Scalar.Call c -> Affine.of(call(c, env));
         };
@@ -355,8 +354,8 @@ final class IndexRanges {
             });
         }
         return switch (b.op()) {
-            case "+" -> floatRounded(left.plus(right), b.type(), env);
-            case "-" -> floatRounded(left.plus(right.negate()), b.type(), env);
+            case "+" -> left.plus(right);
+            case "-" -> left.plus(right.negate());
             case "*" -> {
                 Range l = collapse(left, env);
                 Range r = collapse(right, env);
@@ -377,11 +376,6 @@ final class IndexRanges {
     private static Range javaInt(Affine form, Env env) {
         Range range = collapse(form, env);
         return range.withinInts() ? range : Range.INTS;
-    }
-
-    /** Floats are kept as plain ranges, widened by their rounding; whole numbers stay exact. */
-    private static Affine floatRounded(Affine form, Type type, Env env) {
-        return type == Type.INT ? form : Affine.of(collapse(form, env).rounded());
     }
 
     private static Range divide(Range a, Range b) {
@@ -432,11 +426,8 @@ final class IndexRanges {
                 Range low = new Range(Math.max(args.get(0).lo(), args.get(1).lo()), Math.max(args.get(0).hi(), args.get(1).hi()));
                 yield new Range(Math.min(low.lo(), args.get(2).lo()), Math.min(low.hi(), args.get(2).hi()));
             }
-            // (int) of a float saturates at the int range, and is 0 for NaN.
-            case "floor" -> new Range(Math.floor(args.get(0).lo()), Math.floor(args.get(0).hi())).intersect(Range.INTS)
-                    .union(Range.of(0));
-            case "ceil" -> new Range(Math.ceil(args.get(0).lo()), Math.ceil(args.get(0).hi())).intersect(Range.INTS)
-                    .union(Range.of(0));
+            case "floor" -> toInt(new Range(Math.floor(args.get(0).lo()), Math.floor(args.get(0).hi())));
+            case "ceil" -> toInt(new Range(Math.ceil(args.get(0).lo()), Math.ceil(args.get(0).hi())));
             case "where" -> {
                 Env yes = narrow(c.args().get(0), true, env);
                 Env no = narrow(c.args().get(0), false, env);
@@ -451,6 +442,14 @@ final class IndexRanges {
             }
             default -> Range.ALL;
         };
+    }
+
+    /**
+     * A whole float made an int: Java saturates past the int range and gives 0 for NaN; a GPU
+     * may give any int past the range. So: the range and 0 where it fits, any int otherwise.
+     */
+    private static Range toInt(Range whole) {
+        return whole.withinInts() ? whole.union(Range.of(0)) : Range.INTS;
     }
 
     private Range branch(Scalar value, Env env) {

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The interval analysis against brute force: for thousands of seeded random whole-number
- * expressions of i, j and h (with +, -, *, %, abs, min, max, clamp, floor of a fraction, where,
+ * expressions of i, j and h (with +, -, *, %, abs, min, max, clamp, floor and ceil of floats, where,
  * and constants large enough to wrap Java ints), under a random condition, every value the
  * generated Java would compute for every (i, j, h) where the condition holds lies in the range
  * the analysis gives, whenever that range lies within the ints (Java wraps past them, and only
@@ -91,8 +91,9 @@ class IndexRangesPropertyTest {
             case 7 -> new Scalar.Call("abs", List.of(whole(depth - 1)), Type.INT);
             case 8 -> new Scalar.Call(random.nextBoolean() ? "min" : "max", List.of(whole(depth - 1), whole(depth - 1)), Type.INT);
             case 9 -> new Scalar.Call("clamp", List.of(whole(depth - 1), whole(depth - 1), whole(depth - 1)), Type.INT);
-            case 10 -> new Scalar.Call(random.nextBoolean() ? "floor" : "ceil", List.of(new Scalar.Binary("/", whole(depth - 1),
-                    new Scalar.Const(random.nextInt(1, 7), Type.INT), Type.FLOAT)), Type.INT);
+            case 10 -> new Scalar.Call(random.nextBoolean() ? "floor" : "ceil", List.of(new Scalar.Binary(random.nextBoolean() ? "/" : "*",
+                    whole(depth - 1), new Scalar.Const(random.nextBoolean() ? random.nextInt(1, 7) : 0.75e10, Type.FLOAT), Type.FLOAT)),
+                    Type.INT);
             case 11 -> new Scalar.Call("where", List.of(condition(), whole(depth - 1), whole(depth - 1)), Type.INT);
             default -> new Scalar.Unary("-", whole(depth - 1), Type.INT);
         };
@@ -135,7 +136,9 @@ class IndexRangesPropertyTest {
                         (int) value(c.args().get(2), i, j, h));
                 case "floor", "ceil" -> {
                     Scalar.Binary fraction = (Scalar.Binary) c.args().get(0);
-                    float quotient = (float) (int) value(fraction.left(), i, j, h) / (int) value(fraction.right(), i, j, h);
+                    float left = (int) value(fraction.left(), i, j, h);
+                    float right = (float) ((Scalar.Const) fraction.right()).value();
+                    float quotient = fraction.op().equals("/") ? left / right : left * right;
                     yield c.function().equals("floor") ? (int) Math.floor(quotient) : (int) Math.ceil(quotient);
                 }
                 case "where" -> truth(c.args().get(0), i, j, h) ? (int) value(c.args().get(1), i, j, h)
