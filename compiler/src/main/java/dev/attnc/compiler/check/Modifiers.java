@@ -12,9 +12,11 @@ import dev.attnc.compiler.ir.Dim;
 import dev.attnc.compiler.ir.Node;
 import dev.attnc.compiler.ir.Scalar;
 import dev.attnc.compiler.ir.Scalar.Type;
+import dev.attnc.compiler.ir.TensorType;
 import dev.attnc.compiler.diag.Numbers;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,7 +68,7 @@ final class Modifiers {
     private static final Map<String, Integer> FUNCTIONS = Map.ofEntries(
             Map.entry("abs", 1), Map.entry("min", 2), Map.entry("max", 2), Map.entry("exp", 1), Map.entry("log", 1),
             Map.entry("sqrt", 1), Map.entry("tanh", 1), Map.entry("sigmoid", 1), Map.entry("floor", 1),
-            Map.entry("ceil", 1), Map.entry("where", 3), Map.entry("alibi_slope", 1));
+            Map.entry("ceil", 1), Map.entry("where", 3), Map.entry("alibi_slope", 1), Map.entry("clamp", 3));
 
     private final Diagnostics diagnostics;
 
@@ -98,6 +100,7 @@ final class Modifiers {
         Map<String, String> attrs = new LinkedHashMap<>();
         Map<String, Scalar> exprs = new LinkedHashMap<>();
         List<Node> reads = new ArrayList<>();
+        Map<Scalar.Read, Expr.Index> readSources = new IdentityHashMap<>();
         List<String> masks = new ArrayList<>();
         Scalar mask = null;
         boolean causal = false;
@@ -126,7 +129,7 @@ final class Modifiers {
                 }
                 continue;
             }
-            Scalar typed = new Typer(kind, scope, checker, reads).type(expr);
+            Scalar typed = new Typer(kind, scope, checker, reads, readSources).type(expr);
             if (typed == null) {
                 ok = false;
                 continue;
@@ -151,12 +154,145 @@ final class Modifiers {
         if (!ok) {
             return null;
         }
+        IndexRanges ranges = indexRanges(context, scope, reads, readSources);
+        if (ranges != null) {
+            int errors = diagnostics.errorCount();
+            IndexRanges.Env bounded = queryKeyRanges(context, scope, true);
+            IndexRanges.Env open = queryKeyRanges(context, scope, false);
+            // A score is computed only for the keys its query's mask lets through.
+            if (exprs.containsKey("score")) {
+                IndexRanges.Env maskedBounded = mask == null ? bounded : ranges.narrow(mask, true, bounded);
+                IndexRanges.Env maskedOpen = mask == null ? open : ranges.narrow(mask, true, open);
+                exprs.put("score", ranges.annotate(exprs.get("score"), maskedBounded, maskedOpen));
+            }
+            mask = mask == null ? null : ranges.annotateMask(mask, bounded, open);
+            if (diagnostics.errorCount() > errors) {
+                return null;
+            }
+        }
         if (mask != null) {
             attrs.put("mask", masks.size() == 1 ? masks.get(0) : "(" + String.join(") && (", masks) + ")");
             exprs.put("mask", mask);
         }
         attrs.put("causal", Boolean.toString(causal));
         return new Result(attrs, exprs, reads, causal);
+    }
+
+    /**
+     * The interval analysis of this attention's reads: h below the heads, repeat indices below
+     * their counts, run-time dims up to their declared bounds (unbounded without one).
+     */
+    private IndexRanges indexRanges(Context context, Scope scope, List<Node> reads, Map<Scalar.Read, Expr.Index> sources) {
+        if (reads.isEmpty()) {
+            return null;
+        }
+        java.util.function.Function<String, IndexRanges.Range> variables = name -> variableRange(name, context, scope);
+        return new IndexRanges(variables,
+                read -> reads.get(read.input() - 3).type().shape(),
+                dim -> IndexRanges.dimRange(dim, variables),
+                context.queryLength(), context.keyLength(),
+                (read, axis, range, size) -> {
+                    Expr.Index source = sources.get(read);
+                    diagnostics.error(source.indices().get(axis).span(), indexOutside(read, axis, range, reads.get(read.input() - 3).type()));
+                });
+    }
+
+    private static IndexRanges.Range variableRange(String name, Context context, Scope scope) {
+        if (name.equals("h")) {
+            return new IndexRanges.Range(0, context.heads() - 1);
+        }
+        return switch (scope.lookup(name)) {
+            case Binding.RepeatIndex r -> new IndexRanges.Range(0, r.count() - 1);
+            case Binding.RunDim d when d.dim().equals(Dim.symbol(name)) ->
+                    new IndexRanges.Range(0, d.max().map(Long::doubleValue).orElse(Double.POSITIVE_INFINITY));
+            case null, default -> IndexRanges.Range.ALL;
+        };
+    }
+
+    /**
+     * Where i and j run: queries and keys from 0, below the query and key rows when
+     * {@code bounded}, without an upper bound otherwise (a KV cache adds keys past the rows).
+     */
+    private static IndexRanges.Env queryKeyRanges(Context context, Scope scope, boolean bounded) {
+        // Positions are Java ints, whatever the dims.
+        IndexRanges.Range positions = new IndexRanges.Range(0, Integer.MAX_VALUE);
+        if (!bounded) {
+            return IndexRanges.Env.of(positions, positions);
+        }
+        java.util.function.Function<String, IndexRanges.Range> variables = name -> variableRange(name, context, scope);
+        double queries = IndexRanges.dimRange(context.queryLength(), variables).hi();
+        double keys = IndexRanges.dimRange(context.keyLength(), variables).hi();
+        return IndexRanges.Env.of(new IndexRanges.Range(0, queries - 1).intersect(positions),
+                new IndexRanges.Range(0, keys - 1).intersect(positions));
+    }
+
+    private static String indexOutside(Scalar.Read read, int axis, IndexRanges.Range range, TensorType type) {
+        Scalar.Site site = read.site();
+        String index = site.indices().get(axis);
+        return "index `" + index + "` is outside axis " + axis + " of `" + site.tensor() + "` (" + type + ", size "
+                + type.dim(axis) + ") for every allowed query, key and head: it ranges over " + range
+                + " where it is read; clamp it explicitly if that is meant, e.g. `clamp(" + index + ", 0, "
+                + lastIndex(type.dim(axis)) + ")`";
+    }
+
+    private static String lastIndex(Dim size) {
+        return size.constant().map(c -> Long.toString(c - 1)).orElse(size + " - 1");
+    }
+
+    private static String wholeNumberTooLarge() {
+        return "a whole number in an index must be between " + Integer.MIN_VALUE + " and " + Integer.MAX_VALUE;
+    }
+
+    /** False when a whole-number constant in an index does not fit a Java int. */
+    private static boolean fitsInt(Scalar scalar) {
+        return switch (scalar) {
+            case Scalar.Const c -> c.type() != Type.INT || c.value() >= Integer.MIN_VALUE && c.value() <= Integer.MAX_VALUE;
+            case Scalar.Var v -> true;
+            case Scalar.Read r -> true; // its own indices were checked when it was typed
+            case Scalar.Unary u -> fitsInt(u.operand());
+            case Scalar.Binary b -> fitsInt(b.left()) && fitsInt(b.right());
+            case Scalar.Call c -> c.args().stream().allMatch(Modifiers::fitsInt);
+        };
+    }
+
+    private static String baseName(String path) {
+        return path.substring(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+    }
+
+    /** An expression as .attn text, without the comments and line breaks of its source. */
+    static String display(Expr expr) {
+        return switch (expr) {
+            case Expr.Number n -> n.text();
+            case Expr.Bool b -> Boolean.toString(b.value());
+            case Expr.Ref r -> r.name().text();
+            case Expr.Call c -> c.callee().text() + "(" + String.join(", ", c.args().stream()
+                    .map(a -> a.name().map(n -> n.text() + " = ").orElse("") + display(a.value())).toList()) + ")";
+            case Expr.Index i -> display(i.target()) + "[" + String.join(", ", i.indices().stream().map(Modifiers::display).toList()) + "]";
+            case Expr.Unary u -> u.op().symbol + (u.operand() instanceof Expr.Binary ? "(" + display(u.operand()) + ")" : display(u.operand()));
+            case Expr.Binary b -> operand(b.left(), b.op(), false) + " " + b.op().symbol + " " + operand(b.right(), b.op(), true);
+            default -> expr.getClass().getSimpleName();
+        };
+    }
+
+    /** A side of a binary operator, in parentheses where the operator binds tighter than it. */
+    private static String operand(Expr side, Expr.BinaryOp parent, boolean right) {
+        String text = display(side);
+        if (side instanceof Expr.Binary b
+                && (precedence(b.op()) < precedence(parent) || right && precedence(b.op()) == precedence(parent))) {
+            return "(" + text + ")";
+        }
+        return text;
+    }
+
+    private static int precedence(Expr.BinaryOp op) {
+        return switch (op) {
+            case OR -> 1;
+            case AND -> 2;
+            case EQ, NE -> 3;
+            case LT, LE, GT, GE -> 4;
+            case ADD, SUB -> 5;
+            case MUL, DIV, MOD, MATMUL -> 6;
+        };
     }
 
     /** Clause names known, each at most once (masks may repeat: they are and-ed). */
@@ -251,12 +387,14 @@ final class Modifiers {
         private final Scope scope;
         private final Checker checker;
         private final List<Node> reads;
+        private final Map<Scalar.Read, Expr.Index> readSources;
 
-        Typer(ClauseKind kind, Scope scope, Checker checker, List<Node> reads) {
+        Typer(ClauseKind kind, Scope scope, Checker checker, List<Node> reads, Map<Scalar.Read, Expr.Index> readSources) {
             this.kind = kind;
             this.scope = scope;
             this.checker = checker;
             this.reads = reads;
+            this.readSources = readSources;
         }
 
         Scalar type(Expr expr) {
@@ -422,7 +560,19 @@ final class Modifiers {
                 diagnostics.error(index.span(), Messages.indexCount(name, tensor.type(), index.indices().size()));
                 return null;
             }
-            return new Scalar.Read(read(tensor.node()), indices, tensor.type().dtype() == DType.INT ? Type.INT : Type.FLOAT);
+            for (int axis = 0; axis < indices.size(); axis++) {
+                if (!fitsInt(indices.get(axis))) {
+                    diagnostics.error(index.indices().get(axis).span(), wholeNumberTooLarge());
+                    return null;
+                }
+            }
+            Span span = index.span();
+            Scalar.Site site = new Scalar.Site(name, index.indices().stream().map(Modifiers::display).toList(), kind.spelling,
+                    baseName(span.file().name()) + ":" + span.line() + ":" + span.column());
+            Scalar.Read read = new Scalar.Read(read(tensor.node()), indices, tensor.type().dtype() == DType.INT ? Type.INT : Type.FLOAT,
+                    java.util.Collections.nCopies(indices.size(), Scalar.Bound.CHECK), site);
+            readSources.put(read, index);
+            return read;
         }
 
         private Scalar call(Expr.Call call) {
@@ -471,6 +621,7 @@ final class Modifiers {
                     result = switch (name) {
                         case "abs" -> args.get(0).type();
                         case "min", "max" -> join(args.get(0), args.get(1), call.span(), name);
+                        case "clamp" -> args.stream().allMatch(a -> a.type() == Type.INT) ? Type.INT : Type.FLOAT;
                         case "floor", "ceil" -> Type.INT;
                         default -> Type.FLOAT;
                     };

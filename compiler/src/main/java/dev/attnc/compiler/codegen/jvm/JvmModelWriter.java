@@ -1492,9 +1492,8 @@ public final class JvmModelWriter {
             Layout layout = plan.layout(tensor);
             StringBuilder index = new StringBuilder(at(tensor));
             for (int axis = 0; axis < read.indices().size(); axis++) {
-                String value = new ScalarWriter(this::clauseVariable, r -> {
-                    throw new CodegenException("an index that reads a tensor is not supported yet");
-                }, slopeFields.get(node.id())).write(read.indices().get(axis)).text();
+                // Checked unless the checker proved it inside; an index may itself read a tensor.
+                String value = scalarWriter(node).index(read, axis, java(tensor.type().dim(axis)), cacheFields.containsKey(node.id()));
                 index.append(" + ").append(ScalarWriter.paren(value)).append(" * ").append(layout.stride(axis));
             }
             return array(tensor, node) + "[" + index + "]";

@@ -1,7 +1,9 @@
 package dev.attnc.compiler.codegen.jvm;
 
 import dev.attnc.compiler.codegen.CodegenException;
+import dev.attnc.compiler.codegen.JavaText;
 import dev.attnc.compiler.ir.Scalar;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
@@ -53,6 +55,65 @@ public final class ScalarWriter {
             case Scalar.Binary b -> binary(b);
             case Scalar.Call call -> call(call);
         };
+    }
+
+    /**
+     * The index on one axis of a read, as Java. An index the checker proved inside its axis is
+     * written as is; any other is wrapped in {@code TableIndexException.check}, which throws
+     * naming the read, the index, the axis, its size and the values of the variables the read
+     * depends on: one comparison where the index is inside. The TornadoVM writer cannot throw
+     * from a kernel, so it refuses a read it would have to check.
+     *
+     * @param size   the axis's size as Java (unused by the TornadoVM writer)
+     * @param cached whether this attention appends to a KV cache, so keys go past the key rows
+     */
+    public String index(Scalar.Read read, int axis, String size, boolean cached) {
+        String value = write(read.indices().get(axis)).text();
+        Scalar.Bound bound = read.bounds().get(axis);
+        if (bound == Scalar.Bound.INSIDE || bound == Scalar.Bound.INSIDE_WITHOUT_CACHE && !cached) {
+            return value;
+        }
+        Scalar.Site site = read.site() != null ? read.site()
+                : new Scalar.Site("input " + read.input(), read.indices().stream().map(i -> "?").toList(), "clause", "?");
+        if (tornado) {
+            throw new CodegenException(site.position() + ": " + site.text() + " in " + site.clause()
+                    + ": the TornadoVM backend cannot check an index at run time (a kernel cannot throw), and attnc could not prove `"
+                    + site.indices().get(axis) + "` inside axis " + axis + " of `" + site.tensor() + "` (size " + size
+                    + ") for every query, key and head" + (cached ? " of the cache" : "")
+                    + "; clamp it explicitly, e.g. `clamp(" + site.indices().get(axis) + ", 0, "
+                    + (size.matches("[0-9]+") ? Long.toString(Long.parseLong(size) - 1) : size + " - 1") + ")`, or bound the dims");
+        }
+        List<String> names = new ArrayList<>();
+        read.indices().forEach(index -> intVariables(index, names));
+        StringBuilder check = new StringBuilder("dev.attnc.runtime.TableIndexException.check(").append(value).append(", ")
+                .append(size).append(", ").append(literal(site.text())).append(", ").append(axis).append(", ")
+                .append(literal(site.clause() + " at " + site.position()));
+        if (!names.isEmpty()) {
+            check.append(", ").append(literal(String.join(", ", names)));
+            names.forEach(name -> check.append(", ").append(variables.apply(name)));
+        }
+        return check.append(")").toString();
+    }
+
+    /** The whole-number variables an index reads (i, j, h, repeat indices, run-time dims), each once, in order. */
+    private static void intVariables(Scalar scalar, List<String> names) {
+        switch (scalar) {
+            case Scalar.Var v when v.type() == Scalar.Type.INT && !names.contains(v.name()) -> names.add(v.name());
+            case Scalar.Read r -> r.indices().forEach(index -> intVariables(index, names));
+            case Scalar.Unary u -> intVariables(u.operand(), names);
+            case Scalar.Binary b -> {
+                intVariables(b.left(), names);
+                intVariables(b.right(), names);
+            }
+            case Scalar.Call c -> c.args().forEach(arg -> intVariables(arg, names));
+            default -> {
+            }
+        }
+    }
+
+    /** A Java string literal of the user's text, made inert by the one escaping point. */
+    private static String literal(String text) {
+        return JavaText.stringLiteral(text);
     }
 
     /** As a float expression: doubles narrowed, ints widened by Java itself. */
@@ -109,6 +170,8 @@ public final class ScalarWriter {
             case "abs" -> new Code("Math.abs(" + args.get(0).text() + ")", args.get(0).type());
             case "min", "max" -> new Code("Math." + call.function() + "(" + args.get(0).text() + ", " + args.get(1).text() + ")",
                     wider(args.get(0), args.get(1)));
+            case "clamp" -> new Code("Math.min(Math.max(" + args.get(0).text() + ", " + args.get(1).text() + "), " + args.get(2).text()
+                    + ")", wider(new Code("", wider(args.get(0), args.get(1))), args.get(2)));
             case "exp", "log", "sqrt", "tanh" -> new Code("Math." + call.function() + "(" + args.get(0).text() + ")", "double");
             case "sigmoid" -> new Code("1 / (1 + Math.exp(-" + paren(args.get(0).text()) + "))", "double");
             case "floor", "ceil" -> new Code("(int) Math." + call.function() + "(" + args.get(0).text() + ")", "int");
@@ -125,6 +188,8 @@ public final class ScalarWriter {
             case "abs" -> new Code("TornadoMath.abs(" + args.get(0).text() + ")", args.get(0).type());
             case "min", "max" -> new Code("TornadoMath." + function + "(" + args.get(0).text() + ", " + args.get(1).text() + ")",
                     wider(args.get(0), args.get(1)));
+            case "clamp" -> new Code("TornadoMath.min(TornadoMath.max(" + args.get(0).text() + ", " + args.get(1).text() + "), "
+                    + args.get(2).text() + ")", wider(new Code("", wider(args.get(0), args.get(1))), args.get(2)));
             case "exp", "log", "sqrt", "tanh" -> new Code("TornadoMath." + function + "(" + floatArgument(args.get(0)) + ")", "float");
             case "sigmoid" -> new Code("1.0f / (1.0f + TornadoMath.exp(-" + paren(args.get(0).text()) + "))", "float");
             case "floor", "ceil" -> new Code("(int) TornadoMath." + function + "(" + floatArgument(args.get(0)) + ")", "int");

@@ -926,9 +926,10 @@ public final class TornadoModelWriter {
             Node tensor = node.input(read.input());
             StringBuilder index = new StringBuilder(at(tensor));
             for (int axis = 0; axis < read.indices().size(); axis++) {
+                // Only indices proved inside their axis: a kernel cannot throw (ScalarWriter.index refuses the rest).
                 String value = new ScalarWriter(this::variable, r -> {
                     throw new CodegenException("an index that reads a tensor is not supported yet");
-                }, "slopes.get(#)", true).write(read.indices().get(axis)).text();
+                }, "slopes.get(#)", true).index(read, axis, tensor.type().dim(axis).toString(), cached);
                 index.append(" + ").append(ScalarWriter.paren(value)).append(" * ").append(plan.layout(tensor).stride(axis));
             }
             return readNames.get(read.input() - 3) + ".get(" + index + ")";
