@@ -11,6 +11,7 @@ import dev.attnc.compiler.codegen.tornadovm.TornadoCompilation;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.runtime.Model;
 import dev.attnc.runtime.ModelInputException;
+import dev.attnc.runtime.TableIndexException;
 import dev.attnc.runtime.Tensor;
 import dev.attnc.runtime.text.Encoding;
 import dev.attnc.runtime.text.TokenizerException;
@@ -165,7 +166,7 @@ public final class EmbedCommand implements Callable<Integer> {
                 requireInputs(m, checked.name());
                 embed(m, words, stdout, err);
             }
-        } catch (WeightException | ModelInputException | TokenizerException e) {
+        } catch (WeightException | ModelInputException | TableIndexException | TokenizerException e) {
             err.println("attnc: error: " + Terminal.safe(String.valueOf(e.getMessage())));
             return Main.INPUT_ERRORS;
         }

@@ -13,6 +13,7 @@ import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.runtime.AttentionMaps;
 import dev.attnc.runtime.Model;
 import dev.attnc.runtime.ModelInputException;
+import dev.attnc.runtime.TableIndexException;
 import dev.attnc.runtime.Tensor;
 import dev.attnc.runtime.weights.Safetensors;
 import dev.attnc.runtime.weights.SafetensorsFile;
@@ -149,7 +150,7 @@ final class RunCommand implements Callable<Integer> {
                 writeMaps(maps, stdout);
             }
             loaded.close();
-        } catch (WeightException | ModelInputException e) {
+        } catch (WeightException | ModelInputException | TableIndexException e) {
             err.println("attnc: error: " + Terminal.safe(String.valueOf(e.getMessage())));
             return Main.INPUT_ERRORS;
         }

@@ -566,7 +566,7 @@ public final class Messages {
 
     public static String unknownModifierFunction(String name, String suggestion) {
         return "unknown function `" + name + "` in an attention clause" + didYouMean(suggestion)
-                + " (available: abs, min, max, exp, log, sqrt, tanh, sigmoid, floor, ceil, where, alibi_slope)";
+                + " (available: abs, min, max, clamp, exp, log, sqrt, tanh, sigmoid, floor, ceil, where, alibi_slope)";
     }
 
     public static String whereCondition(String found) {
