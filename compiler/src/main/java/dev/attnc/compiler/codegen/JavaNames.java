@@ -1,16 +1,12 @@
 package dev.attnc.compiler.codegen;
 
 import dev.attnc.compiler.ir.Dim;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * The Java names of one generated class. Two kinds share the class's scopes:
@@ -99,32 +95,7 @@ public final class JavaNames {
 
     /** A dim as a Java expression: constants as numbers, run-time dims by their Java names ({@code 2*T + 1}). */
     public String dim(Dim dim) {
-        if (dim.terms().isEmpty()) {
-            return "0";
-        }
-        StringBuilder out = new StringBuilder();
-        // Symbolic terms first, the constant last, as Dim.toString writes them.
-        List<Map.Entry<String, Long>> ordered = new ArrayList<>(dim.terms().entrySet());
-        ordered.sort((x, y) -> x.getKey().isEmpty() ? 1 : y.getKey().isEmpty() ? -1 : x.getKey().compareTo(y.getKey()));
-        for (Map.Entry<String, Long> term : ordered) {
-            long coefficient = term.getValue();
-            if (out.length() > 0) {
-                out.append(coefficient < 0 ? " - " : " + ");
-                coefficient = Math.abs(coefficient);
-            } else if (coefficient < 0 && !term.getKey().isEmpty()) {
-                out.append('-');
-                coefficient = -coefficient;
-            }
-            if (term.getKey().isEmpty()) {
-                out.append(coefficient);
-                continue;
-            }
-            if (coefficient != 1) {
-                out.append(coefficient).append('*');
-            }
-            out.append(Arrays.stream(term.getKey().split("\\*")).map(this::user).collect(Collectors.joining("*")));
-        }
-        return out.toString();
+        return dim.render(this::user);
     }
 
     /** Whether the generator writes {@code name} itself. */

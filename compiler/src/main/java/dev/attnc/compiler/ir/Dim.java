@@ -123,6 +123,11 @@ public final class Dim {
     /** Written as in source: {@code 768}, {@code T}, {@code 2*T + 1}. */
     @Override
     public String toString() {
+        return render(java.util.function.Function.identity());
+    }
+
+    /** As {@link #toString}, each symbol written as {@code symbol} gives it (generated code's names for dims). */
+    public String render(java.util.function.Function<String, String> symbol) {
         if (terms.isEmpty()) {
             return "0";
         }
@@ -146,7 +151,7 @@ public final class Dim {
                 if (coefficient != 1) {
                     out.append(coefficient).append('*');
                 }
-                out.append(monomial);
+                out.append(java.util.Arrays.stream(monomial.split("\\*")).map(symbol).collect(java.util.stream.Collectors.joining("*")));
             }
         }
         return out.toString();
