@@ -876,6 +876,9 @@ public final class Checker {
                     yield null;
                 }
             };
+        } catch (Dim.TooComplex complex) {
+            diagnostics.error(expr.span(), Messages.sizeTooComplex(Dim.MAX_TERMS, Dim.MAX_DEGREE));
+            return null;
         } catch (ArithmeticException overflow) {
             diagnostics.error(expr.span(), Messages.NUMBER_OVERFLOW);
             return null;

@@ -370,6 +370,10 @@ final class Ops {
                 diagnostics.error(list.span(), Messages.SPLIT_NEEDS_TWO);
                 return null;
             }
+            if (list.items().size() > Limits.MAX_STEPS) {
+                diagnostics.error(list.span(), Messages.tooManyParts(list.items().size(), Limits.MAX_STEPS));
+                return null;
+            }
             Dim total = Dim.of(0);
             for (Expr item : list.items()) {
                 Dim size = checker.dim(item, scope);
@@ -390,6 +394,10 @@ final class Ops {
             }
             if (parts < 2) {
                 diagnostics.error(partsExpr.span(), Messages.SPLIT_NEEDS_TWO);
+                return null;
+            }
+            if (parts > Limits.MAX_STEPS) {
+                diagnostics.error(partsExpr.span(), Messages.tooManyParts(parts, Limits.MAX_STEPS));
                 return null;
             }
             Optional<Dim> part = width.dividedBy(parts);

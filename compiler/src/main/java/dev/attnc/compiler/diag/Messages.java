@@ -67,6 +67,14 @@ public final class Messages {
                 + " at most " + Numbers.count(limit);
     }
 
+    public static String sizeTooComplex(int terms, int degree) {
+        return "a size with more than " + terms + " terms, or more than " + degree + " run-time dims multiplied in one term";
+    }
+
+    public static String tooManyParts(long parts, int limit) {
+        return "split into " + Numbers.count(parts) + " parts: at most " + Numbers.count(limit) + " (each part is a step of the model)";
+    }
+
     public static String rankTooLarge(int rank, int limit) {
         return "a tensor of " + Numbers.count(rank) + " dims: at most " + limit;
     }

@@ -13,11 +13,29 @@ import java.util.TreeMap;
  * polynomials are, so {@code 3 * 256} and {@code 768} agree, and {@code T} and {@code S} never do.
  */
 public final class Dim {
+    /**
+     * Terms of one dim, and run-time dims multiplied in one term: sizes such as {@code T + S}
+     * or {@code 2 * T * S} have a few. Past these a size is refused ({@link TooComplex}), so
+     * that {@code (T + S + U) * (T + S + U) * ...} cannot multiply out into millions of terms.
+     */
+    public static final int MAX_TERMS = 64;
+    public static final int MAX_DEGREE = 8;
+
+    /** A size past {@link #MAX_TERMS} or {@link #MAX_DEGREE}; an ArithmeticException, like an overflow. */
+    public static final class TooComplex extends ArithmeticException {
+        public TooComplex() {
+            super("a size with more than " + MAX_TERMS + " terms or more than " + MAX_DEGREE + " run-time dims in a product");
+        }
+    }
+
     /** Monomial (sorted run-time dim names joined by '*'; "" for the constant term) to coefficient. */
     private final TreeMap<String, Long> terms;
 
     private Dim(TreeMap<String, Long> terms) {
         terms.values().removeIf(c -> c == 0);
+        if (terms.size() > MAX_TERMS) {
+            throw new TooComplex();
+        }
         this.terms = terms;
     }
 
@@ -58,6 +76,9 @@ public final class Dim {
     }
 
     public Dim times(Dim other) {
+        if ((long) terms.size() * other.terms.size() > (long) MAX_TERMS * MAX_TERMS) {
+            throw new TooComplex();
+        }
         TreeMap<String, Long> product = new TreeMap<>();
         for (Map.Entry<String, Long> a : terms.entrySet()) {
             for (Map.Entry<String, Long> b : other.terms.entrySet()) {
@@ -106,6 +127,9 @@ public final class Dim {
         }
         List<String> factors = new ArrayList<>(List.of(a.split("\\*")));
         Collections.addAll(factors, b.split("\\*"));
+        if (factors.size() > MAX_DEGREE) {
+            throw new TooComplex();
+        }
         Collections.sort(factors);
         return String.join("*", factors);
     }
