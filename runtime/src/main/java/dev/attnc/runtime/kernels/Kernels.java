@@ -10,6 +10,11 @@ import java.util.WeakHashMap;
  * positions; columns are features.
  *
  * <p>These are the scalar reference kernels; they allocate nothing.
+ *
+ * <p>Every kernel, scalar or SIMD, gives the same bits for the same arguments on every call,
+ * before and after the JIT has compiled it, and whichever worker thread runs a chunk: a
+ * chunk's bounds depend on its index alone, and no sum crosses chunks (see
+ * {@link AttentionKernels} for the vector operations this rules out).
  */
 public final class Kernels {
     private Kernels() {
