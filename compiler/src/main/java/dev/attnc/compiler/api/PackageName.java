@@ -1,7 +1,7 @@
 package dev.attnc.compiler.api;
 
+import dev.attnc.compiler.codegen.JavaNames;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The one check of a package name for generated classes, used by {@link CompileOptions}, by
@@ -16,14 +16,6 @@ public final class PackageName {
 
     /** The longest package name accepted, in characters. */
     public static final int MAX_LENGTH = 200;
-
-    /** Keywords (reserved ones included) and literals: no part of a package may be one of these. */
-    private static final Set<String> RESERVED = Set.of(
-            "abstract", "assert", "boolean", "break", "byte", "case", "catch", "char", "class", "const", "continue",
-            "default", "do", "double", "else", "enum", "extends", "final", "finally", "float", "for", "goto", "if",
-            "implements", "import", "instanceof", "int", "interface", "long", "native", "new", "package", "private",
-            "protected", "public", "return", "short", "static", "strictfp", "super", "switch", "synchronized", "this",
-            "throw", "throws", "transient", "try", "void", "volatile", "while", "_", "true", "false", "null");
 
     private PackageName() {
     }
@@ -71,7 +63,7 @@ public final class PackageName {
             if (Character.isDigit(part.charAt(0))) {
                 return Optional.of(where + ": part '" + part + "' starts with a digit");
             }
-            if (RESERVED.contains(part)) {
+            if (JavaNames.isReservedWord(part)) {
                 return Optional.of(where + ": part '" + part + "' is a Java keyword or literal");
             }
         }

@@ -138,10 +138,10 @@ final class MiniLmArtifact {
      * The bytes of entry {@code name} ({@link #ONNX} or {@link #TOKENIZER}) of the jar (zip)
      * {@code jar}, at most {@link #MAX_ONNX_BYTES} or {@link #MAX_TOKENIZER_BYTES}.
      *
-     * <p>The size an entry declares is not trusted: the entry is first read through and counted
-     * in constant memory, stopping as soon as it passes the limit (so a small jar unpacking to
-     * gigabytes of zeros is refused without holding any of them), and only then read into an
-     * array of the size counted.
+     * <p>The size an entry declares is not trusted: one past the limit is refused before reading,
+     * one within it sizes the array, and an entry that goes on past it is refused (so a small jar
+     * unpacking to gigabytes of zeros is refused without holding more than the limit). An entry
+     * that declares no size is counted in constant memory first, stopping past the limit.
      *
      * @throws WeightException if the entry is larger than the limit
      * @throws Main.UsageError if the jar is not a regular file, cannot be read or lacks the entry
@@ -166,11 +166,21 @@ final class MiniLmArtifact {
             if (entry == null) {
                 throw new Main.UsageError(jar + " holds no " + name + "; is it " + COORDINATES + "?");
             }
-            long size = unpackedSize(zip, entry, limit, jar);
+            // The size the entry declares only sizes the array, once it is known to be within the
+            // limit; the entry must then end exactly there. Without one, it is counted first.
+            long declared = entry.getSize();
+            if (declared > limit) {
+                throw tooLarge(entry, limit, jar);
+            }
+            long size = declared >= 0 ? declared : unpackedSize(zip, entry, limit, jar);
             byte[] bytes = new byte[(int) size];
             try (InputStream in = zip.getInputStream(entry)) {
-                if (in.readNBytes(bytes, 0, bytes.length) != size || in.read() != -1) {
+                if (in.readNBytes(bytes, 0, bytes.length) != size) {
                     throw new Main.UsageError(jar + " changed while " + name + " was read from it");
+                }
+                if (in.read() != -1) {
+                    throw new WeightException(name + " in " + jar + ": unpacks to more than the " + size
+                            + " bytes it declares; the jar is damaged or was made to mislead");
                 }
             }
             return bytes;
@@ -188,11 +198,15 @@ final class MiniLmArtifact {
             while ((n = in.read(chunk)) > 0) {
                 size += n;
                 if (size > limit) {
-                    throw new WeightException(entry.getName() + " in " + jar + ": unpacks to more than " + limit
-                            + " bytes, more than all-MiniLM-L6-v2 can need; stopped reading");
+                    throw tooLarge(entry, limit, jar);
                 }
             }
         }
         return size;
+    }
+
+    private static WeightException tooLarge(ZipEntry entry, long limit, Path jar) {
+        return new WeightException(entry.getName() + " in " + jar + ": unpacks to more than " + limit
+                + " bytes, more than all-MiniLM-L6-v2 can need; stopped reading");
     }
 }

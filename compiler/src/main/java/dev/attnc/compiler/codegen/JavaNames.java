@@ -7,6 +7,8 @@ import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The Java names of one generated class. Two kinds share the class's scopes:
@@ -27,14 +29,22 @@ import java.util.Set;
  * checker bounds their length.
  */
 public final class JavaNames {
-    private static final Set<String> KEYWORDS = Set.of("abstract", "assert", "boolean", "break", "byte", "case",
+    /** Java's keywords, reserved ones included, and its literals: never a name, of a package or anything else. */
+    private static final Set<String> RESERVED_WORDS = Set.of("abstract", "assert", "boolean", "break", "byte", "case",
             "catch", "char", "class", "const", "continue", "default", "do", "double", "else", "enum", "extends",
             "final", "finally", "float", "for", "goto", "if", "implements", "import", "instanceof", "int",
             "interface", "long", "native", "new", "package", "private", "protected", "public", "return", "short",
             "static", "strictfp", "super", "switch", "synchronized", "this", "throw", "throws", "transient", "try",
-            "void", "volatile", "while", "true", "false", "null", "var", "record", "yield", "sealed", "permits",
-            "non-sealed", "when", "module", "open", "exports", "requires", "opens", "to", "uses", "provides", "with",
-            "transitive", "_");
+            "void", "volatile", "while", "true", "false", "null", "_");
+
+    /**
+     * What generated code never uses as a name: the reserved words, and the contextual keywords,
+     * which Java accepts as names in most places but which read as the keyword.
+     */
+    private static final Set<String> KEYWORDS = Stream.concat(RESERVED_WORDS.stream(),
+            Stream.of("var", "record", "yield", "sealed", "permits", "non-sealed", "when", "module", "open", "exports",
+                    "requires", "opens", "to", "uses", "provides", "with", "transitive"))
+            .collect(Collectors.toUnmodifiableSet());
 
     /**
      * The first parts of the packages generated code names in full where a simple name is taken
@@ -96,6 +106,11 @@ public final class JavaNames {
     /** A dim as a Java expression: constants as numbers, run-time dims by their Java names ({@code 2*T + 1}). */
     public String dim(Dim dim) {
         return dim.render(this::user);
+    }
+
+    /** Whether {@code word} is a Java keyword or literal, which nothing can be named. */
+    public static boolean isReservedWord(String word) {
+        return RESERVED_WORDS.contains(word);
     }
 
     /** Whether the generator writes {@code name} itself. */

@@ -92,8 +92,6 @@ public final class JvmModelWriter {
             "keyRows", "keyAt", "keyStride", "valueRows", "valueAt", "valueStride", "block", "n", "norm", "outAt", "at",
             "map", "first", "last", "p", "qAt", "kAt", "head", "batch", "b", "r", "t", "x", "d", "i", "j", "h", "s");
 
-    /** The variables a clause reads that the language itself defines (query, key, head, score). */
-    private static final Set<String> CLAUSE_VARIABLES = Set.of("i", "j", "h", "s");
 
     /** What the writer needs beyond the graph. */
     public record Options(String packageName, String sourceName, String description, boolean profile) {
@@ -1502,7 +1500,7 @@ public final class JvmModelWriter {
 
     /** A variable of a clause: the loop's i, j, h and s as they are, run-time dims and repeat indices by their Java names. */
     private String clauseVariable(String name) {
-        return CLAUSE_VARIABLES.contains(name) ? name : names.user(name);
+        return ScalarWriter.LOOP_VARIABLES.contains(name) ? name : names.user(name);
     }
 
     private static String sourceText(Node node) {

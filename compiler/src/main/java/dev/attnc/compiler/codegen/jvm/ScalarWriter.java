@@ -5,6 +5,7 @@ import dev.attnc.compiler.codegen.JavaText;
 import dev.attnc.compiler.ir.Scalar;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -13,6 +14,9 @@ import java.util.function.Function;
  * generated code compiles with -Xlint:all).
  */
 public final class ScalarWriter {
+    /** The variables the language itself gives a clause (query, key, head, score): Java locals of the same names. */
+    public static final Set<String> LOOP_VARIABLES = Set.of("i", "j", "h", "s");
+
     /** Java code and its type: "int", "float", "double" or "boolean". */
     public record Code(String text, String type) {
         boolean isInt() {

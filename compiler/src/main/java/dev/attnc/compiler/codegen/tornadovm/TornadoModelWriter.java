@@ -1005,7 +1005,7 @@ public final class TornadoModelWriter {
     /** A variable of a clause: run-time dims from {@code dims}, i, j, h and s as they are, repeat indices by their Java names. */
     private String variable(String name) {
         int dim = runTimeDims.indexOf(name);
-        return dim >= 0 ? "dims.get(" + (dim + 1) + ")" : Set.of("i", "j", "h", "s").contains(name) ? name : names.user(name);
+        return dim >= 0 ? "dims.get(" + (dim + 1) + ")" : ScalarWriter.LOOP_VARIABLES.contains(name) ? name : names.user(name);
     }
 
     private String rowsExpression(Dim dim) {
