@@ -26,6 +26,14 @@ public interface WeightSource extends AutoCloseable {
     /** The names of the tensors this source holds (for random weights: those handed out so far). */
     Set<String> names();
 
+    /**
+     * The hyper-parameters the checkpoint states about itself (GGUF metadata, a Hugging Face
+     * {@code config.json}); none by default.
+     */
+    default CheckpointMetadata metadata() {
+        return CheckpointMetadata.none(description());
+    }
+
     /** What this source is, for messages: {@code gpt2.safetensors}, {@code random weights (seed 42)}. */
     String description();
 
