@@ -30,7 +30,7 @@ public interface WeightSource extends AutoCloseable {
      * The hyper-parameters the checkpoint states about itself (GGUF metadata, a Hugging Face
      * {@code config.json}); none by default.
      */
-    default CheckpointMetadata metadata() {
+    default CheckpointMetadata checkpointMetadata() {
         return CheckpointMetadata.none(description());
     }
 
