@@ -3,7 +3,7 @@ package dev.attnc.compiler.check;
 import java.util.Collection;
 
 /** "Did you mean" hints: the closest known name by edit distance, if close enough. */
-final class Suggest {
+public final class Suggest {
     private Suggest() {
     }
 
@@ -11,7 +11,7 @@ final class Suggest {
      * The candidate nearest to {@code name}, or null when none is within a third of its
      * length (at least one edit, never all of it: `z` suggests nothing, `xx` suggests `x`).
      */
-    static String closest(String name, Collection<String> candidates) {
+    public static String closest(String name, Collection<String> candidates) {
         String best = null;
         int bestDistance = Math.min(Math.max(1, name.length() / 3), name.length() - 1) + 1;
         for (String candidate : candidates) {
@@ -27,22 +27,24 @@ final class Suggest {
         return best;
     }
 
+    /** Edits between a and b: insertions, deletions, substitutions and swaps of neighbours (`chekc`: 1). */
     private static int distance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
+        int[][] d = new int[a.length() + 1][b.length() + 1];
+        for (int i = 0; i <= a.length(); i++) {
+            d[i][0] = i;
+        }
         for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
+            d[0][j] = j;
         }
         for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
             for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+                int substitution = d[i - 1][j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                d[i][j] = Math.min(substitution, Math.min(d[i - 1][j], d[i][j - 1]) + 1);
+                if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+                    d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+                }
             }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
         }
-        return previous[b.length()];
+        return d[a.length()][b.length()];
     }
 }

@@ -109,50 +109,104 @@ final class BenchCommand implements Callable<Integer> {
         checked.dims().forEach((dim, bound) -> dims.put(dim, (long) Math.min(seq, bound.orElse((long) seq))));
         try (WeightSource weights = new RandomWeights(1); Model model = load(type, weights)) {
             Map<String, Tensor> inputs = inputs(graph, dims);
-            out.printf("%s at %s, %s backend, %d kernel threads: warming up...%n", checked.name(), dims, chosen.name().toLowerCase(),
-                    Threads.count());
+            out.printf("%s at %s, %s backend, %s: warming up...%n", checked.name(), dims, chosen.name().toLowerCase(),
+                    threadCount(Threads.count()));
             out.flush();
-            long warmUntil = System.nanoTime() + 3_000_000_000L;
-            int warm = 0;
-            while (warm < 3 || System.nanoTime() < warmUntil && warm < 200) {
-                model.forward(inputs);
-                warm++;
-            }
+            int warm = warmUp(model, inputs);
             long[] profile = profile(model);
-            if (profile != null) {
-                java.util.Arrays.fill(profile, 0);
-            }
-            long best = Long.MAX_VALUE;
-            long total = 0;
+            // One row per call: the total, then each node's time in that call. Medians and bests
+            // are taken per column, so one slow call (a GC pause, a preempted thread) moves
+            // neither figure.
+            long[] totals = new long[iterations];
+            long[][] steps = new long[iterations][];
             for (int run = 0; run < iterations; run++) {
+                if (profile != null) {
+                    java.util.Arrays.fill(profile, 0);
+                }
                 long start = System.nanoTime();
                 model.forward(inputs);
-                long elapsed = System.nanoTime() - start;
-                best = Math.min(best, elapsed);
-                total += elapsed;
+                totals[run] = System.nanoTime() - start;
+                steps[run] = profile == null ? null : profile.clone();
             }
             double peak = Peak.gflops();
             Set<Integer> views = new HashSet<>();
             long flops = 0;
-            out.printf("%-44s %10s %10s %8s%n", "step", "ms", "GFLOP/s", "% peak");
+            out.printf("%-44s %10s %10s %10s %8s%n", "step", "median ms", "best ms", "GFLOP/s", "% peak");
             for (Node node : graph.nodes()) {
                 Cost cost = CostModel.cost(graph, node, dims, views);
                 long runs = runs(graph, node);
                 flops += cost.flops() * runs;
-                if (profile == null || profile[node.id()] == 0) {
+                if (profile == null || profile.length <= node.id()) {
                     continue;
                 }
-                double ms = profile[node.id()] / 1e6 / iterations;
-                double gflops = cost.flops() * runs / (ms * 1e6);
-                out.printf("%-44s %10.3f %10.1f %8s%n", label(node), ms, gflops, peak > 0 ? String.format("%.0f%%", 100 * gflops / peak) : "-");
+                long[] times = new long[iterations];
+                for (int run = 0; run < iterations; run++) {
+                    times[run] = steps[run][node.id()];
+                }
+                double median = median(times) / 1e6;
+                if (median == 0 && best(times) == 0) {
+                    continue;
+                }
+                double gflops = median > 0 ? cost.flops() * runs / (median * 1e6) : 0;
+                out.printf("%-44s %10.3f %10.3f %10.1f %8s%n", label(node), median, best(times) / 1e6, gflops,
+                        peak > 0 ? String.format("%.0f%%", 100 * gflops / peak) : "-");
             }
-            double mean = total / 1e6 / iterations;
-            out.printf("peak: %.1f GFLOP/s measured (Vector API FMA on %d threads)%n", peak, Threads.count());
-            out.printf("total: %.2f ms, %.1f GFLOP/s%n", mean, flops / (mean * 1e6));
-            out.printf("(best of %d: %.2f ms)%n", iterations, best / 1e6);
+            double median = median(totals) / 1e6;
+            out.printf("peak: %.1f GFLOP/s measured (Vector API FMA on %s)%n", peak, threadCount(Threads.count()));
+            out.printf("total: median %.2f ms, best %.2f ms of %d calls after %d warm-up calls; %.1f GFLOP/s at the median%n",
+                    median, best(totals) / 1e6, iterations, warm, flops / (median * 1e6));
         }
         out.flush();
         return Main.OK;
+    }
+
+    /** Calls before timing starts: at least 5 and 2 seconds, then until the last 5 calls agree within 5 %, at most 20 seconds. */
+    static int warmUp(Model model, Map<String, Tensor> inputs) {
+        long start = System.nanoTime();
+        long[] recent = new long[5];
+        int calls = 0;
+        while (true) {
+            long before = System.nanoTime();
+            model.forward(inputs);
+            long now = System.nanoTime();
+            recent[calls % recent.length] = now - before;
+            calls++;
+            long elapsed = now - start;
+            if (calls >= recent.length && elapsed > 2_000_000_000L && settled(recent) || elapsed > 20_000_000_000L) {
+                return calls;
+            }
+        }
+    }
+
+    /** Whether the slowest of these times is within 5 % of the fastest. */
+    static boolean settled(long[] times) {
+        long min = Long.MAX_VALUE;
+        long max = 0;
+        for (long time : times) {
+            min = Math.min(min, time);
+            max = Math.max(max, time);
+        }
+        return max <= min * 1.05;
+    }
+
+    static double median(long[] times) {
+        long[] sorted = times.clone();
+        java.util.Arrays.sort(sorted);
+        int middle = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2.0;
+    }
+
+    static long best(long[] times) {
+        long best = Long.MAX_VALUE;
+        for (long time : times) {
+            best = Math.min(best, time);
+        }
+        return best;
+    }
+
+    /** "1 kernel thread", "2 kernel threads". */
+    static String threadCount(int threads) {
+        return threads + (threads == 1 ? " kernel thread" : " kernel threads");
     }
 
     /** The generated class's {@code load}; what it throws is thrown as itself, not wrapped. */

@@ -1,7 +1,10 @@
 package dev.attnc.compiler.cli;
 
 import dev.attnc.compiler.codegen.tornadovm.TornadoCompilation;
+import dev.attnc.compiler.check.Suggest;
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -23,9 +26,21 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The one-line summaries of the command list (picocli shows a header there before the description). */
+    private static final Map<String, String> SUMMARIES = Map.of(
+            "check", "Check .attn files and print every error and warning.",
+            "graph", "Print the checked attention graph as Mermaid or Graphviz DOT source.",
+            "compile", "Compile a .attn file to Java source, one class per model.",
+            "run", "Run a model on real or random weights and summarise its outputs.",
+            "bench", "Time a model per step and in total (median and best of the calls).",
+            "embed", "Sentence embeddings with all-MiniLM-L6-v2 and their similarities.",
+            "explain", "Show the FLOPs, bytes and bound of each node at a sequence length.");
+
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: check, graph, compile or run");
+        // No command: the list of them, on stderr since this is a usage error.
+        spec.commandLine().usage(spec.commandLine().getErr());
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: " + String.join(", ", commandNames(spec)));
     }
 
     public static void main(String[] args) {
@@ -35,12 +50,15 @@ public final class Main implements Runnable {
     /** Runs the command line with the given streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine commandLine = new CommandLine(new Main());
+        addHelpEverywhere(commandLine);
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setExitCodeExceptionMapper(e -> USAGE);
         commandLine.setParameterExceptionHandler((e, arguments) -> {
-            err.println("attnc: " + Terminal.safe(String.valueOf(e.getMessage())));
-            err.println("Try 'attnc --help' for usage.");
+            CommandLine.Model.CommandSpec failed = e.getCommandLine().getCommandSpec();
+            String name = failed.qualifiedName();
+            err.println("attnc: " + Terminal.safe(explain(e)));
+            err.println("Try '" + name + " --help' for usage.");
             return USAGE;
         });
         commandLine.setExecutionExceptionHandler((e, cmd, parseResult) -> {
@@ -65,6 +83,66 @@ public final class Main implements Runnable {
             // What was allocated is unreachable by now: there is room again for one line.
             return reportOutOfMemory(err);
         }
+    }
+
+    /**
+     * Every command answers {@code -h}/{@code --help}, even when its required FILE is missing
+     * (picocli checks a usage-help option before required parameters), and gets a one-line summary.
+     */
+    private static void addHelpEverywhere(CommandLine commandLine) {
+        for (CommandLine sub : commandLine.getSubcommands().values()) {
+            CommandLine.Model.CommandSpec command = sub.getCommandSpec();
+            String summary = SUMMARIES.get(command.name());
+            if (summary != null) {
+                command.usageMessage().header(summary);
+            }
+            boolean hasHelp = command.options().stream().anyMatch(CommandLine.Model.OptionSpec::usageHelp);
+            if (!hasHelp && !(sub.getCommand() instanceof CommandLine.HelpCommand)) {
+                command.addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                        .description("Show this help message and exit.").build());
+            }
+        }
+    }
+
+    private static List<String> commandNames(CommandLine.Model.CommandSpec spec) {
+        return spec.subcommands().keySet().stream().filter(name -> !name.equals("help")).toList();
+    }
+
+    /**
+     * picocli's message, or for a mistyped command or option one naming it with the nearest
+     * known spelling, as the .attn diagnostics do.
+     */
+    static String explain(CommandLine.ParameterException e) {
+        if (!(e instanceof CommandLine.UnmatchedArgumentException unmatched) || unmatched.getUnmatched().isEmpty()) {
+            return String.valueOf(e.getMessage());
+        }
+        CommandLine.Model.CommandSpec spec = e.getCommandLine().getCommandSpec();
+        String word = unmatched.getUnmatched().get(0);
+        if (word.startsWith("-")) {
+            String option = word.contains("=") ? word.substring(0, word.indexOf('=')) : word;
+            List<String> names = spec.options().stream().flatMap(o -> java.util.Arrays.stream(o.names())).toList();
+            return "unknown option `" + option + "`" + hint(nearestOption(option, names));
+        }
+        if (spec.subcommands().isEmpty()) {
+            return "unexpected argument `" + word + "`";
+        }
+        return "unknown command `" + word + "`" + hint(Suggest.closest(word, commandNames(spec)))
+                + "; the commands are " + String.join(", ", commandNames(spec));
+    }
+
+    /** An option the word starts with (`--seqlen`: `--seq`), the longest such, else the nearest by edits. */
+    private static String nearestOption(String word, List<String> names) {
+        String prefix = null;
+        for (String name : names) {
+            if (name.startsWith("--") && word.startsWith(name) && (prefix == null || name.length() > prefix.length())) {
+                prefix = name;
+            }
+        }
+        return prefix != null ? prefix : Suggest.closest(word, names);
+    }
+
+    private static String hint(String suggestion) {
+        return suggestion == null ? "" : "; did you mean `" + suggestion + "`?";
     }
 
     /**

@@ -172,7 +172,7 @@ class CliPathsTest {
         CliTest.Run notAnInt = CliTest.attnc("run", model, "--seq", "99999999999");
         assertEquals(Main.USAGE, notAnInt.code());
         assertTrue(notAnInt.err().startsWith("attnc: Invalid value for option '--seq': '99999999999' is not an int\n"
-                + "Try 'attnc --help' for usage."), notAnInt.err());
+                + "Try 'attnc run --help' for usage."), notAnInt.err());
     }
 
     @Test
