@@ -15,6 +15,13 @@ import org.junit.jupiter.api.Test;
 /** The class attnc-maven-plugin generated from src/main/attn/tiny_gpt.attn, used as plain Java. */
 class TinyGptTest {
 
+    /** Surefire starts the test JVM with the Vector API; without it every kernel would run scalar. */
+    @Test
+    void runsWithTheVectorApi() {
+        assertTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+                "add --add-modules jdk.incubator.vector to Surefire's argLine");
+    }
+
     @Test
     void runsAndIsCausal() {
         TinyGpt model = TinyGpt.load(new RandomWeights(42));

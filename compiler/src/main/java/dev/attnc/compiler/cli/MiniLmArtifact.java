@@ -38,11 +38,30 @@ final class MiniLmArtifact {
     private MiniLmArtifact() {
     }
 
-    /** The local Maven repository: -Dmaven.repo.local, else settings.xml's localRepository, else ~/.m2/repository. */
+    private static final Pattern REPO_LOCAL_OPTION = Pattern.compile("(?:^|\\s)-Dmaven\\.repo\\.local=(\\S+)");
+
+    /**
+     * The local Maven repository, where Maven itself would look: -Dmaven.repo.local given to this
+     * JVM, else the one in MAVEN_OPTS (which the Maven started to fetch the jar also reads), else
+     * settings.xml's localRepository, else ~/.m2/repository.
+     */
     static Path localRepository() {
-        String property = System.getProperty("maven.repo.local");
+        return localRepository(System.getProperty("maven.repo.local"), System.getenv("MAVEN_OPTS"));
+    }
+
+    static Path localRepository(String property, String mavenOpts) {
         if (property != null && !property.isBlank()) {
             return Path.of(property);
+        }
+        if (mavenOpts != null) {
+            Matcher option = REPO_LOCAL_OPTION.matcher(mavenOpts);
+            String last = null;
+            while (option.find()) {
+                last = option.group(1);
+            }
+            if (last != null) {
+                return Path.of(last.replace("\"", ""));
+            }
         }
         Path home = Path.of(System.getProperty("user.home"));
         Path settings = home.resolve(".m2/settings.xml");
