@@ -23,6 +23,7 @@ enum Backends {
         return TornadoSupport.available()
                 ? "TornadoVM backend" + (device == null ? " on TornadoVM's default device" : " on device " + device)
                 : "TornadoVM backend; TornadoVM is not in this JVM, so its kernels run on the JVM"
+                        + (device == null ? "" : " and --device " + device + " is not used")
                         + " (start attnc with `java @$TORNADOVM_HOME/tornado-argfile` to use a GPU; see docs/tornadovm.md)";
     }
 

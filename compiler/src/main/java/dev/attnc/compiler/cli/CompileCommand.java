@@ -90,6 +90,7 @@ final class CompileCommand implements Callable<Integer> {
         if (badBackend != null) {
             throw badBackend;
         }
+        MaxSeqOption.warnIfUnused(spec, compilation.models(), maxSeq, err);
         PrintWriter out = spec.commandLine().getOut();
         Map<Path, String> javaFiles = new LinkedHashMap<>();
         for (AttnModel model : compilation.models()) {

@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "attnc", mixinStandardHelpOptions = true, version = "attnc 0.1.0",
         description = "A compiler for attention architectures: checks .attn models, draws their graphs and compiles them to Java.",
+        footer = {"", "`attnc COMMAND --help` tells more. The ./attnc launcher also runs `./attnc jshell` (JShell with attnc on its",
+            "class path) and `./attnc java ARGS` (java of the JDK 21+ it found, with the Vector API)."},
         subcommands = {CheckCommand.class, GraphCommand.class, CompileCommand.class, RunCommand.class, BenchCommand.class, EmbedCommand.class, ExplainCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

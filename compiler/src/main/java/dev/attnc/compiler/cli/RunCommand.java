@@ -106,6 +106,7 @@ final class RunCommand implements Callable<Integer> {
             throw badBackend;
         }
         AttnModel model = compilation.models().get(0);
+        MaxSeqOption.warnIfUnused(spec, List.of(model), maxSeq, err);
         if (chosen == Backends.TORNADOVM && dumpAttention != null) {
             throw new Main.UsageError("--dump-attention needs the JVM backend: attention maps are not recorded on a device");
         }
