@@ -267,8 +267,13 @@ final class RunCommand implements Callable<Integer> {
         int written = 0;
         try {
             Files.createDirectories(dumpAttention);
+            // Numbers padded to the widest, so that head10 sorts after head9 in a file list.
+            int layerDigits = Integer.toString(maps.maps().stream().mapToInt(AttentionMaps.Map::layer).max().orElse(0)).length();
+            int headDigits = Integer.toString(maps.maps().stream().mapToInt(AttentionMaps.Map::head).max().orElse(0)).length();
             for (AttentionMaps.Map map : maps.maps()) {
-                Path target = OutputPaths.inside(dumpAttention, map.attention() + "_layer" + map.layer() + "_head" + map.head() + ".png");
+                String name = String.format("%s_layer%0" + layerDigits + "d_head%0" + headDigits + "d.png", map.attention(),
+                        map.layer(), map.head());
+                Path target = OutputPaths.inside(dumpAttention, name);
                 Heatmap.write(map, target);
                 written++;
             }

@@ -71,7 +71,7 @@ class CliPathsTest {
         Path full = dir.resolve("full");
         Files.createDirectories(full);
         Files.writeString(full.resolve("notes.txt"), "kept");
-        Files.writeString(full.resolve("a_layer0_head0.png"), "not a png");
+        Files.writeString(full.resolve("a_layer0_head00.png"), "not a png");
         Map<String, String> before = Hostile.snapshot(dir);
         Hostile.assertOneLine(CliTest.attnc("run", alibi, "--seq", "4", "--dump-attention", file.toString()), Main.USAGE,
                 "attnc: --dump-attention " + file + " is a file, not a folder");
@@ -83,7 +83,7 @@ class CliPathsTest {
         CliTest.Run forced = CliTest.attnc("run", alibi, "--seq", "4", "--dump-attention", full.toString(), "--force");
         assertEquals(Main.OK, forced.code(), forced.err());
         assertEquals("kept", Files.readString(full.resolve("notes.txt")));
-        assertNotEquals("not a png", new String(Files.readAllBytes(full.resolve("a_layer0_head0.png")), "ISO-8859-1"));
+        assertNotEquals("not a png", new String(Files.readAllBytes(full.resolve("a_layer0_head00.png")), "ISO-8859-1"));
         try (Stream<Path> maps = Files.list(full)) {
             assertEquals(17, maps.count(), "16 maps and the notes");
         }

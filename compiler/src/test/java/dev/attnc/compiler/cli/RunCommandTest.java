@@ -11,6 +11,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
@@ -57,8 +58,14 @@ class RunCommandTest {
         try (Stream<Path> files = Files.list(maps)) {
             assertEquals(16, files.count(), "one map per head of the one attention");
         }
-        BufferedImage image = ImageIO.read(maps.resolve("a_layer0_head0.png").toFile());
+        BufferedImage image = ImageIO.read(maps.resolve("a_layer0_head00.png").toFile());
         assertTrue(image.getWidth() > 12 && image.getHeight() > 12);
+        // Zero-padded, so that a file list sorts heads in order (head10 after head09, not after head1).
+        try (Stream<Path> files = Files.list(maps)) {
+            List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();
+            assertEquals("a_layer0_head09.png", names.get(9));
+            assertEquals("a_layer0_head15.png", names.get(15));
+        }
     }
 
     @Test
