@@ -251,4 +251,37 @@ class EmbedCommandTest {
         assertArrayEquals(new float[] {0.6f, 0.8f}, unit, 1e-7f);
         assertArrayEquals(new float[] {0, 0}, EmbedCommand.normalize(new float[] {0, 0}));
     }
+
+    /**
+     * The similarity matrix printed in README.md and docs/minilm.md is what the command prints,
+     * within the tolerance the docs state (1e-6: one in the sixth decimal, from summation order).
+     */
+    @Test
+    void documentedSimilaritiesAreWhatTheCommandPrints() throws IOException {
+        Run run = attnc("embed", SENTENCES.get(0), SENTENCES.get(1), SENTENCES.get(2));
+        assertEquals(0, run.code(), run.err());
+        double[][] printed = matrix(run.out());
+        for (String doc : List.of("README.md", "docs/minilm.md")) {
+            double[][] documented = matrix(Files.readString(Repo.path(doc)));
+            assertEquals(3, documented.length, doc);
+            for (int i = 0; i < 3; i++) {
+                for (int j = 0; j < 3; j++) {
+                    assertEquals(documented[i][j], printed[i][j], 1.5e-6, doc + " row " + (i + 1) + " column " + (j + 1));
+                }
+            }
+        }
+    }
+
+    /** The first "cosine similarity:" matrix in a text. */
+    private static double[][] matrix(String text) {
+        List<String> lines = text.lines().toList();
+        int at = lines.indexOf("cosine similarity:");
+        assertTrue(at >= 0, "no similarity matrix in:\n" + text);
+        double[][] rows = new double[3][];
+        for (int i = 0; i < 3; i++) {
+            String[] fields = lines.get(at + 2 + i).trim().split(" +");
+            rows[i] = new double[] {Double.parseDouble(fields[1]), Double.parseDouble(fields[2]), Double.parseDouble(fields[3])};
+        }
+        return rows;
+    }
 }
