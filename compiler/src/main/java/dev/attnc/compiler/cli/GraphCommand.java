@@ -2,9 +2,11 @@ package dev.attnc.compiler.cli;
 
 import dev.attnc.compiler.FrontEnd;
 import dev.attnc.compiler.check.CheckedModel;
+import dev.attnc.compiler.ir.Graph;
 import dev.attnc.compiler.ir.GraphPrinter;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,14 +14,15 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-@Command(name = "graph", description = "Print the checked attention graph as Mermaid or Graphviz DOT source.")
+@Command(name = "graph", description = {"Draw the checked attention graph as an SVG picture (-o graph.svg), or print it as Mermaid or Graphviz DOT source.",
+    "The format follows -o's extension (.svg, .mmd, .dot) unless --format says otherwise; without -o, Mermaid text."})
 final class GraphCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "FILE", description = "the .attn file")
     Path file;
 
-    @Option(names = "--format", paramLabel = "FORMAT", description = "mermaid (default) or dot")
-    String format = "mermaid";
+    @Option(names = "--format", paramLabel = "FORMAT", description = "svg, mermaid or dot (default: from -o's extension, else mermaid)")
+    String format;
 
     @Option(names = {"-o", "--output"}, paramLabel = "OUT",
             description = "write to this file instead of standard output; an existing file only with --force")
@@ -33,11 +36,10 @@ final class GraphCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        GraphPrinter.Format chosen = switch (format.toLowerCase(java.util.Locale.ROOT)) {
-            case "mermaid" -> GraphPrinter.Format.MERMAID;
-            case "dot" -> GraphPrinter.Format.DOT;
-            default -> throw new Main.UsageError("unknown --format '" + format + "': use mermaid or dot");
-        };
+        String chosen = format != null ? format.toLowerCase(java.util.Locale.ROOT) : fromExtension(output);
+        if (!chosen.equals("svg") && !chosen.equals("mermaid") && !chosen.equals("dot")) {
+            throw new Main.UsageError("unknown --format '" + Terminal.safe(format) + "': use svg, mermaid or dot");
+        }
         if (output != null) {
             OutputPaths.checkFile("-o", output, force);
         }
@@ -47,7 +49,12 @@ final class GraphCommand implements Callable<Integer> {
         if (!result.ok()) {
             return Main.INPUT_ERRORS;
         }
-        String text = GraphPrinter.print(result.models().stream().map(CheckedModel::graph).toList(), chosen);
+        List<Graph> graphs = result.models().stream().map(CheckedModel::graph).toList();
+        String text = switch (chosen) {
+            case "svg" -> GraphSvg.render(graphs);
+            case "dot" -> GraphPrinter.print(graphs, GraphPrinter.Format.DOT);
+            default -> GraphPrinter.print(graphs, GraphPrinter.Format.MERMAID);
+        };
         if (output == null) {
             spec.commandLine().getOut().print(text);
             spec.commandLine().getOut().flush();
@@ -59,5 +66,11 @@ final class GraphCommand implements Callable<Integer> {
             throw new Main.UsageError("cannot write " + Terminal.safe(output.toString()) + ": " + e.getMessage());
         }
         return Main.OK;
+    }
+
+    /** svg for a .svg file, dot for .dot or .gv, else mermaid. */
+    private static String fromExtension(Path output) {
+        String name = output == null ? "" : output.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        return name.endsWith(".svg") ? "svg" : name.endsWith(".dot") || name.endsWith(".gv") ? "dot" : "mermaid";
     }
 }

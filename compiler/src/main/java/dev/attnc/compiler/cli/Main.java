@@ -31,7 +31,7 @@ public final class Main implements Runnable {
     /** The one-line summaries of the command list (picocli shows a header there before the description). */
     private static final Map<String, String> SUMMARIES = Map.of(
             "check", "Check .attn files and print every error and warning.",
-            "graph", "Print the checked attention graph as Mermaid or Graphviz DOT source.",
+            "graph", "Draw the checked attention graph as SVG, or print it as Mermaid or DOT text.",
             "compile", "Compile a .attn file to Java source, one class per model.",
             "run", "Run a model on real or random weights and summarise its outputs.",
             "bench", "Time a model per step and in total (median and best of the calls).",
