@@ -368,6 +368,43 @@ class ByteLevelBpeTokenizerTest {
     }
 
     @Test
+    void ignoreMergesTakesAWordThatIsATokenWhole() {
+        // Ids: 256 "ab" (merge "a b", rank 0), 257 "bc" ("b c", 1), 258 "abc" ("a bc", 2). "abc" by merges:
+        // ab (0) before bc (1) -> ab c, and "ab c" is no merge -> 256 99. Taken whole: 258.
+        List<String> tokens = new ArrayList<>();
+        for (int b = 0; b < 256; b++) {
+            tokens.add(String.valueOf(ALPHABET[b]));
+        }
+        tokens.addAll(List.of("ab", "bc", "abc"));
+        List<String> merges = List.of("a b", "b c", "a bc");
+        List<TokenType> types = Collections.nCopies(259, TokenType.NORMAL);
+        String p = ByteLevelBpeTokenizer.LLAMA3_PATTERN;
+        assertArrayEquals(new int[] {256, 99}, ByteLevelBpeTokenizer.of(tokens, types, merges, p, false, -1, -1)
+                .encode("abc", false));
+        assertArrayEquals(new int[] {258}, ByteLevelBpeTokenizer.of(tokens, types, merges, p, true, -1, -1)
+                .encode("abc", false));
+    }
+
+    @Test
+    void tokenizerJsonNormalizerPrefixSpaceAndAddedTokens() {
+        // NFC (Qwen2's normalizer): "e" + U+0301 becomes "é", bytes C3 A9 -> 195 169. add_prefix_space:
+        // "a" is read as " a" -> Ġ (32) a (97). The added token "<tool>" (not special, id 256) is kept
+        // whole even when special tokens are not parsed; "<|eot|>" (special, 257) only when they are.
+        String added = "[{\"id\":256,\"content\":\"<tool>\",\"special\":false},"
+                + "{\"id\":257,\"content\":\"<|eot|>\",\"special\":true}]";
+        String json = "{\"added_tokens\":" + added + ",\"normalizer\":{\"type\":\"NFC\"},\"model\":{\"type\":\"BPE\","
+                + "\"vocab\":" + byteVocabJson() + ",\"merges\":[]},\"pre_tokenizer\":{\"type\":\"ByteLevel\","
+                + "\"add_prefix_space\":true}}";
+        ByteLevelBpeTokenizer t = ByteLevelBpeTokenizer.fromTokenizerJson(json, "qwen-like.json");
+        assertArrayEquals(new int[] {32, 195, 169}, t.encode("e\u0301", false));
+        assertArrayEquals(new int[] {32, 97}, t.encode("a", false));
+        assertArrayEquals(new int[] {32, 97, 256, 32, 98}, t.encode("a<tool>b", false));
+        assertArrayEquals(new int[] {32, 97, 257, 32, 98}, t.encode("a<|eot|>b", false, true));
+        assertEquals(TokenType.USER_DEFINED, t.tokenType(256));
+        assertEquals(" a<tool> b", t.decode(new int[] {32, 97, 256, 257, 32, 98}));
+    }
+
+    @Test
     void inconsistentVocabulariesGetOneClearError() {
         List<String> bytes = new ArrayList<>();
         for (int b = 0; b < 256; b++) {

@@ -223,6 +223,17 @@ class SentencePieceTokenizerTest {
     }
 
     @Test
+    void stories260kQ8FileHasTheSameVocabulary() throws IOException {
+        // The q8_0 file is GGUF v2 (64-bit counts): its vocabulary gives the same tokenizer.
+        Map<String, Object> q8 = GgufMetadataForTests.read(GgufMetadataForTests.requireModel("stories260K-q8_0.gguf"));
+        Tokenizer a = Tokenizer.fromGgufMetadata(stories());
+        Tokenizer b = Tokenizer.fromGgufMetadata(q8);
+        for (String text : RandomTexts.texts(8, 50)) {
+            assertArrayEquals(a.encode(text, true), b.encode(text, true));
+        }
+    }
+
+    @Test
     void stories260kStreamsWholeCharacters() throws IOException {
         Tokenizer t = Tokenizer.fromGgufMetadata(stories());
         Random random = new Random(7);
