@@ -1,5 +1,9 @@
 package dev.attnc.runtime.text;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -211,15 +215,33 @@ abstract class AbstractTokenizer implements Tokenizer {
 
     @Override
     public final String decode(int[] ids) {
+        int total = 0;
         for (int id : ids) {
-            checkId(id);
+            total = Math.addExact(total, pieceBytes(id).length);
         }
-        StreamDecoder stream = new StreamDecoder(this, dropsLeadingSpace());
-        StringBuilder out = new StringBuilder();
+        byte[] bytes = new byte[total];
+        int n = 0;
+        boolean dropSpace = dropsLeadingSpace();
         for (int id : ids) {
-            out.append(stream.next(id));
+            byte[] piece = pieceBytes[id];
+            int from = 0;
+            if (dropSpace && piece.length > 0) {
+                dropSpace = false;
+                from = piece[0] == ' ' ? 1 : 0;
+            }
+            System.arraycopy(piece, from, bytes, n, piece.length - from);
+            n += piece.length - from;
         }
-        return out.append(stream.finish()).toString();
+        // One decoder over all the bytes gives what the stream decoder gives token by token.
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(CodingErrorAction.REPLACE)
+                    .decode(ByteBuffer.wrap(bytes, 0, n))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalStateException("a replacing decoder reported " + e, e);
+        }
     }
 
     @Override

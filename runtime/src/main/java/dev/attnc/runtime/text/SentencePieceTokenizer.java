@@ -30,9 +30,10 @@ import java.util.Map;
  * control and unknown tokens nothing; {@link #decode} drops the leading space of the first token
  * with text when the tokenizer prefixes one, as llama.cpp's detokenizer does.
  *
- * <p>Bounds: one text of {@code n} chars takes O(n log n) time and about 60 bytes of memory per
- * char (symbols and the merge queue, which holds at most 3 entries per char); a concatenation longer
- * than the longest piece is never looked up.
+ * <p>Bounds: one text of {@code n} chars takes O(n log n) time and at most about 80 bytes of
+ * memory per char (20 for the symbols, 48 for the merge queue, which holds at most 3 entries per
+ * char: one per initial pair and two per merge, the rest for copies of the text); a concatenation
+ * longer than the longest piece is never looked up.
  */
 public final class SentencePieceTokenizer extends AbstractTokenizer {
     private final float[] scores;

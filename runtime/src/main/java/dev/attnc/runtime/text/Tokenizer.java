@@ -33,8 +33,11 @@ import java.util.Map;
  */
 public interface Tokenizer {
 
-    /** The default limit on one text to encode: 4 Mi UTF-16 chars. */
-    int DEFAULT_MAX_TEXT_CHARS = 1 << 22;
+    /**
+     * The default limit on one text to encode: 1 Mi UTF-16 chars (about 250,000 tokens, more than any
+     * context window; at most about 80 MiB of working memory).
+     */
+    int DEFAULT_MAX_TEXT_CHARS = 1 << 20;
 
     /**
      * The ids of {@code text}, with the BOS token first when {@code addBos}. Control tokens written

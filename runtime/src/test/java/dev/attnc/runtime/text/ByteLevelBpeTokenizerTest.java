@@ -238,17 +238,6 @@ class ByteLevelBpeTokenizerTest {
         for (String text : gpt2Texts().subList(0, 100)) {
             assertArrayEquals(jtokkit(r50k, text), t.encode(text, false), () -> "text \"" + text + "\"");
         }
-        // Merges in the newer form, pairs of strings.
-        JsonArray pairs = new JsonArray();
-        for (String merge : gpt2Merges) {
-            JsonArray pair = new JsonArray();
-            pair.add(merge.substring(0, merge.indexOf(' ')));
-            pair.add(merge.substring(merge.indexOf(' ') + 1));
-            pairs.add(pair);
-        }
-        model.add("merges", pairs);
-        ByteLevelBpeTokenizer fromPairs = ByteLevelBpeTokenizer.fromTokenizerJson(new Gson().toJson(root), "pairs.json");
-        assertEquals(t.merges(), fromPairs.merges());
     }
 
     @Test
@@ -402,6 +391,13 @@ class ByteLevelBpeTokenizerTest {
         assertArrayEquals(new int[] {32, 97, 257, 32, 98}, t.encode("a<|eot|>b", false, true));
         assertEquals(TokenType.USER_DEFINED, t.tokenType(256));
         assertEquals(" a<tool> b", t.decode(new int[] {32, 97, 256, 257, 32, 98}));
+
+        // Merges in the newer form, pairs of strings, read as "a b".
+        String pairs = "{\"model\":{\"type\":\"BPE\",\"vocab\":" + byteVocabJson("ab", 256)
+                + ",\"merges\":[[\"a\",\"b\"]]},\"pre_tokenizer\":{\"type\":\"ByteLevel\"}}";
+        ByteLevelBpeTokenizer fromPairs = ByteLevelBpeTokenizer.fromTokenizerJson(pairs, "pairs.json");
+        assertEquals(List.of("a b"), fromPairs.merges());
+        assertArrayEquals(new int[] {256, 99}, fromPairs.encode("abc", false));
     }
 
     @Test
