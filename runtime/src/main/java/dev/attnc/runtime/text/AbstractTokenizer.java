@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,7 +82,7 @@ abstract class AbstractTokenizer implements Tokenizer {
     static TokenType[] types(String source, int[] codes, int count) {
         TokenType[] types = new TokenType[count];
         if (codes == null) {
-            java.util.Arrays.fill(types, TokenType.NORMAL);
+            Arrays.fill(types, TokenType.NORMAL);
             return types;
         }
         checkLength(source, "token types", codes.length, count);

@@ -1,5 +1,6 @@
 package dev.attnc.runtime.text;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -113,13 +114,13 @@ public record GgufVocabulary(String model, String pre, List<String> tokens, floa
             return List.of(boxed);
         }
         if (value instanceof int[] a) {
-            return java.util.Arrays.stream(a).boxed().toList();
+            return Arrays.stream(a).boxed().toList();
         }
         if (value instanceof long[] a) {
-            return java.util.Arrays.stream(a).boxed().toList();
+            return Arrays.stream(a).boxed().toList();
         }
         if (value instanceof double[] a) {
-            return java.util.Arrays.stream(a).boxed().toList();
+            return Arrays.stream(a).boxed().toList();
         }
         throw wrongType(key, value, "an array");
     }
@@ -174,8 +175,8 @@ public record GgufVocabulary(String model, String pre, List<String> tokens, floa
     @Override
     public boolean equals(Object o) {
         return o instanceof GgufVocabulary v && model.equals(v.model) && Objects.equals(pre, v.pre)
-                && tokens.equals(v.tokens) && java.util.Arrays.equals(scores, v.scores)
-                && java.util.Arrays.equals(tokenTypes, v.tokenTypes) && Objects.equals(merges, v.merges)
+                && tokens.equals(v.tokens) && Arrays.equals(scores, v.scores)
+                && Arrays.equals(tokenTypes, v.tokenTypes) && Objects.equals(merges, v.merges)
                 && bosId == v.bosId && eosId == v.eosId && unknownId == v.unknownId
                 && Objects.equals(addBos, v.addBos) && Objects.equals(addSpacePrefix, v.addSpacePrefix);
     }

@@ -1,6 +1,7 @@
 package dev.attnc.runtime.text;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,7 +83,7 @@ public final class SentencePieceTokenizer extends AbstractTokenizer {
                     + " is outside the vocabulary (0.." + (this.tokens.length - 1) + ")");
         }
         this.unknownId = unknownId >= 0 ? unknownId : firstUnknown;
-        java.util.Arrays.fill(byteTokens, -1);
+        Arrays.fill(byteTokens, -1);
         for (int id = 0; id < this.tokens.length; id++) {
             if (types[id] == TokenType.BYTE) {
                 int b = byteValue(source, id, this.tokens[id]);
