@@ -143,7 +143,7 @@ public final class SentencePieceTokenizer extends AbstractTokenizer {
     /**
      * A tokenizer from plain data.
      *
-     * @param tokens the pieces by id ("▁the", "<0x0A>", "<s>")
+     * @param tokens the pieces by id ({@code "▁the"}, {@code "<0x0A>"}, {@code "<s>"})
      * @param scores one per token: higher merges first
      * @param types one per token
      * @param bosId the BOS token, or -1
