@@ -101,17 +101,16 @@ final class GgufHeader {
             this.lengthBytes = version == 1 ? 4 : 8;
         }
 
-        /** A count or length field, unsigned; {@code Long.MAX_VALUE} stands for anything at or past 2^63. */
+        /** A count or length field, unsigned (compare it with {@link #over}). */
         long length(String what) {
-            long n = version == 1 ? in.u32(what) : in.i64(what);
-            return n < 0 ? Long.MAX_VALUE : n;
+            return version == 1 ? in.u32(what) : in.i64(what);
         }
 
         String string(int max, boolean strict, String what) {
             long n = length("the length of " + what);
-            if (n > max) {
+            if (over(n, max)) {
                 throw new WeightException(file + ": " + what + " is " + Long.toUnsignedString(n) + " bytes long"
-                        + (n > in.remaining() ? ", past the end of the file" : "") + "; attnc reads at most " + max);
+                        + (over(n, in.remaining()) ? ", past the end of the file" : "") + "; attnc reads at most " + max);
             }
             in.require(n, what);
             keep(48 + 2 * n, what);
@@ -187,7 +186,7 @@ final class GgufHeader {
             int type = valueType("the elements of " + what);
             long n = length("the length of " + what);
             int min = minBytes(type);
-            if (n > in.remaining() / min) {
+            if (over(n, in.remaining() / min)) {
                 throw new WeightException(file + ": " + what + " claims " + Long.toUnsignedString(n) + " "
                         + TYPE_NAMES[type] + " elements, but only " + in.remaining()
                         + " bytes of the file follow (is the file truncated?)");
@@ -278,11 +277,11 @@ final class GgufHeader {
         Reader r = new Reader(in, (int) version);
         long tensorCount = r.length("the tensor count");
         long keyCount = r.length("the metadata count");
-        if (tensorCount > MAX_TENSORS) {
+        if (over(tensorCount, MAX_TENSORS)) {
             throw new WeightException(file + ": header lists " + Long.toUnsignedString(tensorCount)
                     + " tensors, more than attnc reads (" + MAX_TENSORS + ")");
         }
-        if (keyCount > MAX_KEYS) {
+        if (over(keyCount, MAX_KEYS)) {
             throw new WeightException(file + ": header lists " + Long.toUnsignedString(keyCount)
                     + " metadata entries, more than attnc reads (" + MAX_KEYS + ")");
         }
@@ -322,7 +321,7 @@ final class GgufHeader {
             boolean overflow = false;
             for (int d = 0; d < rank; d++) {
                 dims[d] = r.length("dim " + d + " of " + what);
-                if (dims[d] > Integer.MAX_VALUE) {
+                if (over(dims[d], Integer.MAX_VALUE)) {
                     throw new WeightException(name + ": dims " + dimsString(dims, d + 1) + " in " + file
                             + " have a dim larger than " + Integer.MAX_VALUE);
                 }
@@ -379,6 +378,11 @@ final class GgufHeader {
         }
         checkOverlaps(placed.values(), dataStart, file);
         return new GgufHeader((int) version, metadata, placed, alignment, dataStart);
+    }
+
+    /** Whether the unsigned number {@code n} is larger than {@code max} (0 or more). */
+    static boolean over(long n, long max) {
+        return Long.compareUnsigned(n, max) > 0;
     }
 
     private static long alignment(Object value, String file) {
