@@ -3,6 +3,7 @@ package dev.attnc.runtime.kernels;
 import dev.attnc.runtime.weights.QuantizedMatrix;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
@@ -20,6 +21,8 @@ final class QuantizedVectorKernels {
     /** Bytes with as many lanes as S. */
     private static final VectorSpecies<Byte> B = L == 8 || L == 16
             ? VectorSpecies.of(byte.class, VectorShape.forBitSize(8 * L)) : null;
+    /** Ints with as many lanes as S. */
+    private static final VectorSpecies<Integer> I = IntVector.SPECIES_PREFERRED;
     private static final int BLOCK = QuantizedMatrix.BLOCK;
     /** Outputs whose weights stay in cache while the row tiles pass over them. */
     private static final int OUT_BLOCK = 16;
@@ -72,13 +75,19 @@ final class QuantizedVectorKernels {
         return (FloatVector) ByteVector.fromArray(B, q, at).convertShape(VectorOperators.B2F, S, 0);
     }
 
-    private static FloatVector low(ByteVector packed) {
-        return (FloatVector) packed.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, S, 0);
+    /** L packed Q4_0 bytes from {@code q[at]}, widened to int lanes (x86 has no shift of bytes, but of ints). */
+    private static IntVector packed(byte[] q, int at) {
+        return (IntVector) ByteVector.fromArray(B, q, at).convertShape(VectorOperators.B2I, I, 0);
     }
 
-    private static FloatVector high(ByteVector packed) {
-        return (FloatVector) packed.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8)
-                .convertShape(VectorOperators.B2F, S, 0);
+    /** The low nibbles of {@link #packed} bytes, minus 8, as floats. */
+    private static FloatVector low(IntVector packed) {
+        return (FloatVector) packed.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+    }
+
+    /** The high nibbles, minus 8, as floats (the sign extension of the byte is masked off). */
+    private static FloatVector high(IntVector packed) {
+        return (FloatVector) packed.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
     }
 
     /** Row {@code o} of a Q8_0 weight times {@code in[x ..]}. */
@@ -108,7 +117,7 @@ final class QuantizedVectorKernels {
             FloatVector d = FloatVector.broadcast(S, scales[block]);
             int c = x + k * BLOCK;
             for (int j = 0; j < BLOCK / 2; j += L) {
-                ByteVector packed = ByteVector.fromArray(B, q, 16 * block + j);
+                IntVector packed = packed(q, 16 * block + j);
                 a0 = low(packed).mul(d).fma(FloatVector.fromArray(S, in, c + j), a0);
                 a1 = high(packed).mul(d).fma(FloatVector.fromArray(S, in, c + BLOCK / 2 + j), a1);
             }
@@ -177,7 +186,7 @@ final class QuantizedVectorKernels {
             FloatVector d = FloatVector.broadcast(S, scales[block]);
             int c = k * BLOCK;
             for (int j = 0; j < BLOCK / 2; j += L) {
-                ByteVector packed = ByteVector.fromArray(B, q, 16 * block + j);
+                IntVector packed = packed(q, 16 * block + j);
                 FloatVector lo = low(packed).mul(d);
                 FloatVector hi = high(packed).mul(d);
                 int cl = c + j;
