@@ -163,16 +163,4 @@ final class GgufCursor {
             throw new WeightException(file + ": " + what + " is not valid UTF-8 (at byte " + (position() - n) + ")");
         }
     }
-
-    /** Moves the position on by {@code n} bytes, which must be in the file. */
-    void skip(long n, String what) {
-        require(n, what);
-        long target = position() + n;
-        if (target - bufferStart <= buffer.limit()) {
-            buffer.position((int) (target - bufferStart));
-        } else {
-            bufferStart = target;
-            buffer.clear().limit(0);
-        }
-    }
 }

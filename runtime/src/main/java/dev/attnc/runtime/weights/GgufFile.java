@@ -243,8 +243,9 @@ public final class GgufFile implements WeightSource {
             case Q4_0 -> QuantizedMatrix.Format.Q4_0;
             default -> null;
         };
+        // A matrix over 2 GiB of blocks (one mapping) or 2^31 values (one array) is left to floats, which reports it.
         if (format == null || shape.length != 2 || shape[1] % QuantizedMatrix.BLOCK != 0
-                || e.values() > Integer.MAX_VALUE - 8) {
+                || e.values() > Integer.MAX_VALUE - 8 || e.bytes() > Integer.MAX_VALUE - 8) {
             return Optional.empty();
         }
         return Optional.of(QuantizedMatrix.fromBlocks(format, shape[0], shape[1], map(e, 0, e.bytes())));
