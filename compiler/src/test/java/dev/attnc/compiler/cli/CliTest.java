@@ -70,9 +70,9 @@ class CliTest {
         Run missing = attnc("check", dir.resolve("nope.attn").toString());
         assertEquals(2, missing.code());
         assertEquals("attnc: no such file: " + dir.resolve("nope.attn") + "\n", missing.err());
-        Run format = attnc("graph", Repo.samples().get(0).toString(), "--format", "svg");
+        Run format = attnc("graph", Repo.samples().get(0).toString(), "--format", "png");
         assertEquals(2, format.code());
-        assertTrue(format.err().contains("unknown --format 'svg'"), format.err());
+        assertTrue(format.err().contains("unknown --format 'png'"), format.err());
     }
 
     @Test
