@@ -3,7 +3,9 @@ package dev.attnc.runtime.tornado;
 import dev.attnc.runtime.tornado.jvm.MemoryTraffic;
 import dev.attnc.runtime.tornado.jvm.TrafficProbes;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassWriter;
@@ -68,14 +70,17 @@ final class TrafficInstrumenter {
                 : method.name;
         InsnList code = method.instructions;
         int line = -1;
+        Map<Integer, Integer> sitesOnLine = new HashMap<>();
         for (AbstractInsnNode insn : code.toArray()) {
             if (insn instanceof LineNumberNode number) {
                 line = number.line;
                 continue;
             }
-            String where = className + "." + name + ":" + line;
             Probe probe = probe(insn);
             if (probe != null) {
+                // The second and later sites of a line are told apart by their order: linear:42#2.
+                int order = sitesOnLine.merge(line, 1, Integer::sum);
+                String where = className + "." + name + ":" + line + (order > 1 ? "#" + order : "");
                 int site = TrafficProbes.site(where, probe.access(), probe.elementBytes());
                 code.insertBefore(insn, pushInt(site));
                 code.set(insn, new MethodInsnNode(Opcodes.INVOKESTATIC, PROBES, probe.name(), probe.desc(), false));
