@@ -76,12 +76,18 @@ final class TrafficInstrumenter {
                 line = number.line;
                 continue;
             }
+            if (isOtherArrayAccess(insn)) {
+                int order = sitesOnLine.merge(line, 1, Integer::sum);
+                String where = className + "." + name + ":" + line + (order > 1 ? "#" + order : "");
+                probeOtherArray(method, (MethodInsnNode) insn, where);
+                continue;
+            }
             Probe probe = probe(insn);
             if (probe != null) {
                 // The second and later sites of a line are told apart by their order: linear:42#2.
                 int order = sitesOnLine.merge(line, 1, Integer::sum);
                 String where = className + "." + name + ":" + line + (order > 1 ? "#" + order : "");
-                int site = TrafficProbes.site(where, probe.access(), probe.elementBytes());
+                int site = TrafficProbes.site(where, probe.access());
                 code.insertBefore(insn, pushInt(site));
                 code.set(insn, new MethodInsnNode(Opcodes.INVOKESTATIC, PROBES, probe.name(), probe.desc(), false));
             }
@@ -91,7 +97,46 @@ final class TrafficInstrumenter {
         }
     }
 
-    private record Probe(String name, String desc, MemoryTraffic.Access access, int elementBytes) {
+    private record Probe(String name, String desc, MemoryTraffic.Access access) {
+    }
+
+    /**
+     * A {@code get(int)} or {@code set(int, value)} of another array type of the JVM
+     * implementation ({@code HalfFloatArray}, ...), which has no probe of its own shape.
+     */
+    private static boolean isOtherArrayAccess(AbstractInsnNode insn) {
+        if (!(insn instanceof MethodInsnNode call) || call.getOpcode() != Opcodes.INVOKEVIRTUAL
+                || !call.owner.startsWith(ApiRemapper.JVM) || !call.owner.endsWith("Array")
+                || call.owner.equals(FLOAT_ARRAY) || call.owner.equals(INT_ARRAY)) {
+            return false;
+        }
+        Type[] arguments = Type.getArgumentTypes(call.desc);
+        Type result = Type.getReturnType(call.desc);
+        return "get".equals(call.name) && arguments.length == 1 && arguments[0] == Type.INT_TYPE && result != Type.VOID_TYPE
+                || "set".equals(call.name) && arguments.length == 2 && arguments[0] == Type.INT_TYPE && result == Type.VOID_TYPE;
+    }
+
+    /**
+     * Before the call, with {@code (array, index)} or {@code (array, index, value)} on the stack:
+     * the value is put aside in a new local, array and index are copied for
+     * {@code TrafficProbes.access(array, index, site)}, and the value comes back.
+     */
+    private static void probeOtherArray(MethodNode method, MethodInsnNode call, String where) {
+        boolean write = "set".equals(call.name);
+        int site = TrafficProbes.site(where, write ? MemoryTraffic.Access.GLOBAL_WRITE : MemoryTraffic.Access.GLOBAL_READ);
+        InsnList probe = new InsnList();
+        Type value = write ? Type.getArgumentTypes(call.desc)[1] : null;
+        int spare = method.maxLocals; // beyond every local of the method; the writer recomputes maxLocals
+        if (write) {
+            probe.add(new VarInsnNode(value.getOpcode(Opcodes.ISTORE), spare));
+        }
+        probe.add(new InsnNode(Opcodes.DUP2));
+        probe.add(pushInt(site));
+        probe.add(new MethodInsnNode(Opcodes.INVOKESTATIC, PROBES, "access", "(Ljava/lang/Object;II)V", false));
+        if (write) {
+            probe.add(new VarInsnNode(value.getOpcode(Opcodes.ILOAD), spare));
+        }
+        method.instructions.insertBefore(call, probe);
     }
 
     private static Probe probe(AbstractInsnNode insn) {
@@ -99,29 +144,29 @@ final class TrafficInstrumenter {
             String array = "L" + call.owner + ";";
             if (call.owner.equals(FLOAT_ARRAY)) {
                 return switch (call.name + call.desc) {
-                    case "get(I)F" -> new Probe("getFloat", "(" + array + "II)F", MemoryTraffic.Access.GLOBAL_READ, 4);
-                    case "set(IF)V" -> new Probe("setFloat", "(" + array + "IFI)V", MemoryTraffic.Access.GLOBAL_WRITE, 4);
+                    case "get(I)F" -> new Probe("getFloat", "(" + array + "II)F", MemoryTraffic.Access.GLOBAL_READ);
+                    case "set(IF)V" -> new Probe("setFloat", "(" + array + "IFI)V", MemoryTraffic.Access.GLOBAL_WRITE);
                     default -> null;
                 };
             }
             if (call.owner.equals(INT_ARRAY)) {
                 return switch (call.name + call.desc) {
-                    case "get(I)I" -> new Probe("getInt", "(" + array + "II)I", MemoryTraffic.Access.GLOBAL_READ, 4);
-                    case "set(II)V" -> new Probe("setInt", "(" + array + "III)V", MemoryTraffic.Access.GLOBAL_WRITE, 4);
+                    case "get(I)I" -> new Probe("getInt", "(" + array + "II)I", MemoryTraffic.Access.GLOBAL_READ);
+                    case "set(II)V" -> new Probe("setInt", "(" + array + "III)V", MemoryTraffic.Access.GLOBAL_WRITE);
                     default -> null;
                 };
             }
             return null;
         }
         return switch (insn.getOpcode()) {
-            case Opcodes.FALOAD -> new Probe("loadFloat", "([FII)F", MemoryTraffic.Access.LOCAL_READ, 4);
-            case Opcodes.FASTORE -> new Probe("storeFloat", "([FIFI)V", MemoryTraffic.Access.LOCAL_WRITE, 4);
-            case Opcodes.IALOAD -> new Probe("loadInt", "([III)I", MemoryTraffic.Access.LOCAL_READ, 4);
-            case Opcodes.IASTORE -> new Probe("storeInt", "([IIII)V", MemoryTraffic.Access.LOCAL_WRITE, 4);
-            case Opcodes.LALOAD -> new Probe("loadLong", "([JII)J", MemoryTraffic.Access.LOCAL_READ, 8);
-            case Opcodes.LASTORE -> new Probe("storeLong", "([JIJI)V", MemoryTraffic.Access.LOCAL_WRITE, 8);
-            case Opcodes.DALOAD -> new Probe("loadDouble", "([DII)D", MemoryTraffic.Access.LOCAL_READ, 8);
-            case Opcodes.DASTORE -> new Probe("storeDouble", "([DIDI)V", MemoryTraffic.Access.LOCAL_WRITE, 8);
+            case Opcodes.FALOAD -> new Probe("loadFloat", "([FII)F", MemoryTraffic.Access.LOCAL_READ);
+            case Opcodes.FASTORE -> new Probe("storeFloat", "([FIFI)V", MemoryTraffic.Access.LOCAL_WRITE);
+            case Opcodes.IALOAD -> new Probe("loadInt", "([III)I", MemoryTraffic.Access.LOCAL_READ);
+            case Opcodes.IASTORE -> new Probe("storeInt", "([IIII)V", MemoryTraffic.Access.LOCAL_WRITE);
+            case Opcodes.LALOAD -> new Probe("loadLong", "([JII)J", MemoryTraffic.Access.LOCAL_READ);
+            case Opcodes.LASTORE -> new Probe("storeLong", "([JIJI)V", MemoryTraffic.Access.LOCAL_WRITE);
+            case Opcodes.DALOAD -> new Probe("loadDouble", "([DII)D", MemoryTraffic.Access.LOCAL_READ);
+            case Opcodes.DASTORE -> new Probe("storeDouble", "([DIDI)V", MemoryTraffic.Access.LOCAL_WRITE);
             default -> null;
         };
     }

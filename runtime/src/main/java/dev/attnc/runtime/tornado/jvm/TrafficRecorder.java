@@ -48,7 +48,7 @@ final class TrafficRecorder {
     static final int LOCAL_READ = 2;
     static final int LOCAL_WRITE = 3;
 
-    record Site(String where, int kind, int elementBytes) {
+    record Site(String where, int kind) {
     }
 
     private static final List<Site> SITES = new ArrayList<>();
@@ -57,8 +57,8 @@ final class TrafficRecorder {
     static volatile TrafficRecorder active;
 
     /** Registers an access site of an instrumented class; its id is what the probe passes. */
-    static synchronized int register(String where, int kind, int elementBytes) {
-        SITES.add(new Site(where, kind, elementBytes));
+    static synchronized int register(String where, int kind) {
+        SITES.add(new Site(where, kind));
         return SITES.size() - 1;
     }
 
@@ -173,13 +173,13 @@ final class TrafficRecorder {
         }
     }
 
-    void local(Object array, int site) {
+    void local(Object array, int elementBytes, int site) {
         if (concurrent) {
             synchronized (this) {
-                countLocal(threadItem.get(), array, site);
+                countLocal(threadItem.get(), array, elementBytes, site);
             }
         } else {
-            countLocal(current, array, site);
+            countLocal(current, array, elementBytes, site);
         }
     }
 
@@ -189,7 +189,7 @@ final class TrafficRecorder {
             return; // host code, or an item of no launch
         }
         SiteStats s = stats.site(site);
-        s.accesses++;
+        s.bytes += elementBytes;
         ArrayUse use = stats.use(site, array, elementBytes);
         if (s.kind == GLOBAL_WRITE) {
             use.written.set(index);
@@ -200,7 +200,7 @@ final class TrafficRecorder {
         if (warp != null) {
             int occurrence = item.next(site);
             int line = (int) (((long) index * elementBytes) >>> LINE_SHIFT);
-            s.sampledAccesses++;
+            s.sampledBytes += elementBytes;
             switch (warp.touch(site, occurrence, use.id, line)) {
                 case Warp.NEW -> s.lines++;
                 case Warp.AMBIGUOUS -> {
@@ -213,12 +213,12 @@ final class TrafficRecorder {
         }
     }
 
-    private void countLocal(Item item, Object array, int site) {
+    private void countLocal(Item item, Object array, int elementBytes, int site) {
         KernelStats stats = kernel;
         if (stats == null || item == null || item.group == null || !item.group.isLocal(array)) {
             return; // private arrays (registers) are not memory traffic
         }
-        stats.site(site).accesses++;
+        stats.site(site).bytes += elementBytes;
     }
 
     // ---------------------------------------------------------------- results
@@ -317,15 +317,13 @@ final class TrafficRecorder {
 
     private static final class SiteStats {
         final int kind;
-        final int elementBytes;
-        long accesses;
-        long sampledAccesses;
+        long bytes;
+        long sampledBytes;
         long lines;
         long approximate;
 
         SiteStats(Site site) {
             this.kind = site.kind();
-            this.elementBytes = site.elementBytes();
         }
     }
 
@@ -397,13 +395,12 @@ final class TrafficRecorder {
             long[] bytes = new long[4];
             for (int id = 0; id < sites.length; id++) {
                 SiteStats s = sites[id];
-                if (s == null || s.accesses == 0) {
+                if (s == null || s.bytes == 0) {
                     continue;
                 }
-                long siteBytes = s.accesses * s.elementBytes;
-                bytes[s.kind] += siteBytes;
+                bytes[s.kind] += s.bytes;
                 list.add(new MemoryTraffic.Site(TrafficRecorder.site(id).where(), MemoryTraffic.Access.values()[s.kind],
-                        siteBytes, s.sampledAccesses * s.elementBytes, s.lines, s.approximate > 0));
+                        s.bytes, s.sampledBytes, s.lines, s.approximate > 0));
             }
             list.sort((a, b) -> Long.compare(b.bytes(), a.bytes()));
             return new MemoryTraffic.Kernel(key, launches, bytes[GLOBAL_READ], bytes[GLOBAL_WRITE], minimumRead, minimumWrite,
