@@ -69,6 +69,8 @@ final class ExplainCommand implements Callable<Integer> {
 
     /** --seq for --traffic when none is given: instrumented kernels run one thread at a time, several times slower. */
     static final int DEFAULT_TRAFFIC_SEQ = 256;
+    /** The largest --seq for --traffic: the model's buffers are sized by it, and instrumented runs are slow. */
+    static final int MAX_TRAFFIC_SEQ = 65536;
     /** The seed of --traffic's random weights and inputs. */
     static final long TRAFFIC_SEED = 42;
 
@@ -124,7 +126,7 @@ final class ExplainCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    /** {@code --traffic}: the first model's TornadoVM class, instrumented, run once on the JVM; one table. */
+    /** {@code --traffic}: each model's TornadoVM class, instrumented, run once on the JVM; a table per model. */
     private int traffic(boolean json, Backend chosen) {
         if (chosen != Backend.TORNADOVM) {
             throw new Main.UsageError("--traffic measures the TornadoVM kernels: add --backend tornadovm");
@@ -139,8 +141,8 @@ final class ExplainCommand implements Callable<Integer> {
             throw new Main.UsageError("--traffic runs the kernels on attnc's JVM stand-in for TornadoVM, and TornadoVM is in"
                     + " this JVM: run attnc without TornadoVM's launcher or argfile");
         }
-        if (seq != null && seq > Integer.MAX_VALUE) {
-            throw new Main.UsageError("--seq " + seq + " is too large");
+        if (seq != null && seq > MAX_TRAFFIC_SEQ) {
+            throw new Main.UsageError("--seq " + seq + " is more than --traffic measures: at most " + MAX_TRAFFIC_SEQ);
         }
         Main.checkThreadSetting();
         SourceFile source = SourceFiles.read(file);
@@ -153,33 +155,39 @@ final class ExplainCommand implements Callable<Integer> {
         if (!compilation.ok()) {
             return Main.INPUT_ERRORS;
         }
-        AttnModel model = compilation.models().get(0);
-        int length = trafficLength(model);
-        MemoryTraffic.instrumentNewClasses(true);
-        try {
-            model.modelClass();
-        } catch (CompilationException e) {
-            err.println(e.getMessage());
-            return Main.INPUT_ERRORS;
-        } finally {
-            MemoryTraffic.instrumentNewClasses(false);
-        }
-        MemoryTraffic.Report report;
-        try (WeightSource weights = Weights.random(TRAFFIC_SEED); Model loaded = model.load(weights)) {
-            Map<String, Tensor> inputs = model.randomInputs(length, TRAFFIC_SEED);
-            try (MemoryTraffic.Recording recording = MemoryTraffic.start(1)) {
-                loaded.forward(inputs);
-                report = recording.stop();
-            }
-        } catch (WeightException | ModelInputException | TableIndexException e) {
-            err.println("attnc: error: " + Terminal.safe(String.valueOf(e.getMessage())));
-            return Main.INPUT_ERRORS;
-        }
         PrintWriter out = spec.commandLine().getOut();
-        out.print(TrafficFormat.table(String.format(Locale.ROOT, "%s from %s, TornadoVM kernels run on the JVM at every"
-                + " run-time dim = %d, random weights and inputs (seed %d): memory traffic per kernel, one forward call",
-                model.name(), Terminal.safe(source.name()), length, TRAFFIC_SEED), report));
-        out.flush();
+        List<AttnModel> models = compilation.models();
+        for (AttnModel model : models) {
+            trafficLength(model); // every length is checked before anything runs
+        }
+        for (int index = 0; index < models.size(); index++) {
+            AttnModel model = models.get(index);
+            int length = trafficLength(model);
+            MemoryTraffic.instrumentNewClasses(true);
+            try {
+                model.modelClass();
+            } catch (CompilationException e) {
+                err.println(e.getMessage());
+                return Main.INPUT_ERRORS;
+            } finally {
+                MemoryTraffic.instrumentNewClasses(false);
+            }
+            MemoryTraffic.Report report;
+            try (WeightSource weights = Weights.random(TRAFFIC_SEED); Model loaded = model.load(weights)) {
+                Map<String, Tensor> inputs = model.randomInputs(length, TRAFFIC_SEED);
+                try (MemoryTraffic.Recording recording = MemoryTraffic.start(1)) {
+                    loaded.forward(inputs);
+                    report = recording.stop();
+                }
+            } catch (WeightException | ModelInputException | TableIndexException e) {
+                err.println("attnc: error: " + Terminal.safe(String.valueOf(e.getMessage())));
+                return Main.INPUT_ERRORS;
+            }
+            out.print((index == 0 ? "" : "\n") + TrafficFormat.table(String.format(Locale.ROOT, "%s from %s, TornadoVM kernels"
+                    + " run on the JVM at every run-time dim = %d, random weights and inputs (seed %d): memory traffic per"
+                    + " kernel, one forward call", model.name(), Terminal.safe(source.name()), length, TRAFFIC_SEED), report));
+            out.flush();
+        }
         return Main.OK;
     }
 
