@@ -1,5 +1,6 @@
 package dev.attnc.runtime.tornado;
 
+import dev.attnc.runtime.tornado.jvm.MemoryTraffic;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,7 +15,8 @@ import java.util.Set;
  * load a class of the same name (child first). Classes of {@code dev.attnc.runtime.tornado.jvm}
  * come from the loader of this runtime; everything else comes from the parent. Every class is
  * rewritten when the loader is made, so a class that uses an API type without a JVM
- * counterpart fails there, naming the types.
+ * counterpart fails there, naming the types. While {@link MemoryTraffic#instrumenting()} is on
+ * when the loader is made, its classes also get traffic probes ({@link TrafficInstrumenter}).
  */
 public final class JvmApiClassLoader extends ClassLoader {
 
@@ -37,6 +39,8 @@ public final class JvmApiClassLoader extends ClassLoader {
     public JvmApiClassLoader(Map<String, byte[]> classes, ClassLoader parent) {
         super("attnc-tornadovm-on-jvm", parent);
         Map<String, byte[]> map = new LinkedHashMap<>();
+        // Decided once per loader: the probes cost nothing unless the switch was on when it was made.
+        boolean instrumented = MemoryTraffic.instrumenting();
         classes.forEach((name, bytes) -> {
             Objects.requireNonNull(name, "class name");
             Objects.requireNonNull(bytes, "bytes of " + name);
@@ -44,7 +48,8 @@ public final class JvmApiClassLoader extends ClassLoader {
             if (!declared.equals(name)) {
                 throw new IllegalArgumentException("the bytes given for " + name + " are those of " + declared);
             }
-            map.put(name, ApiRemapper.remap(bytes));
+            byte[] rewritten = ApiRemapper.remap(bytes);
+            map.put(name, instrumented ? TrafficInstrumenter.instrument(rewritten) : rewritten);
         });
         this.remapped = Collections.unmodifiableMap(map);
     }

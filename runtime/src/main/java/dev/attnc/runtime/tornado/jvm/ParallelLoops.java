@@ -40,6 +40,11 @@ public final class ParallelLoops {
             invoke(body, args, null);
             return;
         }
+        if (TrafficRecorder.active != null) {
+            // Counting memory traffic: one worker takes every index in order, so warps form in order.
+            invoke(body, args, new int[] {0, 1});
+            return;
+        }
         int workers = Threads.count();
         Threads.parallel(workers, 1, (from, to, worker) -> {
             for (int index = from; index < to; index++) {

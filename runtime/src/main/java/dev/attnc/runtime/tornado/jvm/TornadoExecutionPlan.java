@@ -68,6 +68,20 @@ public class TornadoExecutionPlan implements AutoCloseable {
     }
 
     private void runTask(ImmutableTaskGraph graph, JvmTask task) {
+        TrafficRecorder recorder = TrafficRecorder.active;
+        if (recorder == null) {
+            launch(graph, task);
+            return;
+        }
+        recorder.beginKernel(graph.name() + "." + task.id());
+        try {
+            launch(graph, task);
+        } finally {
+            recorder.endKernel();
+        }
+    }
+
+    private void launch(ImmutableTaskGraph graph, JvmTask task) {
         if (!task.usesKernelContext()) {
             task.run();
             return;

@@ -24,6 +24,8 @@ final class WorkGroup {
     private final Phaser phaser;
     private final ReentrantLock lock = new ReentrantLock();
     private final List<Object> localArrays = new ArrayList<>();
+    /** The local arrays so far, for {@link #isLocal} without the lock. */
+    private volatile Object[] localSnapshot = new Object[0];
     private volatile boolean aborted;
     private int minBarriers = Integer.MAX_VALUE;
     private int maxBarriers = Integer.MIN_VALUE;
@@ -51,6 +53,7 @@ final class WorkGroup {
         try {
             if (index == localArrays.size()) {
                 localArrays.add(Array.newInstance(type.getComponentType(), length));
+                localSnapshot = localArrays.toArray();
             }
             Object array = localArrays.get(index);
             if (array.getClass() != type || Array.getLength(array) != length) {
@@ -62,6 +65,16 @@ final class WorkGroup {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Whether this array is one of the group's local arrays (for {@link MemoryTraffic}). */
+    boolean isLocal(Object array) {
+        for (Object local : localSnapshot) {
+            if (local == array) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String describe(Object array) {

@@ -24,6 +24,8 @@ final class WorkGroupLauncher {
     private final int groupSize;
     private final long groupCount;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    /** The open traffic recording, or null. */
+    private final TrafficRecorder recorder = TrafficRecorder.active;
 
     private WorkGroupLauncher(String key, JvmTask task, WorkerGrid grid) {
         this.key = key;
@@ -95,7 +97,21 @@ final class WorkGroupLauncher {
 
     private void run() {
         boolean phased = launchesInPhases();
-        int workers = (int) Math.min(groupCount, Threads.count());
+        // Counting memory traffic: one worker, so that the counts need no lock (unless items run on threads).
+        int workers = recorder != null ? 1 : (int) Math.min(groupCount, Threads.count());
+        if (recorder != null) {
+            recorder.launchOnThreads(!phased);
+        }
+        try {
+            runGroups(phased, workers);
+        } finally {
+            if (recorder != null) {
+                recorder.launchOnThreads(false);
+            }
+        }
+    }
+
+    private void runGroups(boolean phased, int workers) {
         AtomicLong next = new AtomicLong();
         // Groups are handed out one at a time: rows past a run-time length cost nothing, and uneven rows balance.
         Threads.parallel(workers, 1, (from, to, worker) -> {
@@ -147,6 +163,7 @@ final class WorkGroupLauncher {
                 }
             }
         }
+        TrafficRecorder.Item[] traffic = recorder == null ? null : recorder.groupItems(index, group, groupSize);
         boolean[] returned = new boolean[groupSize];
         for (int running = groupSize; running > 0;) {
             for (int i = 0; i < groupSize; i++) {
@@ -156,6 +173,9 @@ final class WorkGroupLauncher {
                 KernelContext item = items[i];
                 item.resumeAt = item.suspendedAt;
                 item.suspendedAt = 0;
+                if (traffic != null) {
+                    recorder.current = traffic[i];
+                }
                 try {
                     task.invoker().invoke(itemArgs[i]);
                 } catch (Throwable t) {
@@ -175,15 +195,18 @@ final class WorkGroupLauncher {
     private void runGroupOnThreads(long index) {
         int[] groupId = groupId(index);
         WorkGroup group = new WorkGroup(groupSize, true);
+        TrafficRecorder.Item[] traffic = recorder == null ? null : recorder.groupItems(index, group, groupSize);
         if (groupSize == 1) {
-            runItem(group, groupId, new int[] { 0, 0, 0 });
+            runItem(group, groupId, new int[] { 0, 0, 0 }, traffic == null ? null : traffic[0]);
         } else {
             List<Thread> items = new ArrayList<>(groupSize);
+            int n = 0;
             for (int z = 0; z < local[2]; z++) {
                 for (int y = 0; y < local[1]; y++) {
                     for (int x = 0; x < local[0]; x++) {
                         int[] localId = { x, y, z };
-                        items.add(Thread.ofVirtual().start(() -> runItem(group, groupId, localId)));
+                        TrafficRecorder.Item item = traffic == null ? null : traffic[n++];
+                        items.add(Thread.ofVirtual().start(() -> runItem(group, groupId, localId, item)));
                     }
                 }
             }
@@ -224,8 +247,11 @@ final class WorkGroupLauncher {
                 + item.groupIdz + "], local [" + item.localIdx + ", " + item.localIdy + ", " + item.localIdz + "] failed: " + t, t));
     }
 
-    private void runItem(WorkGroup group, int[] groupId, int[] localId) {
+    private void runItem(WorkGroup group, int[] groupId, int[] localId, TrafficRecorder.Item traffic) {
         KernelContext context = context(group, false, groupId, localId);
+        if (traffic != null) {
+            recorder.setThreadItem(traffic);
+        }
         try {
             task.invoker().invoke(argsFor(context));
         } catch (WorkGroup.Aborted aborted) {

@@ -31,7 +31,12 @@
  *       ids, local arrays, barriers and grids whose size is not a multiple of the work-group
  *       size.</li>
  * </ul>
- * {@code ParallelLoops} and {@code KernelPhases} are the public types here with no TornadoVM
- * counterpart: only code rewritten at load time calls them.
+ * <p>{@link dev.attnc.runtime.tornado.jvm.MemoryTraffic} counts, behind a switch that is off by
+ * default, each kernel's global and local memory bytes and how well its warps' accesses are
+ * coalesced, from probes added at load time.
+ *
+ * {@code ParallelLoops}, {@code KernelPhases}, {@code MemoryTraffic} and {@code TrafficProbes} are
+ * the public types here with no TornadoVM counterpart: only code rewritten at load time calls
+ * {@code ParallelLoops}, {@code KernelPhases} and {@code TrafficProbes}.
  */
 package dev.attnc.runtime.tornado.jvm;
