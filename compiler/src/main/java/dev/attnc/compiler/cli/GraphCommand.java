@@ -70,7 +70,8 @@ final class GraphCommand implements Callable<Integer> {
 
     /** svg for a .svg file, dot for .dot or .gv, else mermaid. */
     private static String fromExtension(Path output) {
-        String name = output == null ? "" : output.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        Path fileName = output == null ? null : output.getFileName();
+        String name = fileName == null ? "" : fileName.toString().toLowerCase(java.util.Locale.ROOT);
         return name.endsWith(".svg") ? "svg" : name.endsWith(".dot") || name.endsWith(".gv") ? "dot" : "mermaid";
     }
 }
