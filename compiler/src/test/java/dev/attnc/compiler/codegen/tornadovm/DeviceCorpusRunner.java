@@ -1,0 +1,211 @@
+package dev.attnc.compiler.codegen.tornadovm;
+
+import dev.attnc.compiler.api.AttnModel;
+import dev.attnc.compiler.api.Attnc;
+import dev.attnc.compiler.api.Backend;
+import dev.attnc.compiler.api.Compilation;
+import dev.attnc.compiler.api.CompileOptions;
+import dev.attnc.runtime.Model;
+import dev.attnc.runtime.Tensor;
+import dev.attnc.runtime.tornado.TornadoSupport;
+import dev.attnc.runtime.weights.RandomWeights;
+import dev.attnc.runtime.weights.Safetensors;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Runs one model through the TornadoVM backend in this JVM, which is meant to be started with
+ * TornadoVM's argfile (see docs/tornadovm.md), so that it runs on TornadoVM's default device.
+ * {@link DeviceCorpusTest} starts it once per corpus file, and {@code bench/tornado-device.sh}
+ * once per corpus file and sample.
+ *
+ * <pre>
+ * DeviceCorpusRunner FILE [--seq N] [--out OUT.safetensors] [--compare] [--repeat N] [--profile PROFILE.json]
+ * </pre>
+ *
+ * <ul>
+ *   <li>The calls are {@link DeviceCorpus#run}'s: the file's {@code // run:} line, or one
+ *       forward of {@code --seq} rows (default 32) for a file without one (a sample).</li>
+ *   <li>{@code --out}: writes every call's outputs.</li>
+ *   <li>{@code --compare}: also runs the JVM backend on the same weights and inputs and prints
+ *       whether they match within the file's tolerance.</li>
+ *   <li>{@code --repeat N}: times N more runs of the calls (warm) and prints the best; with
+ *       {@code --profile}, the file TornadoVM's profiler appends to
+ *       ({@code -Dtornado.profiler=True -Dtornado.log.profiler=True -Dtornado.profiler.dump.dir=FILE}),
+ *       prints each task's smallest TASK_KERNEL_TIME over the warm runs.</li>
+ * </ul>
+ *
+ * <p>Prints one line {@code RESULT <model> <ok|mismatch|error> ...}, then {@code KERNEL} lines.
+ * Exit 0 when it ran (and matched, with --compare), 1 when it failed or did not match, 2 for
+ * a usage mistake, 3 when TornadoVM is not in this JVM.
+ */
+public final class DeviceCorpusRunner {
+    private static final Pattern TASK_BLOCK = Pattern.compile("\"([^\"{}]+)\":\\s*\\{([^{}]*)\\}");
+    private static final Pattern KERNEL_TIME = Pattern.compile("\"TASK_KERNEL_TIME\":\\s*\"(\\d+)\"");
+    private static final Pattern METHOD = Pattern.compile("\"METHOD\":\\s*\"([^\"]*)\"");
+
+    private DeviceCorpusRunner() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path file = null;
+        Path out = null;
+        Path profile = null;
+        Integer seq = null;
+        boolean compare = false;
+        int repeat = 0;
+        try {
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--seq" -> seq = Integer.parseInt(args[++i]);
+                    case "--out" -> out = Path.of(args[++i]);
+                    case "--profile" -> profile = Path.of(args[++i]);
+                    case "--compare" -> compare = true;
+                    case "--repeat" -> repeat = Integer.parseInt(args[++i]);
+                    default -> {
+                        if (args[i].startsWith("--") || file != null) {
+                            throw new IllegalArgumentException("unknown argument " + args[i]);
+                        }
+                        file = Path.of(args[i]);
+                    }
+                }
+            }
+            if (file == null) {
+                throw new IllegalArgumentException("no .attn file given");
+            }
+        } catch (RuntimeException e) {
+            System.err.println("DeviceCorpusRunner: " + e.getMessage()
+                    + "\nusage: DeviceCorpusRunner FILE [--seq N] [--out OUT.safetensors] [--compare] [--repeat N] [--profile FILE]");
+            System.exit(2);
+            return;
+        }
+        if (!TornadoSupport.available()) {
+            System.err.println("DeviceCorpusRunner: TornadoVM is not in this JVM; start it with java @$TORNADOVM_HOME/tornado-argfile");
+            System.exit(3);
+        }
+        DeviceCorpus.Entry entry = entryOf(file, seq);
+        String text = entry.text();
+        AttnModel jvmModel = model(entry, text, Backend.JVM);
+        Map<String, Tensor> inputs = DeviceCorpus.inputs(jvmModel, entry);
+        Map<String, Tensor> onDevice;
+        long firstNanos;
+        List<Long> warm = new ArrayList<>();
+        Map<String, Long> kernels = new TreeMap<>();
+        try {
+            AttnModel tornadoModel = model(entry, text, Backend.TORNADOVM);
+            try (Model loaded = tornadoModel.load(new RandomWeights(DeviceCorpus.WEIGHT_SEED))) {
+                long start = System.nanoTime();
+                onDevice = DeviceCorpus.run(loaded, inputs, entry);
+                firstNanos = System.nanoTime() - start;
+                if (profile != null) {
+                    Files.write(profile, new byte[0]); // only the warm runs count
+                }
+                for (int r = 0; r < repeat; r++) {
+                    start = System.nanoTime();
+                    DeviceCorpus.run(loaded, inputs, entry);
+                    warm.add(System.nanoTime() - start);
+                }
+                if (profile != null && repeat > 0) {
+                    kernels = kernelTimes(Files.readString(profile, StandardCharsets.UTF_8));
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            System.out.println("RESULT " + entry.name() + " error " + oneLine(e));
+            e.printStackTrace();
+            System.exit(1);
+            return;
+        }
+        if (out != null) {
+            Safetensors.write(out, onDevice);
+        }
+        StringBuilder line = new StringBuilder("RESULT " + entry.name());
+        boolean ok = true;
+        if (compare) {
+            Map<String, Tensor> onJvm;
+            try (Model reference = jvmModel.load(new RandomWeights(DeviceCorpus.WEIGHT_SEED))) {
+                onJvm = DeviceCorpus.run(reference, inputs, entry);
+            }
+            String problems = DeviceCorpus.compare(onJvm, onDevice, entry.tolerance());
+            double worst = 0;
+            for (Map.Entry<String, Tensor> output : onJvm.entrySet()) {
+                Tensor actual = onDevice.get(output.getKey());
+                if (actual != null && actual.size() == output.getValue().size()) {
+                    double[] error = DeviceCorpus.error(output.getValue(), actual);
+                    worst = Math.max(worst, error[1] == 0 ? error[0] : error[0] / error[1]);
+                }
+            }
+            ok = problems == null;
+            line.append(ok ? " ok" : " mismatch").append(String.format(" rel_error=%.2e tolerance=%.0e", worst, entry.tolerance()));
+            if (!ok) {
+                line.append(" | ").append(problems.replace('\n', ';'));
+            }
+        } else {
+            line.append(" ran");
+        }
+        line.append(String.format(" first_ms=%.1f", firstNanos / 1e6));
+        if (!warm.isEmpty()) {
+            line.append(String.format(" warm_ms=%.2f", warm.stream().mapToLong(Long::longValue).min().orElseThrow() / 1e6));
+        }
+        System.out.println(line);
+        kernels.forEach((task, nanos) -> System.out.printf("KERNEL %s %s %.3f%n", entry.name(), task, nanos / 1e6));
+        System.exit(ok ? 0 : 1);
+    }
+
+    private static DeviceCorpus.Entry entryOf(Path file, Integer seq) {
+        try {
+            DeviceCorpus.Entry entry = DeviceCorpus.entry(file);
+            return seq == null ? entry : new DeviceCorpus.Entry(file, entry.name(), seq, 0, entry.tolerance());
+        } catch (IllegalArgumentException e) {
+            // A sample: no run line, one forward.
+            String name = file.getFileName().toString().replaceFirst("\\.attn$", "");
+            return new DeviceCorpus.Entry(file, name, seq == null ? 32 : seq, 0, DeviceCorpus.DEFAULT_TOLERANCE);
+        }
+    }
+
+    private static AttnModel model(DeviceCorpus.Entry entry, String text, Backend backend) {
+        Compilation compilation = Attnc.check(entry.path().toString(), text, CompileOptions.defaults().withBackend(backend));
+        if (!compilation.ok()) {
+            throw new IllegalStateException(compilation.render());
+        }
+        return compilation.models().get(0);
+    }
+
+    /** Each task's smallest TASK_KERNEL_TIME in TornadoVM's profiler log, by "graph.task (Class.method)". */
+    static Map<String, Long> kernelTimes(String log) {
+        Map<String, Long> best = new LinkedHashMap<>();
+        Matcher block = TASK_BLOCK.matcher(log);
+        while (block.find()) {
+            Matcher time = KERNEL_TIME.matcher(block.group(2));
+            if (!time.find()) {
+                continue;
+            }
+            Matcher method = METHOD.matcher(block.group(2));
+            String kernel = method.find() ? method.group(1) : "?";
+            // "attnc.models.GqaTornado.linear" as "GqaTornado.linear"
+            kernel = kernel.substring(kernel.lastIndexOf('.', kernel.lastIndexOf('.') - 1) + 1);
+            String key = block.group(1) + " (" + kernel + ")";
+            best.merge(key, Long.parseLong(time.group(1)), Math::min);
+        }
+        return new TreeMap<>(best);
+    }
+
+    private static String oneLine(Throwable e) {
+        String message = e.getClass().getSimpleName() + ": " + e.getMessage();
+        Throwable cause = e.getCause();
+        while (cause != null && cause != e) {
+            message += " <- " + cause.getClass().getSimpleName() + ": " + cause.getMessage();
+            e = cause;
+            cause = cause.getCause();
+        }
+        return message.replace('\n', ' ').replaceAll(" +", " ");
+    }
+}
