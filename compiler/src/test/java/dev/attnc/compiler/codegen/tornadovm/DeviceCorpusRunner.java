@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
  * once per corpus file and sample.
  *
  * <pre>
- * DeviceCorpusRunner FILE [--seq N] [--out OUT.safetensors] [--compare] [--repeat N] [--profile PROFILE.json]
+ * DeviceCorpusRunner FILE... [--seq N] [--out OUT.safetensors] [--compare] [--repeat N] [--profile PROFILE.json]
  * </pre>
  *
  * <ul>
@@ -44,9 +44,10 @@ import java.util.regex.Pattern;
  *       prints each task's smallest TASK_KERNEL_TIME over the warm runs.</li>
  * </ul>
  *
- * <p>Prints one line {@code RESULT <model> <ok|mismatch|error> ...}, then {@code KERNEL} lines.
- * Exit 0 when it ran (and matched, with --compare), 1 when it failed or did not match, 2 for
- * a usage mistake, 3 when TornadoVM is not in this JVM.
+ * <p>Several files run one after another in this JVM (TornadoVM starts once). For each it prints
+ * one line {@code RESULT <model> <ok|mismatch|error|ran> ...}, then {@code KERNEL <model> <task> <ms>}
+ * lines. Exit 0 when every model ran (and matched, with --compare), 1 when one failed or did not
+ * match, 2 for a usage mistake, 3 when TornadoVM is not in this JVM.
  */
 public final class DeviceCorpusRunner {
     private static final Pattern TASK_BLOCK = Pattern.compile("\"([^\"{}]+)\":\\s*\\{([^{}]*)\\}");
@@ -57,34 +58,33 @@ public final class DeviceCorpusRunner {
     }
 
     public static void main(String[] args) throws IOException {
-        Path file = null;
-        Path out = null;
-        Path profile = null;
-        Integer seq = null;
-        boolean compare = false;
-        int repeat = 0;
+        List<Path> files = new ArrayList<>();
+        Options options = new Options();
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
-                    case "--seq" -> seq = Integer.parseInt(args[++i]);
-                    case "--out" -> out = Path.of(args[++i]);
-                    case "--profile" -> profile = Path.of(args[++i]);
-                    case "--compare" -> compare = true;
-                    case "--repeat" -> repeat = Integer.parseInt(args[++i]);
+                    case "--seq" -> options.seq = Integer.parseInt(args[++i]);
+                    case "--out" -> options.out = Path.of(args[++i]);
+                    case "--profile" -> options.profile = Path.of(args[++i]);
+                    case "--compare" -> options.compare = true;
+                    case "--repeat" -> options.repeat = Integer.parseInt(args[++i]);
                     default -> {
-                        if (args[i].startsWith("--") || file != null) {
-                            throw new IllegalArgumentException("unknown argument " + args[i]);
+                        if (args[i].startsWith("--")) {
+                            throw new IllegalArgumentException("unknown option " + args[i]);
                         }
-                        file = Path.of(args[i]);
+                        files.add(Path.of(args[i]));
                     }
                 }
             }
-            if (file == null) {
+            if (files.isEmpty()) {
                 throw new IllegalArgumentException("no .attn file given");
             }
+            if (options.out != null && files.size() > 1) {
+                throw new IllegalArgumentException("--out takes one .attn file");
+            }
         } catch (RuntimeException e) {
-            System.err.println("DeviceCorpusRunner: " + e.getMessage()
-                    + "\nusage: DeviceCorpusRunner FILE [--seq N] [--out OUT.safetensors] [--compare] [--repeat N] [--profile FILE]");
+            System.err.println("DeviceCorpusRunner: " + e.getMessage() + "\nusage: DeviceCorpusRunner FILE... [--seq N]"
+                    + " [--out OUT.safetensors] [--compare] [--repeat N] [--profile FILE]");
             System.exit(2);
             return;
         }
@@ -92,44 +92,67 @@ public final class DeviceCorpusRunner {
             System.err.println("DeviceCorpusRunner: TornadoVM is not in this JVM; start it with java @$TORNADOVM_HOME/tornado-argfile");
             System.exit(3);
         }
-        DeviceCorpus.Entry entry = entryOf(file, seq);
-        String text = entry.text();
-        AttnModel jvmModel = model(entry, text, Backend.JVM);
-        Map<String, Tensor> inputs = DeviceCorpus.inputs(jvmModel, entry);
+        boolean allOk = true;
+        for (Path file : files) {
+            allOk &= runOne(file, options);
+        }
+        System.exit(allOk ? 0 : 1);
+    }
+
+    private static final class Options {
+        Integer seq;
+        Path out;
+        Path profile;
+        boolean compare;
+        int repeat;
+    }
+
+    /** One model: prints its RESULT line (and KERNEL lines); true when it ran and, with --compare, matched. */
+    private static boolean runOne(Path file, Options options) throws IOException {
+        DeviceCorpus.Entry entry;
+        AttnModel jvmModel;
+        Map<String, Tensor> inputs;
+        try {
+            entry = entryOf(file, options.seq);
+            jvmModel = model(entry, entry.text(), Backend.JVM);
+            inputs = DeviceCorpus.inputs(jvmModel, entry);
+        } catch (RuntimeException e) {
+            System.out.println("RESULT " + file.getFileName() + " error " + oneLine(e));
+            return false;
+        }
         Map<String, Tensor> onDevice;
         long firstNanos;
         List<Long> warm = new ArrayList<>();
         Map<String, Long> kernels = new TreeMap<>();
         try {
-            AttnModel tornadoModel = model(entry, text, Backend.TORNADOVM);
+            AttnModel tornadoModel = model(entry, entry.text(), Backend.TORNADOVM);
             try (Model loaded = tornadoModel.load(new RandomWeights(DeviceCorpus.WEIGHT_SEED))) {
                 long start = System.nanoTime();
                 onDevice = DeviceCorpus.run(loaded, inputs, entry);
                 firstNanos = System.nanoTime() - start;
-                if (profile != null) {
-                    Files.write(profile, new byte[0]); // only the warm runs count
+                if (options.profile != null) {
+                    Files.write(options.profile, new byte[0]); // only the warm runs count
                 }
-                for (int r = 0; r < repeat; r++) {
+                for (int r = 0; r < options.repeat; r++) {
                     start = System.nanoTime();
                     DeviceCorpus.run(loaded, inputs, entry);
                     warm.add(System.nanoTime() - start);
                 }
-                if (profile != null && repeat > 0) {
-                    kernels = kernelTimes(Files.readString(profile, StandardCharsets.UTF_8));
+                if (options.profile != null && options.repeat > 0) {
+                    kernels = kernelTimes(Files.readString(options.profile, StandardCharsets.UTF_8));
                 }
             }
         } catch (RuntimeException | Error e) {
             System.out.println("RESULT " + entry.name() + " error " + oneLine(e));
             e.printStackTrace();
-            System.exit(1);
-            return;
+            return false;
         }
-        if (out != null) {
-            Safetensors.write(out, onDevice);
+        if (options.out != null) {
+            Safetensors.write(options.out, onDevice);
         }
         StringBuilder line = new StringBuilder("RESULT " + entry.name());
         boolean ok = true;
-        if (compare) {
+        if (options.compare) {
             Map<String, Tensor> onJvm;
             try (Model reference = jvmModel.load(new RandomWeights(DeviceCorpus.WEIGHT_SEED))) {
                 onJvm = DeviceCorpus.run(reference, inputs, entry);
@@ -156,8 +179,10 @@ public final class DeviceCorpusRunner {
             line.append(String.format(" warm_ms=%.2f", warm.stream().mapToLong(Long::longValue).min().orElseThrow() / 1e6));
         }
         System.out.println(line);
-        kernels.forEach((task, nanos) -> System.out.printf("KERNEL %s %s %.3f%n", entry.name(), task, nanos / 1e6));
-        System.exit(ok ? 0 : 1);
+        String name = entry.name();
+        kernels.forEach((task, nanos) -> System.out.printf("KERNEL %s %s %.3f%n", name, task, nanos / 1e6));
+        System.out.flush();
+        return ok;
     }
 
     private static DeviceCorpus.Entry entryOf(Path file, Integer seq) {

@@ -79,7 +79,19 @@ class DeviceCorpusTest {
      * Refused, crashing or wrong on a real TornadoVM (seen on 5.2.0 with PoCL's CPU device),
      * beyond {@link #KNOWN_FAILING_ON_JVM}, which fail there too.
      */
-    static final Map<String, String> KNOWN_FAILING_ON_DEVICE = onDevice(Map.of());
+    static final Map<String, String> KNOWN_FAILING_ON_DEVICE = onDevice(Map.of(
+            // item 1: TornadoVM's OpenCL code generator folds a mask of the form (A && B) || (C && D)
+            // into one wrong conditional; the output is silently wrong (max error 1.2 and 1.4 on PoCL).
+            "mask_or_and", "item 1: (A && B) || (C && D) mask miscompiled",
+            "mask_not_mixed", "item 1: mask mixing ! && || miscompiled",
+            // item 2: TornadoMath.pow in a rotation loop TornadoVM unrolls (rotary_dim <= 32) stops the
+            // kernel compile with "unknown op POW".
+            "rope_dim8", "item 2: unknown op POW",
+            "rope_dim16", "item 2: unknown op POW",
+            "rope_dim32_interleaved", "item 2: unknown op POW",
+            "rope_partial", "item 2: unknown op POW",
+            "decode_rope_gqa_window", "item 2: unknown op POW",
+            "rope_long", "items 2 and 3: unknown op POW, then float32 position angles"));
 
     private static Map<String, String> onDevice(Map<String, String> deviceOnly) {
         Map<String, String> all = new LinkedHashMap<>(KNOWN_FAILING_ON_JVM);
