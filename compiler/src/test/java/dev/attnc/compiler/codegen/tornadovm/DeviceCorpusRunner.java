@@ -204,7 +204,7 @@ public final class DeviceCorpusRunner {
         return compilation.models().get(0);
     }
 
-    /** Each task's smallest TASK_KERNEL_TIME in TornadoVM's profiler log, by "graph.task (Class.method)". */
+    /** Each task's smallest TASK_KERNEL_TIME in TornadoVM's profiler log, by "task (kernel method)". */
     static Map<String, Long> kernelTimes(String log) {
         Map<String, Long> best = new LinkedHashMap<>();
         Matcher block = TASK_BLOCK.matcher(log);
@@ -214,10 +214,10 @@ public final class DeviceCorpusRunner {
                 continue;
             }
             Matcher method = METHOD.matcher(block.group(2));
+            // "gqatornado.wq" and "attnc.models.GqaTornado.linear" as "wq (linear)": the task, then its kernel
+            String task = block.group(1).substring(block.group(1).lastIndexOf('.') + 1);
             String kernel = method.find() ? method.group(1) : "?";
-            // "attnc.models.GqaTornado.linear" as "GqaTornado.linear"
-            kernel = kernel.substring(kernel.lastIndexOf('.', kernel.lastIndexOf('.') - 1) + 1);
-            String key = block.group(1) + " (" + kernel + ")";
+            String key = task + " (" + kernel.substring(kernel.lastIndexOf('.') + 1) + ")";
             best.merge(key, Long.parseLong(time.group(1)), Math::min);
         }
         return new TreeMap<>(best);
