@@ -12,6 +12,8 @@
 # Device times: "warm" is the best of --repeat calls after the first (which compiles the
 # kernels); kernel times are TornadoVM's profiler's TASK_KERNEL_TIME, the smallest over the warm
 # calls (-Dtornado.profiler=True, written to a scratch file, not the console).
+# Exit status: 0 when every model matches, 1 when one does not (or fails), 2 for a missing
+# TORNADOVM_HOME, argfile or JDK 21+ (with the fix printed).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -30,7 +32,7 @@ while [ $# -gt 0 ]; do
         --corpus-only) groups="corpus" ;;
         --seq) [ $# -ge 2 ] || die "--seq needs a number"; seq="$2"; shift ;;
         --repeat) [ $# -ge 2 ] || die "--repeat needs a number"; repeat="$2"; shift ;;
-        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument '$1' (see --help)" ;;
     esac
     shift
