@@ -32,7 +32,7 @@ while [ $# -gt 0 ]; do
         --corpus-only) groups="corpus" ;;
         --seq) [ $# -ge 2 ] || die "--seq needs a number"; seq="$2"; shift ;;
         --repeat) [ $# -ge 2 ] || die "--repeat needs a number"; repeat="$2"; shift ;;
-        -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown argument '$1' (see --help)" ;;
     esac
     shift
