@@ -127,22 +127,23 @@ final class TornadoAttentionWriter {
     }
 
     /**
-     * The grid of one attention task, for sizing it per call: {@code global(rows)} work-items in
-     * groups of {@code local}, where {@code rows} is the call's number of query rows. Today the
-     * plan is built with {@code global(max rows)}; the kernels skip the groups past a call's
-     * rows, so a smaller grid per call (a plan per size, or {@code WorkerGrid.setGlobalWork}
-     * before each execute) is correct as long as it is at least {@code global(rows)}.
+     * The grid of one attention task, for sizing it per call. Today the plan is built with the
+     * grid for the most rows; the kernels skip the groups past a call's rows, so a smaller grid
+     * per call (a plan per size, or {@code WorkerGrid.setGlobalWork} before each execute) is
+     * correct as long as it has at least {@link #global(long)} work-items.
      *
-     * @param perRows       work-items per {@code rowsPerGroup} query rows (rounded up)
-     * @param rowsPerGroup  query rows one group's slot covers (1 for the decoding kernels)
-     * @param fixed         the grid's other factor: heads (x splits) per slot
-     * @param minRows       the decoding kernels run only for calls of at most {@link #DECODE_ROWS} rows
+     * @param taskId       the task
+     * @param local        work-items per group
+     * @param perSlot      work-items per slot of {@code rowsPerSlot} query rows and one unit of {@code fixed}
+     * @param rowsPerSlot  query rows one slot covers (a query tile for prefill, 1 for decoding)
+     * @param fixed        the grid's factor that does not depend on the rows: heads (times splits)
+     * @param maxRows      the most rows the task serves ({@link #DECODE_ROWS} for the decoding kernels)
      */
-    record CallGrid(String taskId, long local, long perRows, long rowsPerGroup, long fixed, long maxRows) {
-        /** Work-items for a call of {@code rows} query rows. */
+    record CallGrid(String taskId, long local, long perSlot, long rowsPerSlot, long fixed, long maxRows) {
+        /** Work-items for a call of {@code rows} query rows (0 when the task has nothing to do). */
         long global(long rows) {
-            long slots = (Math.min(rows, maxRows) + rowsPerGroup - 1) / rowsPerGroup;
-            return slots * perRows * fixed;
+            long slots = (Math.min(rows, maxRows) + rowsPerSlot - 1) / rowsPerSlot;
+            return slots * perSlot * fixed;
         }
     }
 
@@ -411,12 +412,13 @@ final class TornadoAttentionWriter {
             return cached ? "dims.get(0) + queries" : rowsExpression(node.input(1).type().dim(0));
         }
 
-        /** Sets {@code first} and {@code last}: the keys query i may see, as the JVM backend bounds them. */
-        String range(String indent) {
+        /** Sets (or with {@code declare} "int ", declares) {@code first} and {@code last}: the keys query i may see, as the JVM backend bounds them. */
+        String range(String declare) {
+            String indent = "";
             Conditions conditions = new Conditions(writer, declared);
             String first = bounds.firsts().stream().map(b -> conditions.value(b)).reduce("0", (x, y) -> "TornadoMath.max(" + x + ", " + y + ")");
             String last = bounds.ends().stream().map(b -> conditions.value(b)).reduce("keys", (x, y) -> "TornadoMath.min(" + x + ", " + y + ")");
-            return conditions.statements(indent) + indent + "first = " + first + ";\n" + indent + "last = " + last + ";\n";
+            return conditions.statements(indent) + declare + "first = " + first + ";\n" + declare + "last = " + last + ";\n";
         }
 
         /** Declares {@code visible}: 1 if key j passes the part of the mask the range does not capture. */
@@ -475,8 +477,9 @@ final class TornadoAttentionWriter {
         StringBuilder b = new StringBuilder();
         b.append("int lane = context.localIdx;\n");
         b.append("int group = context.groupIdx;\n");
-        b.append("int h = group / ").append(shape.queryTiles()).append(";\n");
-        b.append("int queryStart = group % ").append(shape.queryTiles()).append(" * ").append(bq).append(";\n");
+        b.append("// Heads vary fastest, so that a grid cut to a call's rows still covers every head.\n");
+        b.append("int h = group % ").append(shape.heads()).append(";\n");
+        b.append("int queryStart = group / ").append(shape.heads()).append(" * ").append(bq).append(";\n");
         b.append("int row = lane / ").append(lanes).append(";\n");
         b.append("int col = lane % ").append(lanes).append(";\n");
         b.append("// Rows padded by one float: work-items reading different rows hit different banks.\n");
@@ -491,8 +494,6 @@ final class TornadoAttentionWriter {
         if (decodes(node)) {
             b.append("// Calls of at most ").append(DECODE_ROWS).append(" rows take the split-KV kernels.\n");
             b.append("if (queries > ").append(DECODE_ROWS).append(") {\n");
-        } else {
-            b.append("{\n");
         }
         b.append("if (queryStart < queries) {\n");
         b.append("int keys = ").append(clauses.keys()).append(";\n");
@@ -501,7 +502,7 @@ final class TornadoAttentionWriter {
         b.append("int i = dims.get(0) + t;\n");
         b.append("for (int e = lane; e < ").append(bq * dk).append("; e += ").append(group).append(") {\n");
         b.append("qTile[e / ").append(dk).append(" * ").append(qRow).append(" + e % ").append(dk).append("] = queryStart + e / ")
-                .append(dk).append(" < queries ? q.get(").append(host.at(q)).append(" + (queryStart + e / ").append(dk).append(") * ")
+                .append(dk).append(" < queries ? q.get(").append(plus(host.at(q))).append("(queryStart + e / ").append(dk).append(") * ")
                 .append(stride(q, 0)).append(" + h * ").append(dk).append(" + e % ").append(dk).append(") : 0.0f;\n");
         b.append("}\n");
         b.append("int first = 0;\n");
@@ -583,13 +584,15 @@ final class TornadoAttentionWriter {
         b.append("context.localBarrier();\n");
         b.append("for (int e = lane; e < ").append(bq * dv).append("; e += ").append(group).append(") {\n");
         b.append("if (queryStart + e / ").append(dv).append(" < queries) {\n");
-        b.append("out.set(").append(host.at(node)).append(" + (queryStart + e / ").append(dv).append(") * ").append(stride(node, 0))
+        b.append("out.set(").append(plus(host.at(node))).append("(queryStart + e / ").append(dv).append(") * ").append(stride(node, 0))
                 .append(" + h * ").append(dv).append(" + e % ").append(dv).append(", vTile[e]);\n");
         b.append("}\n");
         b.append("}\n");
         b.append("}\n");
-        b.append("}\n");
-        return method.addCode(TornadoKernels.code(b.toString())).build();
+        if (decodes(node)) {
+            b.append("}\n");
+        }
+        return method.addCode(TornadoKernels.code(indented(b.toString()))).build();
     }
 
     /** Loads {@code count} keys and values from {@code keyStart} into the local tiles, neighbouring items reading neighbouring floats. */
@@ -601,8 +604,8 @@ final class TornadoAttentionWriter {
         long dv = shape.valueHead();
         long keyRow = cached ? k.type().last().constant().orElseThrow() : plan.layout(k).stride(0);
         long valueRow = cached ? v.type().last().constant().orElseThrow() : plan.layout(v).stride(0);
-        String keyAt = cached ? "" : host.at(k) + " + ";
-        String valueAt = cached ? "" : host.at(v) + " + ";
+        String keyAt = cached ? "" : plus(host.at(k));
+        String valueAt = cached ? "" : plus(host.at(v));
         b.append("for (int e = lane; e < count * ").append(dk).append("; e += ").append(group).append(") {\n");
         b.append("kTile[e / ").append(dk).append(" * ").append(dk + 1).append(" + e % ").append(dk).append("] = k.get(").append(keyAt)
                 .append("(keyStart + e / ").append(dk).append(") * ").append(keyRow).append(" + ").append(kvHead).append(" * ")
@@ -633,9 +636,10 @@ final class TornadoAttentionWriter {
         StringBuilder b = new StringBuilder();
         b.append("int lane = context.localIdx;\n");
         b.append("int group = context.groupIdx;\n");
+        b.append("// Splits, then heads, vary fastest, so that a grid cut to a call's rows still covers every head.\n");
         b.append("int split = group % ").append(splits).append(";\n");
-        b.append("int t = group / ").append(splits).append(" % ").append(DECODE_ROWS).append(";\n");
-        b.append("int h = group / ").append(splits * DECODE_ROWS).append(";\n");
+        b.append("int h = group / ").append(splits).append(" % ").append(shape.heads()).append(";\n");
+        b.append("int t = group / ").append(splits * shape.heads()).append(";\n");
         b.append("float[] qTile = context.allocateFloatLocalArray(").append(dk).append(");\n");
         b.append("float[] kTile = context.allocateFloatLocalArray(").append(bk * kRow).append(");\n");
         b.append("float[] vTile = context.allocateFloatLocalArray(").append(bk * dv).append(");\n");
@@ -647,9 +651,7 @@ final class TornadoAttentionWriter {
         b.append("int keys = ").append(clauses.keys()).append(";\n");
         b.append("int kvHead = h / ").append(shape.heads() / shape.kvHeads()).append(";\n");
         b.append("int i = dims.get(0) + t;\n");
-        b.append("int first = 0;\n");
-        b.append("int last = 0;\n");
-        b.append(clauses.range(""));
+        b.append(clauses.range("int "));
         b.append("// This group's share of [first, last), whole tiles of ").append(bk).append(" keys.\n");
         b.append("int span = TornadoMath.max(0, last - first);\n");
         b.append("int chunk = ((span + ").append(splits - 1).append(") / ").append(splits).append(" + ").append(bk - 1).append(") / ")
@@ -657,7 +659,7 @@ final class TornadoAttentionWriter {
         b.append("int lo = first + split * chunk;\n");
         b.append("int hi = TornadoMath.min(last, lo + chunk);\n");
         b.append("for (int e = lane; e < ").append(dk).append("; e += ").append(DECODE_GROUP).append(") {\n");
-        b.append("qTile[e] = q.get(").append(host.at(q)).append(" + t * ").append(stride(q, 0)).append(" + h * ").append(dk)
+        b.append("qTile[e] = q.get(").append(plus(host.at(q))).append("t * ").append(stride(q, 0)).append(" + h * ").append(dk)
                 .append(" + e);\n");
         b.append("}\n");
         b.append("context.localBarrier();\n");
@@ -719,9 +721,14 @@ final class TornadoAttentionWriter {
         b.append("}\n");
         for (int m = 0; m < shape.decodeColumns(); m++) {
             String column = "lane" + (m == 0 ? "" : " + " + (long) m * DECODE_GROUP);
-            b.append("if (").append(column).append(" < ").append(dv).append(") {\n");
+            boolean partialColumn = (long) (m + 1) * DECODE_GROUP > dv;
+            if (partialColumn) {
+                b.append("if (").append(column).append(" < ").append(dv).append(") {\n");
+            }
             b.append("partial.set(group * ").append(dv).append(" + ").append(column).append(", acc").append(m).append(");\n");
-            b.append("}\n");
+            if (partialColumn) {
+                b.append("}\n");
+            }
         }
         b.append("if (lane == 0) {\n");
         b.append("stats.set(2 * group, rowMax);\n");
@@ -729,7 +736,7 @@ final class TornadoAttentionWriter {
         b.append("}\n");
         b.append("}\n");
         b.append("}\n");
-        return method.addCode(TornadoKernels.code(b.toString())).build();
+        return method.addCode(TornadoKernels.code(indented(b.toString()))).build();
     }
 
     /** Merges the splits of {@link #split}: rescales each to the common max and normalises. */
@@ -746,8 +753,8 @@ final class TornadoAttentionWriter {
         StringBuilder b = new StringBuilder();
         b.append("int lane = context.localIdx;\n");
         b.append("int group = context.groupIdx;\n");
-        b.append("int t = group % ").append(DECODE_ROWS).append(";\n");
-        b.append("int h = group / ").append(DECODE_ROWS).append(";\n");
+        b.append("int h = group % ").append(shape.heads()).append(";\n");
+        b.append("int t = group / ").append(shape.heads()).append(";\n");
         b.append("int queries = ").append(clauses.queries()).append(";\n");
         b.append("if (queries <= ").append(DECODE_ROWS).append(") {\n");
         b.append("if (t < queries) {\n");
@@ -770,12 +777,31 @@ final class TornadoAttentionWriter {
         b.append("o += m > ").append(MASKED).append(" ? partial.get((base + part) * ").append(dv)
                 .append(" + col) * TornadoMath.exp(m - best) : 0.0f;\n");
         b.append("}\n");
-        b.append("out.set(").append(host.at(node)).append(" + t * ").append(stride(node, 0)).append(" + h * ").append(dv)
+        b.append("out.set(").append(plus(host.at(node))).append("t * ").append(stride(node, 0)).append(" + h * ").append(dv)
                 .append(" + col, o * norm);\n");
         b.append("}\n");
         b.append("}\n");
         b.append("}\n");
-        return method.addCode(TornadoKernels.code(b.toString())).build();
+        return method.addCode(TornadoKernels.code(indented(b.toString()))).build();
+    }
+
+    /** Indents kernel text written flat, four spaces per open brace. */
+    static String indented(String text) {
+        StringBuilder out = new StringBuilder();
+        int depth = 0;
+        for (String line : text.split("\n", -1)) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            if (line.startsWith("}")) {
+                depth--;
+            }
+            out.append("    ".repeat(Math.max(0, depth))).append(line).append('\n');
+            if (line.endsWith("{")) {
+                depth++;
+            }
+        }
+        return out.toString();
     }
 
     private MethodSpec.Builder kernelHeader(String name, Node node, String description) {
@@ -911,6 +937,11 @@ final class TornadoAttentionWriter {
         String rows = host.rows(dim);
         int value = Integer.parseInt(rows);
         return value >= 0 ? rows : "dims.get(" + (-value - 1) + ")";
+    }
+
+    /** An offset followed by " + ", or nothing for offset 0. */
+    private static String plus(String offset) {
+        return offset.equals("0") ? "" : offset + " + ";
     }
 
     private static String floatLiteral(String number) {
