@@ -52,9 +52,10 @@ import javax.lang.model.element.Modifier;
  * (a row of a head is contiguous). Local rows are padded by one float so that work-items reading
  * different rows of a tile hit different banks.
  *
- * <p>Masks and conditions are written as 0/1 ints combined with {@code &}, {@code |} and sign
- * bits, never with {@code &&} or {@code ||}: TornadoVM's OpenCL code generator (5.2.0) turned
- * {@code (h == 0 && j <= i) || (h == 1 && j >= i)} into one wrong conditional (issue 13).
+ * <p>Masks and conditions are written as 0/1 ints combined with {@code &} and {@code |}, never
+ * with {@code &&} or {@code ||}: TornadoVM's OpenCL code generator (5.2.0) turned
+ * {@code (h == 0 && j <= i) || (h == 1 && j >= i)} into one wrong conditional (issue 13). Nor
+ * with {@code >>>}, which it writes as an arithmetic shift (see {@link Conditions}).
  *
  * <p>What it needs of the rest of the class (array fields, offsets, sizes, tasks and grids) it
  * asks of the model writer through {@link Host}.
@@ -84,7 +85,7 @@ final class TornadoAttentionWriter {
      */
     static final Set<String> KERNEL_NAMES = Stream.of(
             Stream.of("context", "q", "k", "v", "out", "dims", "slopes", "partial", "stats", "h", "t", "i", "j", "s", "d",
-                    "lane", "group", "row", "col", "split", "queries", "keys", "kvHead", "queryStart", "keyStart", "count", "e",
+                    "lane", "group", "row", "col", "split", "n", "queries", "keys", "kvHead", "queryStart", "keyStart", "count", "e",
                     "key", "r", "first", "last", "lo", "hi", "span", "chunk", "qTile", "kTile", "vTile", "scores", "weights",
                     "rowFirst", "rowLast", "rowMax", "rowSum", "tileMax", "newMax", "rescale", "p", "norm", "visible", "base",
                     "part", "best", "total", "m", "o"),
@@ -211,7 +212,7 @@ final class TornadoAttentionWriter {
             queryTile = Math.min(queryTile, keyTile);
         }
         int decodeKeyTile = DECODE_GROUP;
-        while (headDim + decodeKeyTile * (headDim + 1 + valueHead + 2) > LOCAL_FLOATS && decodeKeyTile > 8) {
+        while (headDim + headDim * (decodeKeyTile + 1) + decodeKeyTile * (valueHead + 2) > LOCAL_FLOATS && decodeKeyTile > 8) {
             decodeKeyTile /= 2;
         }
         int decodeColumns = (int) ((valueHead + DECODE_GROUP - 1) / DECODE_GROUP);
@@ -222,7 +223,7 @@ final class TornadoAttentionWriter {
     }
 
     private static long prefillFloats(int queryTile, int keyTile, long headDim, long valueHead) {
-        return queryTile * (headDim + 1) + keyTile * (headDim + 1) + Math.max(keyTile, queryTile) * valueHead
+        return queryTile * (headDim + 1) + headDim * (keyTile + 1) + Math.max(keyTile, queryTile) * valueHead
                 + 2L * queryTile * (keyTile + 1);
     }
 
@@ -482,9 +483,10 @@ final class TornadoAttentionWriter {
         b.append("int queryStart = group / ").append(shape.heads()).append(" * ").append(bq).append(";\n");
         b.append("int row = lane / ").append(lanes).append(";\n");
         b.append("int col = lane % ").append(lanes).append(";\n");
-        b.append("// Rows padded by one float: work-items reading different rows hit different banks.\n");
+        b.append("// Keys transposed ([d][key]), so that neighbouring work-items read neighbouring keys; rows padded by one\n");
+        b.append("// float, so that work-items on different rows hit different banks.\n");
         b.append("float[] qTile = context.allocateFloatLocalArray(").append(bq * qRow).append(");\n");
-        b.append("float[] kTile = context.allocateFloatLocalArray(").append(bk * qRow).append(");\n");
+        b.append("float[] kTile = context.allocateFloatLocalArray(").append(dk * (bk + 1)).append(");\n");
         b.append("float[] vTile = context.allocateFloatLocalArray(").append(Math.max(bk, bq) * dv).append(");\n");
         b.append("float[] scores = context.allocateFloatLocalArray(").append(bq * sRow).append(");\n");
         b.append("float[] weights = context.allocateFloatLocalArray(").append(bq * sRow).append(");\n");
@@ -533,19 +535,23 @@ final class TornadoAttentionWriter {
         b.append("int count = TornadoMath.min(").append(bk).append(", hi - keyStart);\n");
         tileLoads(b, node, shape, group, bk, "kvHead");
         b.append("context.localBarrier();\n");
-        b.append("for (int key = col; key < count; key += ").append(lanes).append(") {\n");
+        b.append("// The same trip count on every work-item (vectorisable across them), keys past the tile skipped.\n");
+        b.append("for (int n = 0; n < ").append(bk / lanes).append("; n++) {\n");
+        b.append("int key = col + n * ").append(lanes).append(";\n");
+        b.append("if (key < count) {\n");
         b.append("int j = keyStart + key;\n");
         b.append("float s = ").append(MASKED).append(";\n");
-        b.append("// j in [first, last), by sign bits\n");
-        b.append(clauses.rest("", "((first - 1 - j) >>> 31) & ((j - last) >>> 31)"));
+        b.append("// j in [first, last), as 0/1 ints (see Conditions)\n");
+        b.append(clauses.rest("", "TornadoMath.min(1, TornadoMath.max(0, j - first + 1)) & TornadoMath.min(1, TornadoMath.max(0, last - j))"));
         b.append("if (visible != 0) {\n");
         b.append("s = 0.0f;\n");
         b.append("for (int d = 0; d < ").append(dk).append("; d++) {\n");
-        b.append("s += qTile[row * ").append(qRow).append(" + d] * kTile[key * ").append(qRow).append(" + d];\n");
+        b.append("s += qTile[row * ").append(qRow).append(" + d] * kTile[d * ").append(bk + 1).append(" + key];\n");
         b.append("}\n");
         b.append(clauses.score(""));
         b.append("}\n");
         b.append("scores[row * ").append(sRow).append(" + key] = s;\n");
+        b.append("}\n");
         b.append("}\n");
         b.append("context.localBarrier();\n");
         b.append("float tileMax = ").append(MASKED).append(";\n");
@@ -553,9 +559,12 @@ final class TornadoAttentionWriter {
         b.append("tileMax = TornadoMath.max(tileMax, scores[row * ").append(sRow).append(" + key]);\n");
         b.append("}\n");
         b.append("float newMax = TornadoMath.max(rowMax, tileMax);\n");
-        b.append("for (int key = col; key < count; key += ").append(lanes).append(") {\n");
+        b.append("for (int n = 0; n < ").append(bk / lanes).append("; n++) {\n");
+        b.append("int key = col + n * ").append(lanes).append(";\n");
+        b.append("if (key < count) {\n");
         b.append("float s = scores[row * ").append(sRow).append(" + key];\n");
         b.append("weights[row * ").append(sRow).append(" + key] = s > ").append(MASKED).append(" ? TornadoMath.exp(s - newMax) : 0.0f;\n");
+        b.append("}\n");
         b.append("}\n");
         b.append("context.localBarrier();\n");
         b.append("float rescale = rowMax > ").append(MASKED).append(" ? TornadoMath.exp(rowMax - newMax) : 1.0f;\n");
@@ -607,7 +616,7 @@ final class TornadoAttentionWriter {
         String keyAt = cached ? "" : plus(host.at(k));
         String valueAt = cached ? "" : plus(host.at(v));
         b.append("for (int e = lane; e < count * ").append(dk).append("; e += ").append(group).append(") {\n");
-        b.append("kTile[e / ").append(dk).append(" * ").append(dk + 1).append(" + e % ").append(dk).append("] = k.get(").append(keyAt)
+        b.append("kTile[e % ").append(dk).append(" * ").append(tileRows + 1).append(" + e / ").append(dk).append("] = k.get(").append(keyAt)
                 .append("(keyStart + e / ").append(dk).append(") * ").append(keyRow).append(" + ").append(kvHead).append(" * ")
                 .append(dk).append(" + e % ").append(dk).append(");\n");
         b.append("}\n");
@@ -632,7 +641,6 @@ final class TornadoAttentionWriter {
         method.addParameter(FLOAT_ARRAY, "q").addParameter(FLOAT_ARRAY, "k").addParameter(FLOAT_ARRAY, "v")
                 .addParameter(FLOAT_ARRAY, "partial").addParameter(FLOAT_ARRAY, "stats").addParameter(INT_ARRAY, "dims");
         clauses.parameters(method);
-        long kRow = dk + 1;
         StringBuilder b = new StringBuilder();
         b.append("int lane = context.localIdx;\n");
         b.append("int group = context.groupIdx;\n");
@@ -641,7 +649,7 @@ final class TornadoAttentionWriter {
         b.append("int h = group / ").append(splits).append(" % ").append(shape.heads()).append(";\n");
         b.append("int t = group / ").append(splits * shape.heads()).append(";\n");
         b.append("float[] qTile = context.allocateFloatLocalArray(").append(dk).append(");\n");
-        b.append("float[] kTile = context.allocateFloatLocalArray(").append(bk * kRow).append(");\n");
+        b.append("float[] kTile = context.allocateFloatLocalArray(").append(dk * (bk + 1)).append(");\n");
         b.append("float[] vTile = context.allocateFloatLocalArray(").append(bk * dv).append(");\n");
         b.append("float[] scores = context.allocateFloatLocalArray(").append(bk).append(");\n");
         b.append("float[] weights = context.allocateFloatLocalArray(").append(bk).append(");\n");
@@ -680,7 +688,7 @@ final class TornadoAttentionWriter {
         b.append("if (visible != 0) {\n");
         b.append("s = 0.0f;\n");
         b.append("for (int d = 0; d < ").append(dk).append("; d++) {\n");
-        b.append("s += qTile[d] * kTile[key * ").append(kRow).append(" + d];\n");
+        b.append("s += qTile[d] * kTile[d * ").append(bk + 1).append(" + key];\n");
         b.append("}\n");
         b.append(clauses.score(""));
         b.append("}\n");
@@ -815,9 +823,10 @@ final class TornadoAttentionWriter {
 
     /**
      * Writes clause expressions for a TornadoVM kernel with no {@code &&}, {@code ||} or
-     * {@code !}: each boolean becomes an int 0 or 1. Integer comparisons are read off the sign of
-     * a difference taken in 64 bits (exact for every pair of ints), conjunction and disjunction
-     * are {@code &} and {@code |}, so the kernel has no branch to merge. TornadoVM 5.2.0's OpenCL
+     * {@code !}: each boolean becomes an int 0 or 1. Integer comparisons are a difference taken
+     * in 64 bits (exact for every pair of ints) clamped to [0, 1] by TornadoMath's min and max,
+     * conjunction and disjunction are {@code &} and {@code |}, so the kernel has no branch to
+     * merge and no shift (see {@link #below}). TornadoVM 5.2.0's OpenCL
      * code generator miscompiled the short-circuit form: for
      * {@code (h == 0 && j <= i) || (h == 1 && j >= i)} it emitted {@code (h != 1 && j < i) ? 0 : 1}.
      * A {@code where} keeps a conditional, on one {@code condN != 0} test computed just before;
@@ -915,9 +924,14 @@ final class TornadoAttentionWriter {
             };
         }
 
-        /** 1 if a < b, else 0: the sign of a - b, taken in 64 bits so that it cannot overflow. */
+        /**
+         * 1 if a < b, else 0: b - a clamped to [0, 1], taken in 64 bits so that it cannot
+         * overflow. Not the sign bit by {@code >>>}: TornadoVM 5.2.0's OpenCL code generator
+         * writes Java's {@code x >>> 63} on a long as C's {@code x >> 63}, an arithmetic shift
+         * on a signed long, which gives -1 where Java gives 1 (seen on PoCL).
+         */
         private static String below(String a, String b) {
-            return "(int) (((long) " + a + " - " + b + ") >>> 63)";
+            return "(int) TornadoMath.min(1L, TornadoMath.max(0L, (long) " + b + " - " + a + "))";
         }
     }
 
