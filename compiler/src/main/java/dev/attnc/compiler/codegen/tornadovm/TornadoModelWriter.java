@@ -1,6 +1,5 @@
 package dev.attnc.compiler.codegen.tornadovm;
 
-import static dev.attnc.compiler.codegen.tornadovm.TornadoKernels.ATTENTION_GROUP;
 import static dev.attnc.compiler.codegen.tornadovm.TornadoKernels.FLOAT_ARRAY;
 import static dev.attnc.compiler.codegen.tornadovm.TornadoKernels.FUNCTIONS;
 import static dev.attnc.compiler.codegen.tornadovm.TornadoKernels.INT_ARRAY;
@@ -21,8 +20,6 @@ import dev.attnc.compiler.check.CheckedModel;
 import dev.attnc.compiler.codegen.CodegenException;
 import dev.attnc.compiler.codegen.JavaNames;
 import dev.attnc.compiler.codegen.JavaText;
-import dev.attnc.compiler.codegen.jvm.MaskBounds;
-import dev.attnc.compiler.codegen.jvm.ScalarWriter;
 import dev.attnc.compiler.ir.DType;
 import dev.attnc.compiler.ir.Dim;
 import dev.attnc.compiler.ir.Graph;
@@ -82,9 +79,7 @@ public final class TornadoModelWriter {
      * field, so only names from the file that appear inside them (repeat indices, as kernel
      * parameters) must stay clear of these.
      */
-    public static final Set<String> KERNEL_NAMES = Set.of("context", "q", "k", "v", "out", "dims", "slopes", "item", "h", "t",
-            "i", "j", "s", "d", "queries", "keys", "kvHead", "qAt", "kAt", "vAt", "outAt", "first", "last", "max", "sum", "norm",
-            "p", "visible", "weight");
+    public static final Set<String> KERNEL_NAMES = TornadoAttentionWriter.KERNEL_NAMES;
     private static final ClassName TASK_GRAPH = ClassName.get(API, "TaskGraph");
     private static final ClassName PLAN = ClassName.get(API, "TornadoExecutionPlan");
     private static final ClassName TRANSFER = ClassName.get(API + ".enums", "DataTransferMode");
@@ -128,6 +123,7 @@ public final class TornadoModelWriter {
     private final Set<String> taskIds = new java.util.HashSet<>();
     private String lastComment = "";
     private final boolean stepping;
+    private final TornadoAttentionWriter attention;
 
     private TornadoModelWriter(CheckedModel model, Graph graph, BufferPlan plan, Options options) {
         this.model = model;
@@ -148,6 +144,57 @@ public final class TornadoModelWriter {
         this.graphName = options.className().toLowerCase(Locale.ROOT);
         this.stepping = graph.nodes().stream().filter(n -> n.op() == Op.ATTENTION).allMatch(n -> n.attr("cache").equals("true"))
                 && graph.nodes().stream().anyMatch(n -> n.op() == Op.ATTENTION) && runTimeDims.size() == 1;
+        this.attention = new TornadoAttentionWriter(graph, plan, new TornadoAttentionWriter.Host() {
+            @Override
+            public String array(Node value, Map<String, Long> layers) {
+                return TornadoModelWriter.this.array(value, layers);
+            }
+
+            @Override
+            public String at(Node value) {
+                return TornadoModelWriter.this.at(value);
+            }
+
+            @Override
+            public long max(Dim dim) {
+                return TornadoModelWriter.this.max(dim);
+            }
+
+            @Override
+            public String rows(Dim dim) {
+                return TornadoModelWriter.this.rows(dim);
+            }
+
+            @Override
+            public String sized(Dim dim) {
+                return TornadoModelWriter.this.sized(dim);
+            }
+
+            @Override
+            public String task(Node node, String kernel, Map<String, Long> layers, String base, String args) {
+                return TornadoModelWriter.this.task(node, kernel, layers, base, args);
+            }
+
+            @Override
+            public void grid(String taskId, long global, long local) {
+                TornadoModelWriter.this.grid(taskId, global, local);
+            }
+
+            @Override
+            public String user(String name) {
+                return names.user(name);
+            }
+
+            @Override
+            public String unique(String base) {
+                return names.unique(base);
+            }
+
+            @Override
+            public List<String> runTimeDims() {
+                return runTimeDims;
+            }
+        }, cacheFields, slopeFields, attentionKernels);
     }
 
     public static JavaFile write(CheckedModel model, Graph graph, BufferPlan plan, Options options) {
@@ -195,7 +242,7 @@ public final class TornadoModelWriter {
         }
         for (Node node : graph.nodes()) {
             if (node.op() == Op.ATTENTION) {
-                type.addMethod(attentionKernel(node));
+                attention.kernels(node).forEach(type::addMethod);
             }
         }
         return JavaFile.builder(options.packageName(), type.build()).skipJavaLangImports(true).indent("    ").build();
@@ -289,6 +336,7 @@ public final class TornadoModelWriter {
                         .initializer("new $T[$L]", FLOAT_ARRAY, 2 * layers).build());
             }
         }
+        attention.fields(type);
         type.addField(FieldSpec.builder(PLAN, "plan", Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("Built once: TornadoVM compiles the kernels on the first call and reuses them.\n").build());
         if (stepping) {
@@ -510,7 +558,7 @@ public final class TornadoModelWriter {
         return candidate;
     }
 
-    private void task(Node node, String kernel, Map<String, Long> layers, String base, String args) {
+    private String task(Node node, String kernel, Map<String, Long> layers, String base, String args) {
         usedKernels.add(kernel);
         String id = taskId(node, base, layers);
         String comment = node.span() == null ? "" : JavaText.lineComment(node.span().file().lineText(node.span().line()).strip()
@@ -529,6 +577,7 @@ public final class TornadoModelWriter {
             }
             grid(id, rows * ROW_GROUP, ROW_GROUP);
         }
+        return id;
     }
 
     private Dim softmaxRows(Node node) {
@@ -681,7 +730,7 @@ public final class TornadoModelWriter {
                         stride(node, 0), "dims", sized(node.type().dim(0)), Long.toString(heads), Long.toString(width / heads),
                         a.get("rotary_dim"), a.get("layout").equals("interleaved") ? "1" : "0", floatLiteral(a.get("base"))));
             }
-            case ATTENTION -> attentionTasks(node, layers);
+            case ATTENTION -> attention.tasks(node, layers);
             case COPY -> copyTask(base, node.input(0), node, layers);
             default -> throw new CodegenException("the TornadoVM backend cannot compute " + node.op().spelling() + " yet");
         }
@@ -805,222 +854,6 @@ public final class TornadoModelWriter {
     private static String floatLiteral(String number) {
         String text = Float.toString(Float.parseFloat(number));
         return (text.endsWith(".0") ? text.substring(0, text.length() - 2) : text) + "f";
-    }
-
-    // ---------------------------------------------------------------- attention
-
-    private long flatLayer(Node node, Map<String, Long> layers) {
-        long index = 0;
-        for (Region region : node.regions()) {
-            if (region.kind() == Region.Kind.REPEAT) {
-                Loop loop = graph.loop(region.id());
-                index = index * loop.count() + layers.get(loop.index());
-            }
-        }
-        return index;
-    }
-
-    private void attentionTasks(Node node, Map<String, Long> layers) {
-        Node k = node.input(1);
-        Node v = node.input(2);
-        String base = node.name().isEmpty() ? "attention" : node.name();
-        List<String> args = new ArrayList<>();
-        args.add("new " + KERNEL_CONTEXT.simpleName() + "()");
-        args.add(array(node.input(0), layers));
-        if (cacheFields.containsKey(node.id())) {
-            long layer = flatLayer(node, layers);
-            String keys = cacheFields.get(node.id()) + "[" + 2 * layer + "]";
-            String values = cacheFields.get(node.id()) + "[" + (2 * layer + 1) + "]";
-            String rows = sized(k.type().dim(0));
-            task(node, "append", layers, base + "_keys", join(array(k, layers), at(k), stride(k, 0), keys, "0",
-                    k.type().last().toString(), "dims", rows));
-            task(node, "append", layers, base + "_values", join(array(v, layers), at(v), stride(v, 0), values, "0",
-                    v.type().last().toString(), "dims", rows));
-            args.add(keys);
-            args.add(values);
-        } else {
-            args.add(array(k, layers));
-            args.add(array(v, layers));
-        }
-        args.add(array(node, layers));
-        args.add("dims");
-        for (int input = 3; input < node.inputs().size(); input++) {
-            args.add(array(node.input(input), layers));
-        }
-        if (slopeFields.containsKey(node.id())) {
-            args.add(slopeFields.get(node.id()));
-        }
-        if (!loopNames(node).isEmpty()) {
-            for (String loop : loopNames(node)) {
-                args.add(Long.toString(layers.get(loop)));
-            }
-        }
-        String kernel = attentionKernels.get(node.id());
-        String id = taskId(node, base, layers);
-        String comment = node.span() == null ? "" : JavaText.lineComment(node.span().file().lineText(node.span().line()).strip()
-                + "    [" + fileName(node.span().file().name()) + ":" + node.span().line() + "]");
-        CodeBlock.Builder code = CodeBlock.builder();
-        if (!comment.equals(lastComment)) {
-            code.add("// $L\n", comment);
-            lastComment = comment;
-        }
-        tasks.add(code.addStatement("graph.task($S, $L::$L, $L)", id, options.className(), kernel, String.join(", ", args)).build());
-        long heads = Long.parseLong(node.attr("heads"));
-        long items = heads * max(node.input(0).type().dim(0));
-        long global = (items + ATTENTION_GROUP - 1) / ATTENTION_GROUP * ATTENTION_GROUP;
-        grid(id, global, ATTENTION_GROUP);
-        if (args.size() > 16) {
-            throw new CodegenException("attention " + base + " reads too many tensors for one TornadoVM task");
-        }
-    }
-
-    private List<String> loopNames(Node node) {
-        List<String> loops = new ArrayList<>();
-        for (Region region : node.regions()) {
-            if (region.kind() == Region.Kind.REPEAT) {
-                loops.add(graph.loop(region.id()).index());
-            }
-        }
-        return loops;
-    }
-
-    /** One work-item per (head, query): an online softmax over the keys the query may see, accumulated in the output row. */
-    private MethodSpec attentionKernel(Node node) {
-        Node q = node.input(0);
-        Node k = node.input(1);
-        Node v = node.input(2);
-        boolean cached = cacheFields.containsKey(node.id());
-        long heads = Long.parseLong(node.attr("heads"));
-        long kvHeads = Long.parseLong(node.attr("kv_heads"));
-        long headDim = Long.parseLong(node.attr("head_dim"));
-        long valueHead = v.type().last().constant().orElseThrow() / kvHeads;
-        long maxQueries = max(q.type().dim(0));
-        long keyRow = cached ? k.type().last().constant().orElseThrow() : plan.layout(k).stride(0);
-        long valueRow = cached ? v.type().last().constant().orElseThrow() : plan.layout(v).stride(0);
-        String keyAt = cached ? "0" : at(k);
-        String valueAt = cached ? "0" : at(v);
-        MethodSpec.Builder method = MethodSpec.methodBuilder(attentionKernels.get(node.id()))
-                .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
-                .addJavadoc("$L\n\n<p>One work-item per head and query; scores are never stored (online softmax).\n",
-                        sourceText(node))
-                .addParameter(KERNEL_CONTEXT, "context")
-                .addParameter(FLOAT_ARRAY, "q")
-                .addParameter(FLOAT_ARRAY, "k")
-                .addParameter(FLOAT_ARRAY, "v")
-                .addParameter(FLOAT_ARRAY, "out")
-                .addParameter(INT_ARRAY, "dims");
-        List<String> readNames = new ArrayList<>();
-        for (int input = 3; input < node.inputs().size(); input++) {
-            Node read = node.input(input);
-            String name = "read" + (input - 3);
-            readNames.add(name);
-            method.addParameter(read.type().dtype() == DType.INT ? INT_ARRAY : FLOAT_ARRAY, name);
-        }
-        if (slopeFields.containsKey(node.id())) {
-            method.addParameter(FLOAT_ARRAY, "slopes");
-        }
-        for (String loop : loopNames(node)) {
-            method.addParameter(TypeName.INT, names.user(loop));
-        }
-        ScalarWriter writer = new ScalarWriter(name -> variable(name), read -> {
-            Node tensor = node.input(read.input());
-            StringBuilder index = new StringBuilder(at(tensor));
-            for (int axis = 0; axis < read.indices().size(); axis++) {
-                // Only indices proved inside their axis: a kernel cannot throw (ScalarWriter.index refuses the rest).
-                String value = new ScalarWriter(this::variable, r -> {
-                    throw new CodegenException("an index that reads a tensor is not supported yet");
-                }, "slopes.get(#)", true).index(read, axis, tensor.type().dim(axis).toString(), cached);
-                index.append(" + ").append(ScalarWriter.paren(value)).append(" * ").append(plan.layout(tensor).stride(axis));
-            }
-            return readNames.get(read.input() - 3) + ".get(" + index + ")";
-        }, "slopes.get(#)", true);
-        MaskBounds bounds = MaskBounds.of(node.exprs().get("mask"));
-        String queries = rowsExpression(q.type().dim(0));
-        String keys = cached ? "dims.get(0) + " + queries : rowsExpression(k.type().dim(0));
-        CodeBlock.Builder body = CodeBlock.builder();
-        body.addStatement("int item = context.globalIdx");
-        body.addStatement("int h = item / $L", maxQueries);
-        body.addStatement("int t = item % $L", maxQueries);
-        body.addStatement("int queries = $L", queries);
-        body.beginControlFlow("if (h < $L && t < queries)", heads);
-        body.addStatement("int keys = $L", keys);
-        body.addStatement("int i = dims.get(0) + t");
-        body.addStatement("int kvHead = h / $L", heads / kvHeads);
-        body.addStatement("int qAt = $L + t * $L + h * $L", at(q), plan.layout(q).stride(0), headDim);
-        body.addStatement("int outAt = $L + t * $L + h * $L", at(node), plan.layout(node).stride(0), valueHead);
-        String first = bounds.firsts().stream().map(b -> writer.write(b).text()).reduce("0", (x, y) -> "TornadoMath.max(" + x + ", " + y + ")");
-        String last = bounds.ends().stream().map(b -> writer.write(b).text()).reduce("keys", (x, y) -> "TornadoMath.min(" + x + ", " + y + ")");
-        body.add(TornadoKernels.code("int first = " + first + ";\nint last = " + last + ";\n"));
-        body.addStatement("float max = -3.4028235E38f");
-        body.addStatement("float sum = 0");
-        body.beginControlFlow("for (int d = 0; d < $L; d++)", valueHead);
-        body.addStatement("out.set(outAt + d, 0)");
-        body.endControlFlow();
-        body.beginControlFlow("for (int j = first; j < last; j++)");
-        Scalar rest = bounds.rest();
-        body.add(TornadoKernels.code("boolean visible = " + (rest == null ? "true" : writer.write(rest).text()) + ";\n"));
-        body.beginControlFlow("if (visible)");
-        body.addStatement("int kAt = $L + j * $L + kvHead * $L", keyAt, keyRow, headDim);
-        body.addStatement("float s = 0");
-        body.beginControlFlow("for (int d = 0; d < $L; d++)", headDim);
-        body.addStatement("s += q.get(qAt + d) * k.get(kAt + d)");
-        body.endControlFlow();
-        body.addStatement("s *= $L", floatLiteral(node.attr("scale")));
-        if (node.exprs().containsKey("score")) {
-            body.add("// score $L\n", JavaText.lineComment(node.attr("score")));
-            body.add(TornadoKernels.code("s = " + writer.asFloat(node.exprs().get("score")) + ";\n"));
-        }
-        if (node.attrs().containsKey("softcap")) {
-            String cap = floatLiteral(node.attr("softcap"));
-            body.add(TornadoKernels.code("s = " + cap + " * TornadoMath.tanh(s / " + cap + ");\n"));
-        }
-        if (node.attrs().containsKey("temperature")) {
-            body.addStatement("s /= $L", floatLiteral(node.attr("temperature")));
-        }
-        body.beginControlFlow("if (s > max)");
-        body.add(TornadoKernels.code("float rescale = TornadoMath.exp(max - s);\n"));
-        body.addStatement("sum *= rescale");
-        body.beginControlFlow("for (int d = 0; d < $L; d++)", valueHead);
-        body.addStatement("out.set(outAt + d, out.get(outAt + d) * rescale)");
-        body.endControlFlow();
-        body.addStatement("max = s");
-        body.endControlFlow();
-        body.add(TornadoKernels.code("float p = TornadoMath.exp(s - max);\n"));
-        body.addStatement("sum += p");
-        body.addStatement("int vAt = $L + j * $L + kvHead * $L", valueAt, valueRow, valueHead);
-        body.beginControlFlow("for (int d = 0; d < $L; d++)", valueHead);
-        body.addStatement("out.set(outAt + d, out.get(outAt + d) + p * v.get(vAt + d))");
-        body.endControlFlow();
-        body.endControlFlow();
-        body.endControlFlow();
-        body.add("// A query that sees no key at all gets zeros.\n");
-        body.addStatement("float norm = sum > 0 ? 1.0f / sum : 0.0f");
-        body.beginControlFlow("for (int d = 0; d < $L; d++)", valueHead);
-        body.addStatement("out.set(outAt + d, out.get(outAt + d) * norm)");
-        body.endControlFlow();
-        body.endControlFlow();
-        return method.addCode(body.build()).build();
-    }
-
-    /** A variable of a clause: run-time dims from {@code dims}, i, j, h and s as they are, repeat indices by their Java names. */
-    private String variable(String name) {
-        int dim = runTimeDims.indexOf(name);
-        return dim >= 0 ? "dims.get(" + (dim + 1) + ")" : ScalarWriter.LOOP_VARIABLES.contains(name) ? name : names.user(name);
-    }
-
-    private String rowsExpression(Dim dim) {
-        String rows = rows(dim);
-        int value = Integer.parseInt(rows);
-        return value >= 0 ? rows : "dims.get(" + (-value - 1) + ")";
-    }
-
-    private static String sourceText(Node node) {
-        if (node.span() == null) {
-            return node.op().spelling();
-        }
-        String first = node.span().file().text().substring(node.span().start(), node.span().end()).split("\n")[0].strip();
-        return "<code>" + JavaText.javadoc(first) + "</code>    [" + JavaText.javadoc(fileName(node.span().file().name())) + ":"
-                + node.span().line() + "]";
     }
 
     // ---------------------------------------------------------------- the public surface
