@@ -71,7 +71,10 @@ final class Ops {
                 }
                 Long in = weightDim(args.positional().get(0), scope);
                 Long out = weightDim(args.positional().get(1), scope);
-                Boolean bias = flag(args.get("bias"), true, scope);
+                // `bias = optional`: read when the checkpoint holds it (Qwen2's q, k, v), else none.
+                boolean optionalBias = args.has("bias") && args.get("bias").value() instanceof Expr.Ref ref
+                        && ref.name().text().equals("optional");
+                Boolean bias = optionalBias ? Boolean.TRUE : flag(args.get("bias"), true, scope);
                 Boolean transposed = flag(args.get("transposed"), false, scope);
                 if (in == null || out == null || bias == null || transposed == null) {
                     return null;
@@ -83,7 +86,7 @@ final class Ops {
                 }
                 attrs.put("in", in.toString());
                 attrs.put("out", out.toString());
-                attrs.put("bias", bias.toString());
+                attrs.put("bias", optionalBias ? "optional" : bias.toString());
                 attrs.put("transposed", transposed.toString());
                 return new ParamInfo(ParamInfo.UNREGISTERED, param, ParamInfo.Kind.LINEAR, tensors, attrs, template, new Node[1]);
             }

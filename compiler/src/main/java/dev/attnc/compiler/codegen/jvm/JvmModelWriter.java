@@ -85,7 +85,7 @@ public final class JvmModelWriter {
             "arena", "ints", "maps", "cached", "queryTiles", "scoreTiles", "accumulators", "maxima", "sums", "ranges",
             "headCopies", "profileNanos", "QUERY_TILE", "ARENA_FLOATS", "ARENA_INTS",
             // methods
-            "load", "inputNames", "outputNames", "recordAttention", "forward", "step", "reset", "cachedPositions", "run", "firstHeld", "maxPositions",
+            "load", "inputNames", "outputNames", "recordAttention", "forward", "step", "reset", "cachedPositions", "run", "firstHeld", "ifHeld", "maxPositions",
             "compute", "close",
             // parameters and locals
             "weights", "inputs", "outputs", "position", "keys", "tiles", "from", "to", "worker", "item", "queriesT",
@@ -194,6 +194,18 @@ public final class JvmModelWriter {
                 .build());
         if (hasAlternatives()) {
             type.addMethod(firstHeld());
+        }
+        if (graph.params().stream().anyMatch(p -> "optional".equals(p.attrs().get("bias")))) {
+            type.addMethod(MethodSpec.methodBuilder("ifHeld")
+                    .addJavadoc("The tensor {@code name}, or null when the checkpoint has none ({@code bias = optional}).\n")
+                    .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                    .returns(FLOATS)
+                    .addParameter(WEIGHT_SOURCE, "weights")
+                    .addParameter(String.class, "name")
+                    .addParameter(ArrayTypeName.of(TypeName.INT), "shape")
+                    .addParameter(INIT, "init")
+                    .addStatement("return weights.contains(name) ? weights.floats(name, shape, init) : null")
+                    .build());
         }
         interfaceMethods(type);
         type.addMethod(run());
@@ -491,6 +503,10 @@ public final class JvmModelWriter {
                     .collect(Collectors.joining(", ")) + ")";
         }
         CodeBlock read = CodeBlock.of("weights.floats($L, new int[] {$L}, $T.$L)", name, dims, INIT, init);
+        if (suffix.equals("bias") && "optional".equals(param.attrs().get("bias"))) {
+            // bias = optional: none (null, which the kernels read as zeros) when the checkpoint has no such tensor
+            read = CodeBlock.of("ifHeld(weights, $L, new int[] {$L}, $T.$L)", name, dims, INIT, init);
+        }
         if (param.attrs().getOrDefault("transposed", "false").equals("true") && suffix.equals("weight")) {
             return CodeBlock.of("$T.transpose($L, $L, $L)", INPUTS, read, type.dim(0), type.dim(1));
         }
