@@ -370,7 +370,7 @@ public final class Kernels {
                     out[y + head + second] = a * sin + b * cos;
                 }
             }
-            if (x != y && rotaryDim < headDim) {
+            if ((in != out || x != y) && rotaryDim < headDim) {
                 for (int h = 0; h < heads; h++) {
                     System.arraycopy(in, x + h * headDim + rotaryDim, out, y + h * headDim + rotaryDim, headDim - rotaryDim);
                 }
