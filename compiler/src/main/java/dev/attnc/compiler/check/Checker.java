@@ -381,7 +381,7 @@ public final class Checker {
 
     private void paramDecl(Stmt.Param param, Scope scope) {
         String template = checkpointTemplate(param);
-        List<String> alternatives = alternativeTemplates(param);
+        List<String> alternatives = alternativeTemplates(param, template);
         ParamInfo info = switch (param.type()) {
             case ParamType.Tensor tensor -> {
                 TensorType type = tensorType(tensor.type(), scope, false);
@@ -522,7 +522,7 @@ public final class Checker {
     }
 
     /** The templates of {@code from "a" | "b" | ...} after the first; null when one is malformed (reported). */
-    private List<String> alternativeTemplates(Stmt.Param param) {
+    private List<String> alternativeTemplates(Stmt.Param param, String first) {
         List<String> templates = new ArrayList<>();
         for (dev.attnc.compiler.ast.StringLit alternative : param.alternatives()) {
             if (alternative.value().isEmpty()) {
@@ -533,7 +533,7 @@ public final class Checker {
             if (template == null) {
                 return null;
             }
-            if (templates.contains(template)) {
+            if (templates.contains(template) || template.equals(first)) {
                 diagnostics.error(alternative.span(), Messages.repeatedAlternative(template));
                 return null;
             }
