@@ -151,6 +151,8 @@ public final class HuggingFaceConfig {
             return "malformed";
         }
         int newline = message.indexOf('\n');
-        return newline < 0 ? message : message.substring(0, newline);
+        String line = newline < 0 ? message : message.substring(0, newline);
+        int exception = line.lastIndexOf("Exception: ");
+        return exception < 0 ? line : line.substring(exception + "Exception: ".length()); // Gson's cause, without its class
     }
 }
