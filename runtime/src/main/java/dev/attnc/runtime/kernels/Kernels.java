@@ -42,6 +42,68 @@ public final class Kernels {
                         out, outAt, outStride, from, to));
     }
 
+    /**
+     * A linear layer's weight as loaded, {@code [out][in]}: dense floats ({@link Dense}) or a
+     * matrix a checkpoint keeps in a quantized format, which brings its own multiply. Generated
+     * models hold their linear weights as this type, so which kind a weight is gets decided when
+     * it is loaded ({@link #matrix}), not when the model is compiled.
+     */
+    public interface Matrix {
+        /** Output features: the rows of the stored weight. */
+        int outWidth();
+
+        /** Input features: the columns of the stored weight. */
+        int inWidth();
+
+        /** {@code out[r][o] = act(bias[o] + sum_i in[r][i] * weight[o][i])} for {@code rows} rows; bias may be null. */
+        void linear(int rows, float[] in, int inAt, int inStride, float[] bias, Activation activation,
+                float[] out, int outAt, int outStride);
+    }
+
+    /** A dense float32 weight, run by {@link Kernels#linear(int, int, int, float[], int, int, float[], float[], Activation, float[], int, int)}. */
+    public record Dense(float[] values, int outWidth, int inWidth) implements Matrix {
+        public Dense {
+            if ((long) outWidth * inWidth != values.length) {
+                throw new IllegalArgumentException("a [" + outWidth + ", " + inWidth + "] weight holds "
+                        + (long) outWidth * inWidth + " values, not " + values.length);
+            }
+        }
+
+        @Override
+        public void linear(int rows, float[] in, int inAt, int inStride, float[] bias, Activation activation,
+                float[] out, int outAt, int outStride) {
+            Kernels.linear(rows, inWidth, outWidth, in, inAt, inStride, values, bias, activation, out, outAt, outStride);
+        }
+    }
+
+    /**
+     * Loads the linear weight {@code name} of {@code shape} [out, in]: the one place that decides
+     * how a weight is held. Today every weight is read as float32 ({@link Dense}); a source that
+     * keeps quantized matrices (GGUF Q8_0, Q4_0) returns its own {@link Matrix} here, whose
+     * {@code linear} runs its integer kernel.
+     */
+    public static Matrix matrix(dev.attnc.runtime.weights.WeightSource weights, String name, int[] shape,
+            dev.attnc.runtime.weights.Init init) {
+        return new Dense(weights.floats(name, shape, init), shape[0], shape[1]);
+    }
+
+    /** A weight already read as floats (a checkpoint's [in, out] weight repacked to [out, in]). */
+    public static Matrix dense(float[] values, int outWidth, int inWidth) {
+        return new Dense(values, outWidth, inWidth);
+    }
+
+    /** The linear layer over a loaded weight, dense or quantized: see {@link Matrix#linear}. */
+    public static void linear(int rows, int inWidth, int outWidth,
+            float[] in, int inAt, int inStride,
+            Matrix weight, float[] bias, Activation activation,
+            float[] out, int outAt, int outStride) {
+        if (weight.inWidth() != inWidth || weight.outWidth() != outWidth) {
+            throw new IllegalArgumentException("a [" + weight.outWidth() + ", " + weight.inWidth() + "] weight used as ["
+                    + outWidth + ", " + inWidth + "]");
+        }
+        weight.linear(rows, in, inAt, inStride, bias, activation, out, outAt, outStride);
+    }
+
     /** Packed copies of the weights {@link #linear} has seen, by identity; dropped with their weight. */
     private static final Map<float[], float[]> PACKED = new WeakHashMap<>();
 

@@ -53,6 +53,7 @@ public final class JvmModelWriter {
     private static final ClassName INPUTS = ClassName.get("dev.attnc.runtime", "Inputs");
     private static final ClassName MAPS = ClassName.get("dev.attnc.runtime", "AttentionMaps");
     private static final ClassName KERNELS = ClassName.get("dev.attnc.runtime.kernels", "Kernels");
+    private static final ClassName MATRIX = KERNELS.nestedClass("Matrix");
     private static final ClassName ACTIVATION = ClassName.get("dev.attnc.runtime.kernels", "Activation");
     private static final ClassName BINARY = ClassName.get("dev.attnc.runtime.kernels", "BinaryOp");
     private static final ClassName POSITIONS = ClassName.get("dev.attnc.runtime.kernels", "Positions");
@@ -308,7 +309,8 @@ public final class JvmModelWriter {
                 weightFields.put(param.id() + "/" + suffix, field);
                 String stored = param.attrs().getOrDefault("transposed", "false").equals("true") && suffix.equals("weight")
                         ? ", stored [in, out] in the checkpoint and repacked to [out, in]" : "";
-                type.addField(FieldSpec.builder(perLayer ? FLOATS_PER_LAYER : FLOATS, field, Modifier.PRIVATE, Modifier.FINAL)
+                TypeName held = isMatrix(param, suffix) ? MATRIX : FLOATS;
+                type.addField(FieldSpec.builder(perLayer ? ArrayTypeName.of(held) : held, field, Modifier.PRIVATE, Modifier.FINAL)
                         .addJavadoc("$L: $L $L from $L$L$L.\n", param.name(), param.kind(), tensor.getValue(),
                                 param.templates().stream().map(t -> "<code>\"" + JavaText.javadoc(Param.tensorName(t, suffix)) + "\"</code>")
                                         .collect(Collectors.joining(" or ")), perLayer ? ", one per layer" : "", stored)
@@ -474,7 +476,11 @@ public final class JvmModelWriter {
                     method.addStatement("$L = $L", field, load);
                     continue;
                 }
-                method.addStatement("$L = new float[$L][]", field, param.copies());
+                if (isMatrix(param, tensor.getKey())) {
+                    method.addStatement("$L = new $T[$L]", field, MATRIX, param.copies());
+                } else {
+                    method.addStatement("$L = new float[$L][]", field, param.copies());
+                }
                 for (Param.LoopIndex index : layers) {
                     String variable = names.user(index.name());
                     method.beginControlFlow("for (int $L = 0; $L < $L; $L++)", variable, variable, index.count(), variable);
@@ -508,9 +514,19 @@ public final class JvmModelWriter {
             read = CodeBlock.of("ifHeld(weights, $L, new int[] {$L}, $T.$L)", name, dims, INIT, init);
         }
         if (param.attrs().getOrDefault("transposed", "false").equals("true") && suffix.equals("weight")) {
-            return CodeBlock.of("$T.transpose($L, $L, $L)", INPUTS, read, type.dim(0), type.dim(1));
+            return CodeBlock.of("$T.dense($T.transpose($L, $L, $L), $L, $L)", KERNELS, INPUTS, read, type.dim(0), type.dim(1),
+                    type.dim(1), type.dim(0));
+        }
+        if (isMatrix(param, suffix)) {
+            // The weight's kind (dense floats, or a quantized matrix the checkpoint keeps) is decided here, at load.
+            return CodeBlock.of("$T.matrix(weights, $L, new int[] {$L}, $T.$L)", KERNELS, name, dims, INIT, init);
         }
         return read;
+    }
+
+    /** A linear layer's weight, held as a {@code Kernels.Matrix}: dense or quantized, as loaded. */
+    private static boolean isMatrix(Param param, String suffix) {
+        return param.kind().equals("linear") && suffix.equals("weight");
     }
 
     /** Whether some param lists alternative checkpoint names, which need {@link #firstHeld}. */
