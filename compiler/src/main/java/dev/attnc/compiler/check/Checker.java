@@ -171,11 +171,13 @@ public final class Checker {
             if (!outputWritten) {
                 diagnostics.error(model.name().span(), Messages.noOutput(model.name().text()));
             }
+            dev.attnc.compiler.ir.Graph built = null;
             if (diagnostics.errorCount() == errorsBefore) {
-                Decoding.check(graph.build(), List.copyOf(runTimeDims.keySet()), diagnostics);
+                built = graph.build();
+                Decoding.check(built, List.copyOf(runTimeDims.keySet()), diagnostics);
             }
             if (diagnostics.errorCount() == errorsBefore) {
-                checked.add(new CheckedModel(model.name().text(), graph.build(), Map.copyOf(checkpointNames),
+                checked.add(new CheckedModel(model.name().text(), built, Map.copyOf(checkpointNames),
                         new LinkedHashMap<>(modelConstants), new LinkedHashMap<>(runTimeDims)));
             }
         }
