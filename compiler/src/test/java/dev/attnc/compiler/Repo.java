@@ -32,8 +32,24 @@ public final class Repo {
         }
     }
 
-    /** Every samples/NAME/NAME.attn, sorted. */
+    /**
+     * Every samples/NAME/NAME.attn that checks on its own, sorted; those that take their sizes
+     * from a checkpoint ({@code meta(...)}) are {@link #checkpointSamples()}.
+     */
     public static List<Path> samples() {
+        return allSamples().stream().filter(p -> !readsCheckpoint(p)).toList();
+    }
+
+    /** The samples that need a checkpoint's metadata to check (samples/llama). */
+    public static List<Path> checkpointSamples() {
+        return allSamples().stream().filter(Repo::readsCheckpoint).toList();
+    }
+
+    private static boolean readsCheckpoint(Path sample) {
+        return read(sample).contains("meta(");
+    }
+
+    private static List<Path> allSamples() {
         try (Stream<Path> dirs = Files.list(path("samples"))) {
             return dirs.filter(Files::isDirectory)
                     .map(dir -> dir.resolve(dir.getFileName() + ".attn"))

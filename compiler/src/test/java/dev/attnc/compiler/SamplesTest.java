@@ -44,6 +44,33 @@ class SamplesTest {
         }));
     }
 
+    /** samples/llama checks clean against TinyLlama's and Qwen2's metadata, and refuses to check without any. */
+    @Test
+    void theLlamaSampleChecksAgainstCheckpoints() {
+        Path llama = Repo.path("samples/llama/llama.attn");
+        assertEquals(List.of(llama), Repo.checkpointSamples());
+        assertTrue(Files.exists(llama.resolveSibling("README.md")));
+        Map<String, Object> tinyLlama = Map.of("general.architecture", "llama", "llama.embedding_length", 2048L,
+                "llama.attention.head_count", 32L, "llama.attention.head_count_kv", 4L, "llama.block_count", 22L,
+                "llama.feed_forward_length", 5632L, "llama.attention.layer_norm_rms_epsilon", 1e-5,
+                "llama.rope.freq_base", 10000.0, "tokenizer.ggml.tokens", java.util.Collections.nCopies(32000, "t"));
+        Map<String, Object> qwen2 = Map.of("hidden_size", 896L, "num_attention_heads", 14L, "num_key_value_heads", 2L,
+                "num_hidden_layers", 24L, "intermediate_size", 4864L, "vocab_size", 151936L, "rms_norm_eps", 1e-6,
+                "rope_theta", 1000000.0, "tie_word_embeddings", true);
+        for (Map<String, Object> keys : List.of(tinyLlama, qwen2)) {
+            FrontEnd.Result result = FrontEnd.check(new dev.attnc.compiler.diag.SourceFile(llama.toString(), Repo.read(llama)),
+                    dev.attnc.runtime.weights.CheckpointMetadata.of(keys, "test metadata"));
+            assertEquals("", result.diagnostics().render());
+            assertOpIn(result.models().get(0), Op.ROPE);
+        }
+        FrontEnd.Result without = Repo.check(llama.toString(), Repo.read(llama));
+        assertTrue(without.diagnostics().render().contains("compiled without a checkpoint"), without.diagnostics().render());
+    }
+
+    private static void assertOpIn(CheckedModel model, Op op) {
+        assertTrue(model.graph().nodes().stream().anyMatch(n -> n.op() == op), op + " in " + model.name());
+    }
+
     /** The features each sample exists to show are really in its graph. */
     @Test
     void samplesExpressWhatTheyClaim() {

@@ -18,6 +18,10 @@ final class CheckCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "the .attn files to check")
     List<Path> files;
 
+    @picocli.CommandLine.Option(names = "--weights", paramLabel = "W",
+            description = "the checkpoint to check against: its metadata gives the sizes meta(...) reads")
+    Path weights;
+
     @Spec
     CommandSpec spec;
 
@@ -25,9 +29,16 @@ final class CheckCommand implements Callable<Integer> {
     public Integer call() {
         int errors = 0;
         int warnings = 0;
+        CompileOptions options = CompileOptions.defaults();
+        try {
+            var metadata = CheckpointOption.metadata(weights);
+            options = metadata == null ? options : options.withCheckpoint(metadata);
+        } catch (dev.attnc.runtime.weights.WeightException e) {
+            return CheckpointOption.unreadable(e, spec.commandLine().getErr());
+        }
         for (Path path : files) {
             SourceFile source = SourceFiles.read(path);
-            Compilation checked = Attnc.check(source.name(), source.text(), CompileOptions.defaults());
+            Compilation checked = Attnc.check(source.name(), source.text(), options);
             spec.commandLine().getErr().print(checked.render());
             errors += checked.errorCount();
             warnings += checked.warningCount();

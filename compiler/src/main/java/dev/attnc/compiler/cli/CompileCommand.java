@@ -52,6 +52,10 @@ final class CompileCommand implements Callable<Integer> {
                     + " or the final graph (no value)")
     String dumpIr;
 
+    @Option(names = "--weights", paramLabel = "W",
+            description = "the checkpoint to compile against: its metadata gives the sizes meta(...) reads")
+    Path weights;
+
     @Spec
     CommandSpec spec;
 
@@ -75,7 +79,14 @@ final class CompileCommand implements Callable<Integer> {
             chosen = Backend.JVM;
             badBackend = e;
         }
-        Compilation compilation = Attnc.check(source.name(), source.text(), new CompileOptions(chosen, packageName, maxSeq));
+        dev.attnc.runtime.weights.CheckpointMetadata metadata;
+        try {
+            metadata = CheckpointOption.metadata(weights);
+        } catch (dev.attnc.runtime.weights.WeightException e) {
+            return CheckpointOption.unreadable(e, spec.commandLine().getErr());
+        }
+        Compilation compilation = Attnc.check(source.name(), source.text(),
+                new CompileOptions(chosen, packageName, maxSeq, metadata));
         PrintWriter err = spec.commandLine().getErr();
         err.print(compilation.render());
         err.flush();

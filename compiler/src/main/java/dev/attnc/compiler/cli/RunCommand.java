@@ -94,8 +94,15 @@ final class RunCommand implements Callable<Integer> {
         } catch (Main.UsageError e) {
             badBackend = e;
         }
+        dev.attnc.runtime.weights.CheckpointMetadata metadata;
+        try {
+            metadata = CheckpointOption.metadata(weights);
+        } catch (WeightException e) {
+            err.println("attnc: error: " + Terminal.safe(String.valueOf(e.getMessage())));
+            return Main.INPUT_ERRORS;
+        }
         CompileOptions options = new CompileOptions(chosen == Backends.TORNADOVM ? Backend.TORNADOVM : Backend.JVM,
-                CompileOptions.DEFAULT_PACKAGE, maxSeq);
+                CompileOptions.DEFAULT_PACKAGE, maxSeq, metadata);
         Compilation compilation = Attnc.check(source.name(), source.text(), options);
         err.print(compilation.render());
         err.flush();
@@ -124,7 +131,7 @@ final class RunCommand implements Callable<Integer> {
         }
         double compileMillis = (System.nanoTime() - started) / 1e6;
         stdout.printf("model %s from %s, %s (compiled in %.0f ms)%n", model.name(), file, describe(chosen), compileMillis);
-        try (WeightSource weightSource = weights == null ? Weights.random(seed) : Weights.safetensors(weights)) {
+        try (WeightSource weightSource = weights == null ? Weights.random(seed) : CheckpointOption.open(weights)) {
             Model loaded = deviceIndex == null ? model.load(weightSource) : model.load(weightSource, deviceIndex[0], deviceIndex[1]);
             stdout.println("weights: " + weightSource.description());
             Map<String, Tensor> given = inputs(model, length, stdout);

@@ -42,6 +42,68 @@ public final class Kernels {
                         out, outAt, outStride, from, to));
     }
 
+    /**
+     * A linear layer's weight as loaded, {@code [out][in]}: dense floats ({@link Dense}) or a
+     * matrix a checkpoint keeps in a quantized format, which brings its own multiply. Generated
+     * models hold their linear weights as this type, so which kind a weight is gets decided when
+     * it is loaded ({@link #matrix}), not when the model is compiled.
+     */
+    public interface Matrix {
+        /** Output features: the rows of the stored weight. */
+        int outWidth();
+
+        /** Input features: the columns of the stored weight. */
+        int inWidth();
+
+        /** {@code out[r][o] = act(bias[o] + sum_i in[r][i] * weight[o][i])} for {@code rows} rows; bias may be null. */
+        void linear(int rows, float[] in, int inAt, int inStride, float[] bias, Activation activation,
+                float[] out, int outAt, int outStride);
+    }
+
+    /** A dense float32 weight, run by {@link Kernels#linear(int, int, int, float[], int, int, float[], float[], Activation, float[], int, int)}. */
+    public record Dense(float[] values, int outWidth, int inWidth) implements Matrix {
+        public Dense {
+            if ((long) outWidth * inWidth != values.length) {
+                throw new IllegalArgumentException("a [" + outWidth + ", " + inWidth + "] weight holds "
+                        + (long) outWidth * inWidth + " values, not " + values.length);
+            }
+        }
+
+        @Override
+        public void linear(int rows, float[] in, int inAt, int inStride, float[] bias, Activation activation,
+                float[] out, int outAt, int outStride) {
+            Kernels.linear(rows, inWidth, outWidth, in, inAt, inStride, values, bias, activation, out, outAt, outStride);
+        }
+    }
+
+    /**
+     * Loads the linear weight {@code name} of {@code shape} [out, in]: the one place that decides
+     * how a weight is held. Today every weight is read as float32 ({@link Dense}); a source that
+     * keeps quantized matrices (GGUF Q8_0, Q4_0) returns its own {@link Matrix} here, whose
+     * {@code linear} runs its integer kernel.
+     */
+    public static Matrix matrix(dev.attnc.runtime.weights.WeightSource weights, String name, int[] shape,
+            dev.attnc.runtime.weights.Init init) {
+        return new Dense(weights.floats(name, shape, init), shape[0], shape[1]);
+    }
+
+    /** A weight already read as floats (a checkpoint's [in, out] weight repacked to [out, in]). */
+    public static Matrix dense(float[] values, int outWidth, int inWidth) {
+        return new Dense(values, outWidth, inWidth);
+    }
+
+    /** The linear layer over a loaded weight, dense or quantized: see {@link Matrix#linear}. */
+    public static void linear(int rows, int inWidth, int outWidth,
+            float[] in, int inAt, int inStride,
+            Matrix weight, float[] bias, Activation activation,
+            float[] out, int outAt, int outStride) {
+        if (weight.inWidth() != inWidth || weight.outWidth() != outWidth) {
+            throw new IllegalArgumentException("a [" + weight.outWidth() + ", " + weight.inWidth() + "] weight used as ["
+                    + outWidth + ", " + inWidth + "]");
+        }
+        weight.linear(rows, in, inAt, inStride, bias, activation, out, outAt, outStride);
+    }
+
     /** Packed copies of the weights {@link #linear} has seen, by identity; dropped with their weight. */
     private static final Map<float[], float[]> PACKED = new WeakHashMap<>();
 
@@ -330,33 +392,49 @@ public final class Kernels {
     }
 
     /**
-     * Rotary position embedding (Su et al.) per head: pair k of the first {@code rotaryDim}
-     * features turns by t * base^(-2k / rotaryDim). Interleaved pairs are (2k, 2k + 1);
-     * half-split pairs (k, k + rotaryDim / 2), as in Hugging Face checkpoints. In place is fine.
+     * Rotary position embedding of rows at positions {@code start}, {@code start + 1}, ...:
+     * see {@link #rope(int, int, int, boolean, double[], int[], int, int, int, float[], int, int, float[], int, int)}.
      */
     public static void rope(int rows, int heads, int headDim, int rotaryDim, boolean interleaved, double base, int start,
             float[] in, int inAt, int inStride, float[] out, int outAt, int outStride) {
-        int pairs = rotaryDim / 2;
+        rope(rows, heads, headDim, interleaved, Positions.ropeFrequencies(rotaryDim, base), null, 0, 0, start,
+                in, inAt, inStride, out, outAt, outStride);
+    }
+
+    /**
+     * Rotary position embedding (Su et al.): in each head, the pair k of features ({@code 2k,
+     * 2k + 1} when interleaved, else {@code k, k + rotaryDim / 2}) is rotated by the angle
+     * {@code t * frequencies[k]}, where {@code rotaryDim = 2 * frequencies.length} and t is the
+     * row's position: {@code positions[positionsAt + r * positionsStride]} when positions are
+     * given, else {@code start + r}. Angles and their sines are computed in double precision, once
+     * per row for all heads; features past the rotated ones are copied.
+     */
+    public static void rope(int rows, int heads, int headDim, boolean interleaved, double[] frequencies,
+            int[] positions, int positionsAt, int positionsStride, int start,
+            float[] in, int inAt, int inStride, float[] out, int outAt, int outStride) {
+        int pairs = frequencies.length;
+        int rotaryDim = 2 * pairs;
         for (int r = 0; r < rows; r++) {
-            int t = start + r;
-            for (int h = 0; h < heads; h++) {
-                int x = inAt + r * inStride + h * headDim;
-                int y = outAt + r * outStride + h * headDim;
-                for (int k = 0; k < pairs; k++) {
-                    double angle = t * Math.pow(base, -2.0 * k / rotaryDim);
-                    float cos = (float) Math.cos(angle);
-                    float sin = (float) Math.sin(angle);
-                    int first = interleaved ? 2 * k : k;
-                    int second = interleaved ? 2 * k + 1 : k + pairs;
-                    float a = in[x + first];
-                    float b = in[x + second];
-                    out[y + first] = a * cos - b * sin;
-                    out[y + second] = a * sin + b * cos;
+            long t = positions == null ? (long) start + r : positions[positionsAt + r * positionsStride];
+            int x = inAt + r * inStride;
+            int y = outAt + r * outStride;
+            for (int k = 0; k < pairs; k++) {
+                double angle = t * frequencies[k];
+                float cos = (float) Math.cos(angle);
+                float sin = (float) Math.sin(angle);
+                int first = interleaved ? 2 * k : k;
+                int second = interleaved ? 2 * k + 1 : k + pairs;
+                for (int h = 0; h < heads; h++) {
+                    int head = h * headDim;
+                    float a = in[x + head + first];
+                    float b = in[x + head + second];
+                    out[y + head + first] = a * cos - b * sin;
+                    out[y + head + second] = a * sin + b * cos;
                 }
-                if (x != y) {
-                    for (int c = rotaryDim; c < headDim; c++) {
-                        out[y + c] = in[x + c];
-                    }
+            }
+            if ((in != out || x != y) && rotaryDim < headDim) {
+                for (int h = 0; h < heads; h++) {
+                    System.arraycopy(in, x + h * headDim + rotaryDim, out, y + h * headDim + rotaryDim, headDim - rotaryDim);
                 }
             }
         }
