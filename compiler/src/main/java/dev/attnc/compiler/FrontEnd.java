@@ -7,6 +7,7 @@ import dev.attnc.compiler.diag.Diagnostics;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.compiler.diag.Span;
 import dev.attnc.compiler.parse.SourceParser;
+import dev.attnc.runtime.weights.CheckpointMetadata;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -30,11 +31,16 @@ public final class FrontEnd {
     }
 
     public static Result check(SourceFile source) {
+        return check(source, null);
+    }
+
+    /** Checks against a checkpoint's metadata ({@code meta(...)} reads it); null for none. */
+    public static Result check(SourceFile source, CheckpointMetadata checkpoint) {
         AtomicReference<Result> result = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread worker = new Thread(null, () -> {
             try {
-                result.set(checkOnThisThread(source));
+                result.set(checkOnThisThread(source, checkpoint));
             } catch (Throwable t) {
                 failure.set(t);
             }
@@ -62,13 +68,13 @@ public final class FrontEnd {
         return result.get();
     }
 
-    private static Result checkOnThisThread(SourceFile source) {
+    private static Result checkOnThisThread(SourceFile source, CheckpointMetadata checkpoint) {
         Diagnostics diagnostics = new Diagnostics();
         Optional<AttnFile> ast = SourceParser.parse(source, diagnostics);
         if (ast.isEmpty()) {
             return new Result(source, diagnostics, ast, List.of());
         }
-        List<CheckedModel> models = Checker.check(ast.get(), diagnostics);
+        List<CheckedModel> models = Checker.check(ast.get(), diagnostics, checkpoint);
         return new Result(source, diagnostics, ast, diagnostics.hasErrors() ? List.of() : models);
     }
 }

@@ -80,8 +80,9 @@ type
     | dtype=('int' | 'float')
     ;
 
+// `from "a" | "b"`: checkpoint names tried in order; the first the checkpoint holds is read.
 paramDecl
-    : 'param' name=ID ':' paramType ('from' source=STRING)?
+    : 'param' name=ID ':' paramType ('from' sources+=STRING ('|' sources+=STRING)*)?
     ;
 
 paramType

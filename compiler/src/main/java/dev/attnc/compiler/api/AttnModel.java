@@ -18,6 +18,7 @@ import dev.attnc.compiler.ir.Node;
 import dev.attnc.compiler.ir.Op;
 import dev.attnc.compiler.ir.Param;
 import dev.attnc.compiler.passes.Pipeline;
+import dev.attnc.runtime.Decoder;
 import dev.attnc.runtime.Model;
 import dev.attnc.runtime.Tensor;
 import dev.attnc.runtime.weights.WeightSource;
@@ -187,6 +188,23 @@ public final class AttnModel {
      */
     public Model load(WeightSource weights) {
         return invokeLoad(new Class<?>[] {WeightSource.class}, weights);
+    }
+
+    /**
+     * A new instance that decodes token by token ({@link Decoder#step}), for a model whose
+     * attentions keep a KV cache ({@code cache = true}).
+     *
+     * @throws UnsupportedOperationException if the model cannot decode step by step: it has no
+     *     attention with {@code cache = true}
+     */
+    public Decoder loadDecoder(WeightSource weights) {
+        Model model = load(weights);
+        if (model instanceof Decoder decoder) {
+            return decoder;
+        }
+        model.close();
+        throw new UnsupportedOperationException(name() + " cannot decode step by step: its attentions keep no KV cache "
+                + "(add `cache = true` to each attention, with a causal mask)");
     }
 
     /**

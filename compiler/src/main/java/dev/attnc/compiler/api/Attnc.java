@@ -106,7 +106,7 @@ public final class Attnc {
      */
     public static Compilation check(String name, String text, CompileOptions options) {
         SourceFile source = new SourceFile(name, text);
-        FrontEnd.Result result = FrontEnd.check(source);
+        FrontEnd.Result result = FrontEnd.check(source, options.checkpoint());
         List<Diagnostic> diagnostics = result.diagnostics().all().stream().map(Diagnostic::of).toList();
         List<AttnModel> models = new ArrayList<>();
         if (result.ok()) {

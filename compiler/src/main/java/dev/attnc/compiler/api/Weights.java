@@ -1,5 +1,6 @@
 package dev.attnc.compiler.api;
 
+import dev.attnc.runtime.weights.HuggingFaceCheckpoint;
 import dev.attnc.runtime.weights.RandomWeights;
 import dev.attnc.runtime.weights.SafetensorsFile;
 import dev.attnc.runtime.weights.WeightSource;
@@ -28,5 +29,17 @@ public final class Weights {
      */
     public static WeightSource safetensors(Path file) {
         return SafetensorsFile.open(file);
+    }
+
+    /**
+     * A Hugging Face checkpoint: a folder holding {@code config.json} and {@code model.safetensors}
+     * or {@code model.safetensors.index.json} with its shards, or one of those files. The
+     * {@code config.json} beside it is its {@link WeightSource#checkpointMetadata()}, which
+     * {@link CompileOptions#withCheckpoint} compiles against.
+     *
+     * @throws dev.attnc.runtime.weights.WeightException if a file is missing or invalid
+     */
+    public static WeightSource huggingFace(Path path) {
+        return HuggingFaceCheckpoint.open(path);
     }
 }

@@ -40,8 +40,18 @@ public sealed interface Stmt extends Node {
     record Input(Name name, TypeExpr type, Span span) implements Stmt {
     }
 
-    /** {@code param ln1 : layernorm(D) from "h.{layer}.ln_1"} */
-    record Param(Name name, ParamType type, Optional<StringLit> source, Span span) implements Stmt {
+    /**
+     * {@code param ln1 : layernorm(D) from "h.{layer}.ln_1"}; {@code from "a" | "b"} lists
+     * alternatives, read in order: the first the checkpoint holds is used.
+     */
+    record Param(Name name, ParamType type, Optional<StringLit> source, List<StringLit> alternatives, Span span) implements Stmt {
+        public Param {
+            alternatives = List.copyOf(alternatives);
+        }
+
+        public Param(Name name, ParamType type, Optional<StringLit> source, Span span) {
+            this(name, type, source, List.of(), span);
+        }
     }
 
     /** {@code x = e} or {@code q, k, v = split(e, 3)} */

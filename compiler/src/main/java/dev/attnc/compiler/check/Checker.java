@@ -19,6 +19,7 @@ import dev.attnc.compiler.ir.Param;
 import dev.attnc.compiler.ir.Region;
 import dev.attnc.compiler.ir.Scalar;
 import dev.attnc.compiler.ir.TensorType;
+import dev.attnc.runtime.weights.CheckpointMetadata;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -71,6 +72,7 @@ public final class Checker {
     private Scope modelScope;
     private final Modifiers modifiers;
     private final Ops ops;
+    private final CheckpointMeta checkpointMeta;
 
     /** What the model being checked has used up of {@link Limits}. */
     private static final class ModelCounts {
@@ -90,15 +92,28 @@ public final class Checker {
         }
     }
 
-    private Checker(Diagnostics diagnostics) {
+    private Checker(Diagnostics diagnostics, CheckpointMetadata checkpoint) {
         this.diagnostics = diagnostics;
         this.modifiers = new Modifiers(diagnostics);
         this.ops = new Ops(this, modifiers, diagnostics);
+        this.checkpointMeta = new CheckpointMeta(checkpoint, diagnostics);
     }
 
-    /** Checks every model of a file; the graphs of the models that checked clean. */
+    /** Checks every model of a file, compiled without a checkpoint; the graphs of the models that checked clean. */
     public static List<CheckedModel> check(AttnFile file, Diagnostics diagnostics) {
-        return new Checker(diagnostics).checkFile(file);
+        return check(file, diagnostics, null);
+    }
+
+    /**
+     * Checks every model of a file against a checkpoint's metadata, which {@code meta(...)} and
+     * {@code layout = checkpoint} read (null: no checkpoint, and reading it is an error).
+     */
+    public static List<CheckedModel> check(AttnFile file, Diagnostics diagnostics, CheckpointMetadata checkpoint) {
+        return new Checker(diagnostics, checkpoint).checkFile(file);
+    }
+
+    CheckpointMeta checkpointMeta() {
+        return checkpointMeta;
     }
 
     private List<CheckedModel> checkFile(AttnFile file) {
@@ -155,6 +170,9 @@ public final class Checker {
             body(model.body(), modelScope, BodyKind.MODEL);
             if (!outputWritten) {
                 diagnostics.error(model.name().span(), Messages.noOutput(model.name().text()));
+            }
+            if (diagnostics.errorCount() == errorsBefore) {
+                Decoding.check(graph.build(), List.copyOf(runTimeDims.keySet()), diagnostics);
             }
             if (diagnostics.errorCount() == errorsBefore) {
                 checked.add(new CheckedModel(model.name().text(), graph.build(), Map.copyOf(checkpointNames),
@@ -363,6 +381,7 @@ public final class Checker {
 
     private void paramDecl(Stmt.Param param, Scope scope) {
         String template = checkpointTemplate(param);
+        List<String> alternatives = alternativeTemplates(param, template);
         ParamInfo info = switch (param.type()) {
             case ParamType.Tensor tensor -> {
                 TensorType type = tensorType(tensor.type(), scope, false);
@@ -371,7 +390,7 @@ public final class Checker {
             }
             case ParamType.Layer layer -> ops.layerParam(param, layer, template, scope);
         };
-        if (info == null) {
+        if (info == null || alternatives == null) {
             // Reported; "never used" would be a second message about the same line.
             scope.define(param.name().text(), new Binding.Var(null, param.name().span()));
             return;
@@ -382,7 +401,7 @@ public final class Checker {
         }
         List<Param.LoopIndex> layers = repeats.stream().map(r -> new Param.LoopIndex(r.name(), r.count())).toList();
         int id = graph.param(param.name().text(), info.kind().spelling, info.tensors(), info.attrs(),
-                template == null ? "" : template, layers, param.span());
+                template == null ? "" : template, alternatives, layers, param.span());
         info = info.withId(id);
         if (template != null) {
             Span previous = checkpointNames.putIfAbsent(template, param.span());
@@ -499,6 +518,31 @@ public final class Checker {
             }
             own = implicit + param.name().text();
         }
+        return checkpointTemplate(param, own, span);
+    }
+
+    /** The templates of {@code from "a" | "b" | ...} after the first; null when one is malformed (reported). */
+    private List<String> alternativeTemplates(Stmt.Param param, String first) {
+        List<String> templates = new ArrayList<>();
+        for (dev.attnc.compiler.ast.StringLit alternative : param.alternatives()) {
+            if (alternative.value().isEmpty()) {
+                diagnostics.error(alternative.span(), Messages.EMPTY_CHECKPOINT_NAME);
+                return null;
+            }
+            String template = checkpointTemplate(param, alternative.value(), alternative.span());
+            if (template == null) {
+                return null;
+            }
+            if (templates.contains(template) || template.equals(first)) {
+                diagnostics.error(alternative.span(), Messages.repeatedAlternative(template));
+                return null;
+            }
+            templates.add(template);
+        }
+        return templates;
+    }
+
+    private String checkpointTemplate(Stmt.Param param, String own, Span span) {
         long length = Limits.saturatingPlus(prefixChars, own.length());
         if (length > Limits.MAX_STRING_LENGTH) {
             diagnostics.error(span, Messages.checkpointTooLong(param.name().text(), (int) Math.min(length, Integer.MAX_VALUE),
@@ -968,6 +1012,9 @@ public final class Checker {
         String callee = call.callee().text();
         Binding binding = scope.lookup(callee);
         if (binding == null) {
+            if (CheckpointMeta.isMetaFunction(callee)) {
+                return checkpointMeta.call(call, scope, this);
+            }
             if (Ops.isBuiltin(callee)) {
                 return ops.builtin(call, scope);
             }

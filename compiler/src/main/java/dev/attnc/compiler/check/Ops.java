@@ -71,7 +71,10 @@ final class Ops {
                 }
                 Long in = weightDim(args.positional().get(0), scope);
                 Long out = weightDim(args.positional().get(1), scope);
-                Boolean bias = flag(args.get("bias"), true, scope);
+                // `bias = optional`: read when the checkpoint holds it (Qwen2's q, k, v), else none.
+                boolean optionalBias = args.has("bias") && args.get("bias").value() instanceof Expr.Ref ref
+                        && ref.name().text().equals("optional");
+                Boolean bias = optionalBias ? Boolean.TRUE : flag(args.get("bias"), true, scope);
                 Boolean transposed = flag(args.get("transposed"), false, scope);
                 if (in == null || out == null || bias == null || transposed == null) {
                     return null;
@@ -83,7 +86,7 @@ final class Ops {
                 }
                 attrs.put("in", in.toString());
                 attrs.put("out", out.toString());
-                attrs.put("bias", bias.toString());
+                attrs.put("bias", optionalBias ? "optional" : bias.toString());
                 attrs.put("transposed", transposed.toString());
                 return new ParamInfo(ParamInfo.UNREGISTERED, param, ParamInfo.Kind.LINEAR, tensors, attrs, template, new Node[1]);
             }
@@ -530,10 +533,16 @@ final class Ops {
                 Map.of("base", Numbers.format(base)), call.span());
     }
 
-    /** {@code rope(x, heads = H)}: rotary embedding per head, interleaved or half-split pairs. */
+    /**
+     * {@code rope(x, heads = H)}: rotary embedding per head, interleaved or half-split pairs
+     * ({@code layout = checkpoint}: as the checkpoint compiled against stores its rows), at
+     * the row's position or at {@code positions = ids} (an {@code int[T]}), with an optional
+     * frequency scaling ({@code scaling = llama3} or {@code linear}).
+     */
     private Value rope(Expr.Call call, Scope scope) {
         CallArgs args = CallArgs.bind("rope", call.args(), call.span(), 1, 1,
-                List.of("heads", "layout", "base", "rotary_dim"), diagnostics);
+                List.of("heads", "layout", "base", "rotary_dim", "positions", "scaling", "factor", "low_freq_factor",
+                        "high_freq_factor", "original_context"), diagnostics);
         if (args == null) {
             return null;
         }
@@ -551,7 +560,10 @@ final class Ops {
             return null;
         }
         Long heads = checker.wholeNumber(args.get("heads").value(), scope, "a head count");
-        String layout = word(args.get("layout"), "half", List.of("half", "interleaved"));
+        String layout = args.has("layout") && args.get("layout").value() instanceof Expr.Ref ref
+                && ref.name().text().equals("checkpoint")
+                ? checker.checkpointMeta().ropeLayout(args.get("layout"))
+                : word(args.get("layout"), "half", List.of("half", "interleaved", "checkpoint"));
         Double base = positiveNumber(args.get("base"), 10000.0, "base", scope);
         if (heads == null || layout == null || base == null) {
             return null;
@@ -583,8 +595,79 @@ final class Ops {
                     Messages.mustBeEven("the rotated width of each head", rotary));
             return null;
         }
-        return tensorNode(Op.ROPE, List.of(x.node()), x.type(), Map.of("heads", heads.toString(), "layout", layout,
-                "base", Numbers.format(base), "rotary_dim", Long.toString(rotary)), call.span());
+        Map<String, String> attrs = new LinkedHashMap<>(Map.of("heads", heads.toString(), "layout", layout,
+                "base", Numbers.format(base), "rotary_dim", Long.toString(rotary)));
+        if (!ropeScaling(args, scope, attrs)) {
+            return null;
+        }
+        List<Node> inputs = new ArrayList<>(List.of(x.node()));
+        if (args.has("positions")) {
+            Expr idsExpr = args.get("positions").value();
+            Value.Tensor ids = tensor(idsExpr, scope, "rope");
+            if (ids == null) {
+                return null;
+            }
+            TensorType expected = new TensorType(DType.INT, List.of(x.type().dim(0)));
+            if (!ids.type().equals(expected)) {
+                diagnostics.error(idsExpr.span(), Messages.ropePositions(expected, ids.type()));
+                return null;
+            }
+            inputs.add(ids.node());
+        }
+        return tensorNode(Op.ROPE, inputs, x.type(), attrs, call.span());
+    }
+
+    /**
+     * The frequency scaling of {@code rope}: {@code scaling = llama3} (Llama 3.1's: {@code factor},
+     * {@code low_freq_factor} 1, {@code high_freq_factor} 4, {@code original_context} 8192) or
+     * {@code linear} (positions divided by {@code factor}). A factor of 1 changes nothing. False
+     * after reporting.
+     */
+    private boolean ropeScaling(CallArgs args, Scope scope, Map<String, String> attrs) {
+        String scaling = word(args.get("scaling"), "none", List.of("none", "llama3", "linear"));
+        if (scaling == null) {
+            return false;
+        }
+        List<String> options = List.of("factor", "low_freq_factor", "high_freq_factor", "original_context");
+        if (scaling.equals("none")) {
+            for (String option : options) {
+                if (args.has(option)) {
+                    diagnostics.error(args.get(option).name().get().span(), Messages.ropeOptionWithoutScaling(option));
+                    return false;
+                }
+            }
+            return true;
+        }
+        Double factor = positiveNumber(args.get("factor"), 1.0, "factor", scope);
+        if (factor == null) {
+            return false;
+        }
+        attrs.put("scaling", scaling);
+        attrs.put("factor", Numbers.format(factor));
+        if (scaling.equals("linear")) {
+            for (String option : options.subList(1, options.size())) {
+                if (args.has(option)) {
+                    diagnostics.error(args.get(option).name().get().span(), Messages.ropeOptionWithoutScaling(option));
+                    return false;
+                }
+            }
+            return true;
+        }
+        Double low = positiveNumber(args.get("low_freq_factor"), 1.0, "low_freq_factor", scope);
+        Double high = positiveNumber(args.get("high_freq_factor"), 4.0, "high_freq_factor", scope);
+        Double context = positiveNumber(args.get("original_context"), 8192.0, "original_context", scope);
+        if (low == null || high == null || context == null) {
+            return false;
+        }
+        if (!(high > low)) {
+            diagnostics.error(args.has("high_freq_factor") ? args.get("high_freq_factor").span() : args.get("low_freq_factor").span(),
+                    Messages.ropeFrequencyFactors(low, high));
+            return false;
+        }
+        attrs.put("low_freq_factor", Numbers.format(low));
+        attrs.put("high_freq_factor", Numbers.format(high));
+        attrs.put("original_context", Numbers.format(context));
+        return true;
     }
 
     private Value arange(Expr.Call call, Scope scope) {

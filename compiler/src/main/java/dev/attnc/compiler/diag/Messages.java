@@ -312,6 +312,64 @@ public final class Messages {
         return "checkpoint name \"" + template + "\" is already used by the param on line " + line;
     }
 
+    public static String repeatedAlternative(String template) {
+        return "checkpoint name \"" + template + "\" is listed twice in this `from`";
+    }
+
+    // ---------------------------------------------------------------- checkpoint metadata
+
+    /** The options that give the compiler a checkpoint, for messages that need one. */
+    public static final String CHECKPOINT_OPTIONS = "give one with --weights FILE (attnc check, compile, run), "
+            + "or in Java with CompileOptions.withCheckpoint(weights.checkpointMetadata())";
+
+    public static String metaWithoutCheckpoint(String what) {
+        return "`" + what + "` reads the checkpoint's metadata, but this file is compiled without a checkpoint: " + CHECKPOINT_OPTIONS;
+    }
+
+    public static String metaKeyNotString(String function) {
+        return "the keys of `" + function + "` are strings, such as \"{arch}.embedding_length\" or \"hidden_size\"";
+    }
+
+    public static String metaKeyEmpty() {
+        return "metadata key is empty";
+    }
+
+    public static String metaPlaceholder(String key) {
+        return "malformed metadata key \"" + printable(key) + "\": the only placeholder is {arch}, the checkpoint's general.architecture";
+    }
+
+    public static String metaKeyMissing(List<String> tried, List<String> written, String checkpoint, String suggestion) {
+        List<String> shown = (tried.isEmpty() ? written : tried).stream().map(k -> "\"" + printable(k) + "\"").toList();
+        String keys = shown.size() == 1 ? "key " + shown.get(0) : "none of the keys " + String.join(", ", shown);
+        String what = shown.size() == 1 ? "is not in " : "is in ";
+        return keys + " " + what + printable(checkpoint) + didYouMean(suggestion == null ? null : printable(suggestion))
+                + " (add another key, or `default = ...`)";
+    }
+
+    public static String metaNotANumber(String key, String checkpoint, String found) {
+        return "\"" + printable(key) + "\" in " + printable(checkpoint) + " holds " + printable(found) + ", not a number";
+    }
+
+    public static String metaNotAnArray(String key, String checkpoint, String found) {
+        return "\"" + printable(key) + "\" in " + printable(checkpoint) + " holds " + printable(found)
+                + ", not an array (meta_length counts an array's values)";
+    }
+
+    public static String ropeLayoutUnknown(String checkpoint, String architecture) {
+        return architecture == null
+                ? "cannot tell how " + printable(checkpoint) + " pairs RoPE features: it has no metadata; "
+                        + "write layout = half or layout = interleaved"
+                : "cannot tell how " + printable(checkpoint) + " (architecture \"" + printable(architecture)
+                        + "\") pairs RoPE features; write layout = half or layout = interleaved";
+    }
+
+    /** Text from a checkpoint, safe to print: control characters become '?', long text is cut. */
+    static String printable(String text) {
+        StringBuilder out = new StringBuilder();
+        text.codePoints().limit(120).forEach(c -> out.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        return text.codePointCount(0, text.length()) > 120 ? out + "..." : out.toString();
+    }
+
     // ---------------------------------------------------------------- calls and shapes
 
     public static final String POSITIONAL_AFTER_NAMED = "positional argument after a named one";
@@ -425,6 +483,39 @@ public final class Messages {
 
     public static String badAxis(String found, int rank) {
         return "`dim` must be a whole number from " + -rank + " to " + (rank - 1) + ", found " + found;
+    }
+
+    public static String cacheWithCrossAttention(int cachedLine, String keyLength) {
+        return "cross-attention (keys of length " + keyLength + ") in a model whose attention on line " + cachedLine
+                + " keeps a KV cache: decoding step by step with cross-attention is not supported yet; "
+                + "remove `cache = true` and run the decoder with forward on the whole target";
+    }
+
+    public static String cacheNotEverywhere(int cachedLine) {
+        return "this attention keeps no KV cache while the one on line " + cachedLine
+                + " does: decoding step by step needs every attention to keep one (add `cache = true`)";
+    }
+
+    public static String cacheNeedsOneDim(List<String> dims) {
+        return "a KV cache decodes along one run-time dim, the sequence; this model has "
+                + (dims.isEmpty() ? "none" : String.join(", ", dims));
+    }
+
+    public static String cacheMixedPositions(String op, int cachedLine) {
+        return "`" + op + "` mixes positions, so the model cannot decode step by step as the KV cache on line " + cachedLine
+                + " asks: step rows are computed alone (write attention with `attention(...)`, or remove `cache = true`)";
+    }
+
+    public static String ropePositions(Object expected, Object found) {
+        return "rope's positions must be " + expected + " (a position per row), found " + found;
+    }
+
+    public static String ropeOptionWithoutScaling(String option) {
+        return "`" + option + "` belongs to a frequency scaling: add `scaling = llama3` (or `linear` for `factor` alone)";
+    }
+
+    public static String ropeFrequencyFactors(double low, double high) {
+        return "high_freq_factor (" + Numbers.format(high) + ") must be greater than low_freq_factor (" + Numbers.format(low) + ")";
     }
 
     public static String rotaryDimRange(long requested, long headDim) {

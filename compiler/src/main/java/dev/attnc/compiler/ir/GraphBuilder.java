@@ -62,7 +62,13 @@ public final class GraphBuilder {
     /** Registers a param instance; its id is its index. */
     public int param(String name, String kind, Map<String, TensorType> tensors, Map<String, String> attrs,
             String checkpoint, List<Param.LoopIndex> repeats, Span span) {
-        params.add(new Param(params.size(), name, kind, tensors, attrs, checkpoint, repeats, span));
+        return param(name, kind, tensors, attrs, checkpoint, List.of(), repeats, span);
+    }
+
+    /** A param read from the first of {@code checkpoint}, then {@code alternatives}, that the checkpoint holds. */
+    public int param(String name, String kind, Map<String, TensorType> tensors, Map<String, String> attrs,
+            String checkpoint, List<String> alternatives, List<Param.LoopIndex> repeats, Span span) {
+        params.add(new Param(params.size(), name, kind, tensors, attrs, checkpoint, repeats, span, alternatives));
         return params.size() - 1;
     }
 

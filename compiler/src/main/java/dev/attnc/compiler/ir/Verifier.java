@@ -70,7 +70,7 @@ public final class Verifier {
                 }
             }
             case LAYERNORM, RMSNORM, RELU, GELU, GELU_TANH, SILU, SIGMOID, TANH, EXP, LOG, SQRT, SOFTMAX, SOFTCAP, NEG, ROPE -> {
-                arity(node, 1);
+                arity(node, node.op() == Op.ROPE && node.inputs().size() == 2 ? 2 : 1); // rope may take positions
                 sameTypeAsInput(node);
                 if (node.op() == Op.LAYERNORM || node.op() == Op.RMSNORM) {
                     param(node);

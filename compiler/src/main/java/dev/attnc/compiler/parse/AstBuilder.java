@@ -140,8 +140,9 @@ final class AstBuilder {
             AttnParser.LayerParamContext layer = (AttnParser.LayerParamContext) ctx.paramType();
             type = new ParamType.Layer(name(layer.kind), args(layer.args()), span(layer));
         }
-        Optional<StringLit> from = Optional.ofNullable(ctx.source).map(this::string);
-        return new Stmt.Param(name(ctx.name), type, from, span(ctx));
+        List<StringLit> sources = ctx.sources.stream().map(this::string).toList();
+        Optional<StringLit> from = sources.isEmpty() ? Optional.empty() : Optional.of(sources.get(0));
+        return new Stmt.Param(name(ctx.name), type, from, sources.isEmpty() ? List.of() : sources.subList(1, sources.size()), span(ctx));
     }
 
     private TypeExpr type(AttnParser.TypeContext ctx) {

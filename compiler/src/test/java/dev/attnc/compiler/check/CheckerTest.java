@@ -160,7 +160,7 @@ class CheckerTest {
             assertEquals("[T, 64]", typeOf("  y = rope(x, heads = H, layout = interleaved)", "y"));
             assertEquals("int[T]", typeOf("  y = arange(T)", "y"));
             assertEquals("5:15: heads (5) must divide the width 64", error(model("  y = rope(x, heads = 5)\n  output y")));
-            assertEquals("5:35: `layout` must be one of half, interleaved",
+            assertEquals("5:35: `layout` must be one of half, interleaved, checkpoint",
                     error(model("  y = rope(x, heads = H, layout = split)\n  output y")));
         }
     }

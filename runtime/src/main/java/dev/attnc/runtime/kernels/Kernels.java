@@ -330,33 +330,49 @@ public final class Kernels {
     }
 
     /**
-     * Rotary position embedding (Su et al.) per head: pair k of the first {@code rotaryDim}
-     * features turns by t * base^(-2k / rotaryDim). Interleaved pairs are (2k, 2k + 1);
-     * half-split pairs (k, k + rotaryDim / 2), as in Hugging Face checkpoints. In place is fine.
+     * Rotary position embedding of rows at positions {@code start}, {@code start + 1}, ...:
+     * see {@link #rope(int, int, int, boolean, double[], int[], int, int, int, float[], int, int, float[], int, int)}.
      */
     public static void rope(int rows, int heads, int headDim, int rotaryDim, boolean interleaved, double base, int start,
             float[] in, int inAt, int inStride, float[] out, int outAt, int outStride) {
-        int pairs = rotaryDim / 2;
+        rope(rows, heads, headDim, interleaved, Positions.ropeFrequencies(rotaryDim, base), null, 0, 0, start,
+                in, inAt, inStride, out, outAt, outStride);
+    }
+
+    /**
+     * Rotary position embedding (Su et al.): in each head, the pair k of features ({@code 2k,
+     * 2k + 1} when interleaved, else {@code k, k + rotaryDim / 2}) is rotated by the angle
+     * {@code t * frequencies[k]}, where {@code rotaryDim = 2 * frequencies.length} and t is the
+     * row's position: {@code positions[positionsAt + r * positionsStride]} when positions are
+     * given, else {@code start + r}. Angles and their sines are computed in double precision, once
+     * per row for all heads; features past the rotated ones are copied.
+     */
+    public static void rope(int rows, int heads, int headDim, boolean interleaved, double[] frequencies,
+            int[] positions, int positionsAt, int positionsStride, int start,
+            float[] in, int inAt, int inStride, float[] out, int outAt, int outStride) {
+        int pairs = frequencies.length;
+        int rotaryDim = 2 * pairs;
         for (int r = 0; r < rows; r++) {
-            int t = start + r;
-            for (int h = 0; h < heads; h++) {
-                int x = inAt + r * inStride + h * headDim;
-                int y = outAt + r * outStride + h * headDim;
-                for (int k = 0; k < pairs; k++) {
-                    double angle = t * Math.pow(base, -2.0 * k / rotaryDim);
-                    float cos = (float) Math.cos(angle);
-                    float sin = (float) Math.sin(angle);
-                    int first = interleaved ? 2 * k : k;
-                    int second = interleaved ? 2 * k + 1 : k + pairs;
-                    float a = in[x + first];
-                    float b = in[x + second];
-                    out[y + first] = a * cos - b * sin;
-                    out[y + second] = a * sin + b * cos;
+            long t = positions == null ? (long) start + r : positions[positionsAt + r * positionsStride];
+            int x = inAt + r * inStride;
+            int y = outAt + r * outStride;
+            for (int k = 0; k < pairs; k++) {
+                double angle = t * frequencies[k];
+                float cos = (float) Math.cos(angle);
+                float sin = (float) Math.sin(angle);
+                int first = interleaved ? 2 * k : k;
+                int second = interleaved ? 2 * k + 1 : k + pairs;
+                for (int h = 0; h < heads; h++) {
+                    int head = h * headDim;
+                    float a = in[x + head + first];
+                    float b = in[x + head + second];
+                    out[y + head + first] = a * cos - b * sin;
+                    out[y + head + second] = a * sin + b * cos;
                 }
-                if (x != y) {
-                    for (int c = rotaryDim; c < headDim; c++) {
-                        out[y + c] = in[x + c];
-                    }
+            }
+            if ((in != out || x != y) && rotaryDim < headDim) {
+                for (int h = 0; h < heads; h++) {
+                    System.arraycopy(in, x + h * headDim + rotaryDim, out, y + h * headDim + rotaryDim, headDim - rotaryDim);
                 }
             }
         }

@@ -1,8 +1,53 @@
 package dev.attnc.runtime.kernels;
 
-/** Position-dependent constants: ALiBi slopes. */
+/** Position-dependent constants: ALiBi slopes and RoPE frequencies. */
 public final class Positions {
     private Positions() {
+    }
+
+    /**
+     * The angular frequencies of RoPE for each pair k of the rotated features,
+     * {@code base^(-2k / rotaryDim)}, in double precision (a position's angle is its index times
+     * these, and stays exact far beyond the float range of positions). No scaling.
+     */
+    public static double[] ropeFrequencies(int rotaryDim, double base) {
+        double[] frequencies = new double[rotaryDim / 2];
+        for (int k = 0; k < frequencies.length; k++) {
+            frequencies[k] = Math.pow(base, -2.0 * k / rotaryDim);
+        }
+        return frequencies;
+    }
+
+    /** Position interpolation: every frequency divided by {@code factor}. */
+    public static double[] ropeFrequenciesLinear(int rotaryDim, double base, double factor) {
+        double[] frequencies = ropeFrequencies(rotaryDim, base);
+        for (int k = 0; k < frequencies.length; k++) {
+            frequencies[k] /= factor;
+        }
+        return frequencies;
+    }
+
+    /**
+     * Llama 3.1's frequency scaling: wavelengths shorter than {@code originalContext /
+     * highFreqFactor} keep their frequency, those longer than {@code originalContext /
+     * lowFreqFactor} are divided by {@code factor}, and those between blend the two linearly
+     * in {@code originalContext / wavelength}.
+     */
+    public static double[] ropeFrequenciesLlama3(int rotaryDim, double base, double factor, double lowFreqFactor,
+            double highFreqFactor, double originalContext) {
+        double[] frequencies = ropeFrequencies(rotaryDim, base);
+        double longest = originalContext / lowFreqFactor;
+        double shortest = originalContext / highFreqFactor;
+        for (int k = 0; k < frequencies.length; k++) {
+            double wavelength = 2 * Math.PI / frequencies[k];
+            if (wavelength > longest) {
+                frequencies[k] /= factor;
+            } else if (wavelength >= shortest) {
+                double smooth = (originalContext / wavelength - lowFreqFactor) / (highFreqFactor - lowFreqFactor);
+                frequencies[k] = (1 - smooth) * frequencies[k] / factor + smooth * frequencies[k];
+            }
+        }
+        return frequencies;
     }
 
     /**

@@ -49,6 +49,7 @@ public final class JvmModelWriter {
     private static final ClassName TENSOR = ClassName.get("dev.attnc.runtime", "Tensor");
     private static final ClassName RUNTIME_DTYPE = ClassName.get("dev.attnc.runtime", "DType");
     private static final ClassName MODEL = ClassName.get("dev.attnc.runtime", "Model");
+    private static final ClassName DECODER = ClassName.get("dev.attnc.runtime", "Decoder");
     private static final ClassName INPUTS = ClassName.get("dev.attnc.runtime", "Inputs");
     private static final ClassName MAPS = ClassName.get("dev.attnc.runtime", "AttentionMaps");
     private static final ClassName KERNELS = ClassName.get("dev.attnc.runtime.kernels", "Kernels");
@@ -84,7 +85,7 @@ public final class JvmModelWriter {
             "arena", "ints", "maps", "cached", "queryTiles", "scoreTiles", "accumulators", "maxima", "sums", "ranges",
             "headCopies", "profileNanos", "QUERY_TILE", "ARENA_FLOATS", "ARENA_INTS",
             // methods
-            "load", "inputNames", "outputNames", "recordAttention", "forward", "step", "reset", "cachedPositions", "run",
+            "load", "inputNames", "outputNames", "recordAttention", "forward", "step", "reset", "cachedPositions", "run", "firstHeld", "ifHeld", "maxPositions",
             "compute", "close",
             // parameters and locals
             "weights", "inputs", "outputs", "position", "keys", "tiles", "from", "to", "worker", "item", "queriesT",
@@ -112,6 +113,7 @@ public final class JvmModelWriter {
     private final Map<Integer, String> scoreMethodNames = new HashMap<>();
     private final Map<Integer, String> cacheFields = new HashMap<>();
     private final Map<Integer, String> slopeFields = new HashMap<>();
+    private final Map<Integer, String> ropeFrequencies = new HashMap<>(); // rope node id to its frequency table
     private final Map<String, String> maxFields = new HashMap<>(); // run-time dim to MAX_ constant
     private final List<String> runTimeDims;
     private final boolean stepping;
@@ -172,7 +174,7 @@ public final class JvmModelWriter {
     private JavaFile file() {
         TypeSpec.Builder type = TypeSpec.classBuilder(className)
                 .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
-                .addSuperinterface(MODEL)
+                .addSuperinterface(stepping ? DECODER : MODEL)
                 .addAnnotation(AnnotationSpec.builder(GENERATED)
                         .addMember("value", "$S", "dev.attnc.compiler")
                         .addMember("comments", "$L", JavaText.stringLiteral("from " + options.sourceName()))
@@ -190,6 +192,21 @@ public final class JvmModelWriter {
                 .addParameter(WEIGHT_SOURCE, "weights")
                 .addStatement("return new $L(weights)", className)
                 .build());
+        if (hasAlternatives()) {
+            type.addMethod(firstHeld());
+        }
+        if (graph.params().stream().anyMatch(p -> "optional".equals(p.attrs().get("bias")))) {
+            type.addMethod(MethodSpec.methodBuilder("ifHeld")
+                    .addJavadoc("The tensor {@code name}, or null when the checkpoint has none ({@code bias = optional}).\n")
+                    .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                    .returns(FLOATS)
+                    .addParameter(WEIGHT_SOURCE, "weights")
+                    .addParameter(String.class, "name")
+                    .addParameter(ArrayTypeName.of(TypeName.INT), "shape")
+                    .addParameter(INIT, "init")
+                    .addStatement("return weights.contains(name) ? weights.floats(name, shape, init) : null")
+                    .build());
+        }
         interfaceMethods(type);
         type.addMethod(run());
         type.addMethod(compute());
@@ -292,8 +309,9 @@ public final class JvmModelWriter {
                 String stored = param.attrs().getOrDefault("transposed", "false").equals("true") && suffix.equals("weight")
                         ? ", stored [in, out] in the checkpoint and repacked to [out, in]" : "";
                 type.addField(FieldSpec.builder(perLayer ? FLOATS_PER_LAYER : FLOATS, field, Modifier.PRIVATE, Modifier.FINAL)
-                        .addJavadoc("$L: $L $L from <code>\"$L\"</code>$L$L.\n", param.name(), param.kind(), tensor.getValue(),
-                                JavaText.javadoc(param.tensorName(suffix)), perLayer ? ", one per layer" : "", stored)
+                        .addJavadoc("$L: $L $L from $L$L$L.\n", param.name(), param.kind(), tensor.getValue(),
+                                param.templates().stream().map(t -> "<code>\"" + JavaText.javadoc(Param.tensorName(t, suffix)) + "\"</code>")
+                                        .collect(Collectors.joining(" or ")), perLayer ? ", one per layer" : "", stored)
                         .build());
             }
         }
@@ -339,6 +357,7 @@ public final class JvmModelWriter {
                                 maxFields.get(runTimeDims.get(0)), keyWidth, layerCount(node), maxFields.get(runTimeDims.get(0)), valueWidth).build());
             }
         }
+        ropeFrequencyFields(type);
         long longestHead = graph.nodes().stream().filter(n -> n.op() == Op.ATTENTION)
                 .mapToLong(n -> Long.parseLong(n.attr("head_dim"))).max().orElse(1);
         type.addField(FieldSpec.builder(TypeName.INT, "QUERY_TILE", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
@@ -376,6 +395,44 @@ public final class JvmModelWriter {
             type.addField(FieldSpec.builder(TypeName.INT, "cached", Modifier.PRIVATE)
                     .addJavadoc("Positions in the KV caches: where the next call's first row goes.\n").build());
         }
+    }
+
+    /** One table of RoPE frequencies per distinct rotation (width, base, scaling), shared by the rope calls that use it. */
+    private void ropeFrequencyFields(TypeSpec.Builder type) {
+        Map<String, String> byInitializer = new LinkedHashMap<>();
+        for (Node node : graph.nodes()) {
+            if (node.op() != Op.ROPE) {
+                continue;
+            }
+            Map<String, String> a = node.attrs();
+            String base = doubleLiteral(a.get("base"));
+            String scaling = a.getOrDefault("scaling", "none");
+            CodeBlock initializer = switch (scaling) {
+                case "llama3" -> CodeBlock.of("$T.ropeFrequenciesLlama3($L, $L, $L, $L, $L, $L)", POSITIONS, a.get("rotary_dim"), base,
+                        doubleLiteral(a.get("factor")), doubleLiteral(a.get("low_freq_factor")), doubleLiteral(a.get("high_freq_factor")),
+                        doubleLiteral(a.get("original_context")));
+                case "linear" -> CodeBlock.of("$T.ropeFrequenciesLinear($L, $L, $L)", POSITIONS, a.get("rotary_dim"), base,
+                        doubleLiteral(a.get("factor")));
+                default -> CodeBlock.of("$T.ropeFrequencies($L, $L)", POSITIONS, a.get("rotary_dim"), base);
+            };
+            String existing = byInitializer.get(initializer.toString());
+            if (existing != null) {
+                ropeFrequencies.put(node.id(), existing);
+                continue;
+            }
+            String field = names.unique("ROPE_FREQUENCIES" + (byInitializer.isEmpty() ? "" : "_" + (byInitializer.size() + 1)));
+            byInitializer.put(initializer.toString(), field);
+            ropeFrequencies.put(node.id(), field);
+            String scaled = scaling.equals("none") ? "" : ", " + scaling + " scaling by " + a.get("factor");
+            type.addField(FieldSpec.builder(ArrayTypeName.of(TypeName.DOUBLE), field, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
+                    .addJavadoc("RoPE: the angle per position of each of the $L rotated pairs (base $L$L).\n",
+                            Long.parseLong(a.get("rotary_dim")) / 2, a.get("base"), scaled)
+                    .initializer(initializer).build());
+        }
+    }
+
+    private static String doubleLiteral(String number) {
+        return number.contains(".") || number.contains("e") || number.contains("E") ? number : number + ".0";
     }
 
     private static boolean usesAlibi(Scalar scalar) {
@@ -439,16 +496,49 @@ public final class JvmModelWriter {
             default -> "TENSOR";
         };
         String dims = type.shape().stream().map(Dim::toString).collect(Collectors.joining(", "));
-        CodeBlock read = CodeBlock.of("weights.floats($L, new int[] {$L}, $T.$L)", checkpointName(param, suffix), dims, INIT, init);
+        String name = checkpointName(param.tensorName(suffix));
+        if (!param.alternatives().isEmpty()) {
+            // from "a" | "b": the first name the checkpoint holds (the first when it holds none, for its error)
+            name = "firstHeld(weights, " + param.templates().stream().map(t -> checkpointName(Param.tensorName(t, suffix)))
+                    .collect(Collectors.joining(", ")) + ")";
+        }
+        CodeBlock read = CodeBlock.of("weights.floats($L, new int[] {$L}, $T.$L)", name, dims, INIT, init);
+        if (suffix.equals("bias") && "optional".equals(param.attrs().get("bias"))) {
+            // bias = optional: none (null, which the kernels read as zeros) when the checkpoint has no such tensor
+            read = CodeBlock.of("ifHeld(weights, $L, new int[] {$L}, $T.$L)", name, dims, INIT, init);
+        }
         if (param.attrs().getOrDefault("transposed", "false").equals("true") && suffix.equals("weight")) {
             return CodeBlock.of("$T.transpose($L, $L, $L)", INPUTS, read, type.dim(0), type.dim(1));
         }
         return read;
     }
 
+    /** Whether some param lists alternative checkpoint names, which need {@link #firstHeld}. */
+    private boolean hasAlternatives() {
+        return graph.params().stream().anyMatch(p -> !p.alternatives().isEmpty());
+    }
+
+    /** {@code firstHeld(weights, names...)}: the first name the weights hold, or the first name. */
+    private static MethodSpec firstHeld() {
+        return MethodSpec.methodBuilder("firstHeld")
+                .addJavadoc("The first of {@code names} the checkpoint holds ({@code from \"a\" | \"b\"}); the first when it holds\n"
+                        + "none, so that the error names what was asked first.\n")
+                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                .returns(String.class)
+                .addParameter(WEIGHT_SOURCE, "weights")
+                .addParameter(ArrayTypeName.of(String.class), "names")
+                .varargs()
+                .beginControlFlow("for (String name : names)")
+                .beginControlFlow("if (weights.contains(name))")
+                .addStatement("return name")
+                .endControlFlow()
+                .endControlFlow()
+                .addStatement("return names[0]")
+                .build();
+    }
+
     /** The checkpoint name as Java: "h." + layer + ".ln_1.weight". */
-    private String checkpointName(Param param, String suffix) {
-        String template = param.tensorName(suffix);
+    private String checkpointName(String template) {
         StringBuilder java = new StringBuilder();
         StringBuilder literal = new StringBuilder();
         int at = 0;
@@ -512,6 +602,7 @@ public final class JvmModelWriter {
                 .addJavadoc("Decodes the next positions: the inputs hold only the new rows ($L = 1 for one token),\n"
                         + "which attend to everything cached before them and are cached in turn. The result equals\n"
                         + "the matching rows of {@link #forward} on the whole sequence.\n", dim)
+                .addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC, Modifier.SYNCHRONIZED)
                 .returns(TENSOR_MAP)
                 .addParameter(TENSOR_MAP, "inputs")
@@ -519,14 +610,23 @@ public final class JvmModelWriter {
                 .build());
         type.addMethod(MethodSpec.methodBuilder("reset")
                 .addJavadoc("Empties the KV caches: the next {@link #step} starts a new sequence.\n")
+                .addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC, Modifier.SYNCHRONIZED)
                 .addStatement("cached = 0")
                 .build());
         type.addMethod(MethodSpec.methodBuilder("cachedPositions")
                 .addJavadoc("How many positions the KV caches hold.\n")
+                .addAnnotation(Override.class)
                 .addModifiers(Modifier.PUBLIC, Modifier.SYNCHRONIZED)
                 .returns(TypeName.INT)
                 .addStatement("return cached")
+                .build());
+        type.addMethod(MethodSpec.methodBuilder("maxPositions")
+                .addJavadoc("The most positions the KV caches hold: {@link #$L}.\n", maxFields.get(dim))
+                .addAnnotation(Override.class)
+                .addModifiers(Modifier.PUBLIC)
+                .returns(TypeName.INT)
+                .addStatement("return $L", maxFields.get(dim))
                 .build());
     }
 
@@ -788,8 +888,13 @@ public final class JvmModelWriter {
             case ROPE -> rowOp(body, node, (b, in, out, rows) -> {
                 long width = node.type().last().constant().orElseThrow();
                 long heads = Long.parseLong(a.get("heads"));
+                String positions = "null, 0, 0";
+                if (node.inputs().size() == 2) {
+                    Node ids = node.input(1);
+                    positions = "ints, " + at(ids) + ", " + plan.layout(ids).stride(0);
+                }
                 b.addStatement("$T.rope($L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", KERNELS, rows, heads, width / heads,
-                        a.get("rotary_dim"), a.get("layout").equals("interleaved"), a.get("base") + (a.get("base").contains(".") ? "" : ".0"),
+                        a.get("layout").equals("interleaved"), ropeFrequencies.get(node.id()), positions,
                         stepping ? "position" : "0", in.array(), in.at(), in.rowStride(), out.array(), out.at(), out.rowStride());
             });
             case ATTENTION -> body.addStatement("$L($L)", attentionMethods.get(node.id()), attentionArguments(node));
