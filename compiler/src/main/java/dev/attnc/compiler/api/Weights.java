@@ -1,5 +1,6 @@
 package dev.attnc.compiler.api;
 
+import dev.attnc.runtime.weights.GgufFile;
 import dev.attnc.runtime.weights.HuggingFaceCheckpoint;
 import dev.attnc.runtime.weights.RandomWeights;
 import dev.attnc.runtime.weights.SafetensorsFile;
@@ -41,5 +42,32 @@ public final class Weights {
      */
     public static WeightSource huggingFace(Path path) {
         return HuggingFaceCheckpoint.open(path);
+    }
+
+    /**
+     * A GGUF file (llama.cpp's format: metadata, tokenizer and tensors in one file; Q8_0 and Q4_0
+     * matrices stay quantized, other types are converted to float32 as they are read).
+     *
+     * @throws dev.attnc.runtime.weights.WeightException if the file cannot be read or is not GGUF
+     */
+    public static WeightSource gguf(Path file) {
+        return GgufFile.open(file);
+    }
+
+    /**
+     * The checkpoint at {@code path}, by what it is: a {@code .gguf} file, a Hugging Face folder
+     * or its {@code config.json} / {@code model.safetensors.index.json}, a safetensors file with a
+     * {@code config.json} beside it, or a lone safetensors file.
+     */
+    public static WeightSource open(Path path) {
+        String name = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        if (name.endsWith(".gguf")) {
+            return gguf(path);
+        }
+        if (java.nio.file.Files.isDirectory(path) || name.endsWith(".json")
+                || path.resolveSibling("config.json").toFile().isFile()) {
+            return huggingFace(path);
+        }
+        return safetensors(path);
     }
 }

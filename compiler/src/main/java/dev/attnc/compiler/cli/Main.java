@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         footer = {"", "`attnc COMMAND --help` tells more. The ./attnc launcher also runs `./attnc jshell` (JShell with attnc on its",
             "class path) and `./attnc java ARGS` (java of the JDK 21+ it found, with the Vector API)."},
         subcommands = {CheckCommand.class, GraphCommand.class, CompileCommand.class, RunCommand.class, BenchCommand.class, EmbedCommand.class, ExplainCommand.class,
+                GenerateCommand.class, PerplexityCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static final int OK = 0;
@@ -36,7 +37,9 @@ public final class Main implements Runnable {
             "run", "Run a model on real or random weights and summarise its outputs.",
             "bench", "Time a model per step and in total (median and best of the calls).",
             "embed", "Sentence embeddings with all-MiniLM-L6-v2 and their similarities.",
-            "explain", "Show the FLOPs, bytes and bound of each node at a sequence length.");
+            "explain", "Show the FLOPs, bytes and bound of each node at a sequence length.",
+            "generate", "Generate text with a decoder on a checkpoint, streamed token by token.",
+            "perplexity", "Perplexity of a decoder on a text file, to compare model variants.");
 
     @Override
     public void run() {

@@ -33,6 +33,20 @@ final class Terminal {
         return out == null ? text : out.toString();
     }
 
+    /**
+     * Text a model wrote, for the terminal: line breaks and tabs kept, every other control or
+     * reordering character escaped as {@link #safe} does.
+     */
+    static String text(String text) {
+        StringBuilder out = new StringBuilder(text.length());
+        for (int at = 0; at < text.length(); at++) {
+            char c = text.charAt(at);
+            String escape = c == '\n' || c == '\t' ? null : escape(c);
+            out.append(escape != null ? escape : String.valueOf(c));
+        }
+        return out.toString();
+    }
+
     private static String escape(char c) {
         if (c < 0x20 || c >= 0x7f && c <= 0x9f) {
             return String.format("\\x%02x", (int) c);

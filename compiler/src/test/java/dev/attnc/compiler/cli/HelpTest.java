@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /** Help for every command, the whole command list, and "did you mean" for mistyped words. */
 class HelpTest {
-    private static final List<String> COMMANDS = List.of("check", "graph", "compile", "run", "bench", "embed", "explain");
+    private static final List<String> COMMANDS = List.of("check", "graph", "compile", "run", "bench", "embed", "explain", "generate", "perplexity");
 
     @Test
     void everyCommandAnswersHelpWithoutItsFile() {

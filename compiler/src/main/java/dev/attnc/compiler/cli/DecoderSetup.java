@@ -1,0 +1,140 @@
+package dev.attnc.compiler.cli;
+
+import dev.attnc.compiler.api.AttnModel;
+import dev.attnc.compiler.api.Attnc;
+import dev.attnc.compiler.api.Backend;
+import dev.attnc.compiler.api.Compilation;
+import dev.attnc.compiler.api.CompilationException;
+import dev.attnc.compiler.api.CompileOptions;
+import dev.attnc.compiler.api.TensorSpec;
+import dev.attnc.compiler.api.Weights;
+import dev.attnc.compiler.diag.SourceFile;
+import dev.attnc.runtime.DType;
+import dev.attnc.runtime.Decoder;
+import dev.attnc.runtime.generate.DecoderTokenModel;
+import dev.attnc.runtime.text.ByteLevelBpeTokenizer;
+import dev.attnc.runtime.text.Tokenizer;
+import dev.attnc.runtime.weights.CheckpointMetadata;
+import dev.attnc.runtime.weights.WeightSource;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What generate and perplexity share: a .attn decoder compiled against a checkpoint's metadata,
+ * loaded with its weights, and the checkpoint's tokenizer.
+ */
+final class DecoderSetup implements AutoCloseable {
+    final WeightSource weights;
+    final AttnModel model;
+    final Decoder decoder;
+    final Tokenizer tokenizer;
+    final DecoderTokenModel tokens;
+    final double compileMillis;
+    final double loadMillis;
+
+    private DecoderSetup(WeightSource weights, AttnModel model, Decoder decoder, Tokenizer tokenizer, DecoderTokenModel tokens,
+            double compileMillis, double loadMillis) {
+        this.weights = weights;
+        this.model = model;
+        this.decoder = decoder;
+        this.tokenizer = tokenizer;
+        this.tokens = tokens;
+        this.compileMillis = compileMillis;
+        this.loadMillis = loadMillis;
+    }
+
+    /** Null when the source has errors (already printed to {@code err}). */
+    static DecoderSetup open(Path file, Path weightsPath, Path tokenizerPath, long maxSeq, PrintWriter err) {
+        if (!Files.exists(weightsPath)) {
+            throw new Main.UsageError("--weights " + Terminal.safe(weightsPath.toString()) + " does not exist");
+        }
+        SourceFile source = SourceFiles.read(file);
+        WeightSource weights = Weights.open(weightsPath);
+        try {
+            long started = System.nanoTime();
+            CompileOptions options = new CompileOptions(Backend.JVM, CompileOptions.DEFAULT_PACKAGE, maxSeq)
+                    .withCheckpoint(weights.checkpointMetadata());
+            Compilation compilation = Attnc.check(source.name(), source.text(), options);
+            err.print(compilation.render());
+            err.flush();
+            if (!compilation.ok()) {
+                weights.close();
+                return null;
+            }
+            AttnModel model = compilation.models().get(0);
+            TensorSpec input = model.inputs().stream().filter(s -> s.dtype() == DType.I32).findFirst()
+                    .orElseThrow(() -> new Main.UsageError(model.name() + " has no int input for token ids"));
+            TensorSpec output = model.outputs().stream().filter(s -> s.dtype() == DType.F32 && s.shape().size() == 2)
+                    .findFirst().orElseThrow(() -> new Main.UsageError(model.name() + " has no [T, vocabulary] output for logits"));
+            if (model.inputs().size() != 1) {
+                throw new Main.UsageError(model.name() + " takes " + model.inputs().size()
+                        + " inputs; generate feeds one, the token ids");
+            }
+            model.modelClass();
+            double compileMillis = (System.nanoTime() - started) / 1e6;
+            Tokenizer tokenizer = tokenizer(weights, weightsPath, tokenizerPath);
+            started = System.nanoTime();
+            Decoder decoder;
+            try {
+                decoder = model.loadDecoder(weights);
+            } catch (UnsupportedOperationException e) {
+                throw new Main.UsageError(e.getMessage());
+            }
+            double loadMillis = (System.nanoTime() - started) / 1e6;
+            DecoderTokenModel tokens = new DecoderTokenModel(decoder, input.name(), output.name(), tokenizer.vocabularySize());
+            return new DecoderSetup(weights, model, decoder, tokenizer, tokens, compileMillis, loadMillis);
+        } catch (CompilationException e) {
+            weights.close();
+            err.println(e.getMessage());
+            return null;
+        } catch (RuntimeException | Error e) {
+            weights.close();
+            throw e;
+        }
+    }
+
+    /**
+     * --tokenizer (a Hugging Face tokenizer.json), else the checkpoint's own: a GGUF file's
+     * vocabulary, or the tokenizer.json beside a Hugging Face checkpoint.
+     */
+    private static Tokenizer tokenizer(WeightSource weights, Path weightsPath, Path tokenizerPath) {
+        if (tokenizerPath != null) {
+            return ByteLevelBpeTokenizer.fromTokenizerJson(tokenizerPath);
+        }
+        CheckpointMetadata metadata = weights.checkpointMetadata();
+        if (metadata.value("tokenizer.ggml.model").isPresent()) {
+            Map<String, Object> values = new HashMap<>();
+            for (String key : metadata.keys()) {
+                if (key.startsWith("tokenizer.")) {
+                    values.put(key, metadata.value(key).orElseThrow());
+                }
+            }
+            return Tokenizer.fromGgufMetadata(values);
+        }
+        Path folder = Files.isDirectory(weightsPath) ? weightsPath : weightsPath.toAbsolutePath().getParent();
+        Path beside = folder == null ? null : folder.resolve("tokenizer.json");
+        if (beside != null && Files.isRegularFile(beside)) {
+            return ByteLevelBpeTokenizer.fromTokenizerJson(beside);
+        }
+        throw new Main.UsageError(Terminal.safe(weightsPath.toString()) + " has no tokenizer: it is not a GGUF file with a"
+                + " vocabulary and has no tokenizer.json beside it; name one with --tokenizer");
+    }
+
+    /** The end-of-sequence ids: the tokenizer's EOS, if it has one. */
+    List<Integer> endOfSequence() {
+        return tokenizer.eosId() >= 0 ? List.of(tokenizer.eosId()) : List.of();
+    }
+
+    @Override
+    public void close() {
+        try {
+            decoder.close();
+        } finally {
+            weights.close();
+        }
+    }
+}
