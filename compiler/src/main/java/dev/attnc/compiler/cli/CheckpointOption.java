@@ -8,8 +8,8 @@ import java.nio.file.Path;
 
 /**
  * {@code --weights W} of check, compile and run: the checkpoint a file is compiled against
- * ({@code meta(...)} reads its metadata) and, for run, the weights it loads. A safetensors file
- * or a {@code model.safetensors.index.json} brings the {@code config.json} beside it.
+ * ({@code meta(...)} reads its metadata) and, for run, the weights it loads: a GGUF file, or a
+ * safetensors file or {@code model.safetensors.index.json} with the {@code config.json} beside it.
  */
 final class CheckpointOption {
     private CheckpointOption() {
@@ -17,12 +17,7 @@ final class CheckpointOption {
 
     /** Opens the weights named by {@code --weights}. */
     static WeightSource open(Path weights) {
-        // A GGUF reader plugs in here: by the file's extension, before the Hugging Face layouts.
-        Path name = weights.getFileName();
-        if (name != null && name.toString().endsWith(".gguf")) {
-            throw new WeightException(name + ": GGUF files are not supported by this build of attnc");
-        }
-        return Weights.huggingFace(weights);
+        return Weights.open(weights);
     }
 
     /** The metadata of {@code --weights}, or null without the option (meta(...) then reports it). */

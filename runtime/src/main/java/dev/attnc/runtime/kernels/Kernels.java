@@ -76,14 +76,37 @@ public final class Kernels {
         }
     }
 
+    /** A Q8_0 or Q4_0 weight kept as its blocks, run by {@link QuantizedLinear}: 2 to 4 times fewer bytes per call than float32. */
+    public record Quantized(dev.attnc.runtime.weights.QuantizedMatrix blocks) implements Matrix {
+        @Override
+        public int outWidth() {
+            return blocks.rows();
+        }
+
+        @Override
+        public int inWidth() {
+            return blocks.columns();
+        }
+
+        @Override
+        public void linear(int rows, float[] in, int inAt, int inStride, float[] bias, Activation activation,
+                float[] out, int outAt, int outStride) {
+            QuantizedLinear.linear(rows, inWidth(), outWidth(), in, inAt, inStride, blocks, bias, activation, out, outAt, outStride);
+        }
+    }
+
     /**
      * Loads the linear weight {@code name} of {@code shape} [out, in]: the one place that decides
-     * how a weight is held. Today every weight is read as float32 ({@link Dense}); a source that
-     * keeps quantized matrices (GGUF Q8_0, Q4_0) returns its own {@link Matrix} here, whose
-     * {@code linear} runs its integer kernel.
+     * how a weight is held. A source that keeps the matrix quantized (GGUF Q8_0, Q4_0 with rows
+     * of whole blocks) hands its blocks over ({@link Quantized}); every other weight is read as
+     * float32 ({@link Dense}).
      */
     public static Matrix matrix(dev.attnc.runtime.weights.WeightSource weights, String name, int[] shape,
             dev.attnc.runtime.weights.Init init) {
+        java.util.Optional<dev.attnc.runtime.weights.QuantizedMatrix> quantized = weights.quantized(name, shape);
+        if (quantized.isPresent()) {
+            return new Quantized(quantized.get());
+        }
         return new Dense(weights.floats(name, shape, init), shape[0], shape[1]);
     }
 
