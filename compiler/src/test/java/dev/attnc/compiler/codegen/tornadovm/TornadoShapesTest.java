@@ -130,6 +130,22 @@ class TornadoShapesTest {
         }
     }
 
+    @Test
+    void whatIsStillRefusedSaysWhere() {
+        String text = """
+                model Soft3 {
+                  const H = 2
+                  dim T <= 16
+                  input x : [T, 8]
+                  s = softmax(heads(x, H))
+                  output s
+                }
+                """;
+        String message = TornadoTableReadsTest.refusal("dir/soft3.attn", text);
+        assertTrue(message.startsWith("soft3.attn:5:"), message);
+        assertTrue(message.contains("softmax of a rank-3 tensor is not supported by the TornadoVM backend"), message);
+    }
+
     static Tensor normal(SplittableRandom random, int rows, int cols) {
         float[] data = new float[rows * cols];
         for (int i = 0; i < data.length; i++) {
