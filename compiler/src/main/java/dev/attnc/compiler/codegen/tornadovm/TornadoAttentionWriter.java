@@ -125,6 +125,9 @@ final class TornadoAttentionWriter {
 
         /** The run-time dims in the order of {@code dims} (after the first row's position). */
         List<String> runTimeDims();
+
+        /** Adds the task that appends this call's rows of {@code from} to the KV cache {@code cache}. */
+        void appendTask(Node node, Map<String, Long> layers, String base, Node from, String cache);
     }
 
     /**
@@ -266,11 +269,8 @@ final class TornadoAttentionWriter {
             long layer = flatLayer(node, layers);
             String keys = cacheFields.get(node.id()) + "[" + 2 * layer + "]";
             String values = cacheFields.get(node.id()) + "[" + (2 * layer + 1) + "]";
-            String rows = host.sized(k.type().dim(0));
-            host.task(node, "append", layers, base + "_keys", String.join(", ", host.array(k, layers), host.at(k),
-                    stride(k, 0), keys, "0", k.type().last().toString(), "dims", rows));
-            host.task(node, "append", layers, base + "_values", String.join(", ", host.array(v, layers), host.at(v),
-                    stride(v, 0), values, "0", v.type().last().toString(), "dims", rows));
+            host.appendTask(node, layers, base + "_keys", k, keys);
+            host.appendTask(node, layers, base + "_values", v, values);
             inputs.add(keys);
             inputs.add(values);
         } else {

@@ -15,14 +15,18 @@ import javax.lang.model.element.Modifier;
 /**
  * The kernels TornadoVM compiles: static methods over FloatArray and IntArray, with no objects,
  * allocation, exceptions or recursion; math through TornadoMath; local arrays of literal size.
- * Row-wise reductions (layernorm, rmsnorm, softmax) use a KernelContext with one work-group per
- * row and a tree reduction in local memory; the rest are {@code @Parallel} loops. Run-time dims
- * arrive in an IntArray ({@code dims}), never as scalars, because TornadoVM bakes scalar task
- * arguments into the compiled kernel: a rows count given as {@code rows < 0} means "dims[-rows - 1]".
- * For the same reason each {@code @Parallel} loop runs to a scalar bound, the size's largest
- * value ({@code rowBound}, {@code colBound}), so that TornadoVM can map it onto work-items, and
- * guards its body with the run-time size: a loop bound read from {@code dims} would leave
- * TornadoVM with no parallel domain, and it would run the loop on a single work-item.
+ *
+ * <p>Every kernel but the linear layer's is a KernelContext kernel launched over a 2-D grid
+ * whose x runs along a row's features and y over the rows, so the 32 work-items of a warp read
+ * and write 32 neighbouring floats (one 128-byte line) rather than 32 rows. Row-wise reductions
+ * (layernorm, rmsnorm, softmax) give each row a work-group of {@link #ROW_GROUP} lanes along x
+ * and reduce in local memory.
+ *
+ * <p>Sizes that change between calls arrive in an IntArray ({@code dims}), never as scalars,
+ * because TornadoVM bakes scalar task arguments into the compiled kernel: a size given as
+ * {@code rows < 0} means "dims[-rows - 1]" (see {@code rows}). The grids themselves follow each
+ * call's sizes (the host resizes them before every execute), so a kernel only guards the
+ * padding of its last work-group and a decoding step (T = 1) launches one row of work-items.
  * The position of the first row (for KV-cache decoding) is {@code dims[0]}.
  */
 final class TornadoKernels {
@@ -35,6 +39,8 @@ final class TornadoKernels {
 
     /** Work-items per row in the row-reduction kernels; also the local array size. */
     static final int ROW_GROUP = 128;
+    /** Work-items per group along x (a row's features) in the elementwise, copy and position kernels: two warps. */
+    static final int FEATURE_GROUP = 64;
     /** Work-items per group in the attention kernels. */
     static final int ATTENTION_GROUP = 64;
 
@@ -122,27 +128,24 @@ final class TornadoKernels {
                 .addParameter(TypeName.FLOAT, "x")
                 .addCode(code(ERF))
                 .build());
-        kernels.put("arange", kernel("arange", "Positions {@code dims[0] + r} of the rows of this call.",
-                "IntArray out, int outAt, IntArray dims, int rows, int rowBound",
+        kernels.put("arange", kernel("arange",
+                "Positions {@code dims[0] + r} of the rows of this call: a work-item per row.",
+                "KernelContext context, IntArray out, int outAt, IntArray dims, int rows",
                 """
-                int count = rows(dims, rows);
-                int start = dims.get(0);
-                for (@Parallel int r = 0; r < rowBound; r++) {
-                    if (r < count) {
-                        out.set(outAt + r, start + r);
-                    }
+                int r = context.globalIdx;
+                if (r < rows(dims, rows)) {
+                    out.set(outAt + r, dims.get(0) + r);
                 }
                 """));
-        kernels.put("embedding", kernel("embedding", "Rows of {@code table} ([count][width]) picked by id.",
-                "IntArray ids, int idsAt, FloatArray table, int width, FloatArray out, int outAt, int outStride, IntArray dims, int rows, int rowBound",
+        kernels.put("embedding", kernel("embedding",
+                "Rows of {@code table} ([count][width]) picked by id: a work-item per (feature, row), features along x.",
+                "KernelContext context, IntArray ids, int idsAt, FloatArray table, int width, FloatArray out, int outAt, int outStride, "
+                        + "IntArray dims, int rows",
                 """
-                int count = rows(dims, rows);
-                for (@Parallel int r = 0; r < rowBound; r++) {
-                    for (@Parallel int c = 0; c < width; c++) {
-                        if (r < count) {
-                            out.set(outAt + r * outStride + c, table.get(ids.get(idsAt + r) * width + c));
-                        }
-                    }
+                int c = context.globalIdx;
+                int r = context.globalIdy;
+                if (r < rows(dims, rows) && c < width) {
+                    out.set(outAt + r * outStride + c, table.get(ids.get(idsAt + r) * width + c));
                 }
                 """));
         kernels.put("linear", kernel("linear",
@@ -167,15 +170,20 @@ final class TornadoKernels {
                 }
                 """));
         kernels.put("layerNorm", kernel("layerNorm",
-                "Layer normalisation, one work-group per row: mean and variance by tree reduction in local memory.",
-                "KernelContext context, FloatArray in, int inAt, int inStride, FloatArray weight, FloatArray bias, int hasBias, "
-                        + "FloatArray out, int outAt, int outStride, IntArray dims, int rows, int width, float eps",
+                "Layer normalisation, one work-group per row (y indexes (outer, row) pairs, so [H, T, Dh] views work too): mean and variance by tree reduction in local memory.",
+                "KernelContext context, FloatArray in, int inAt, int inOuterStride, int inStride, FloatArray weight, FloatArray bias, "
+                        + "int hasBias, FloatArray out, int outAt, int outOuterStride, int outStride, IntArray dims, int outers, int rows, "
+                        + "int width, float eps",
                 """
-                int row = context.groupIdx;
                 int lane = context.localIdx;
+                int item = context.globalIdy;
+                int count = rows(dims, rows);
                 float[] partial = context.allocateFloatLocalArray(128);
-                if (row < rows(dims, rows)) {
-                    int x = inAt + row * inStride;
+                if (item < rows(dims, outers) * count) {
+                    int outer = item / count;
+                    int row = item % count;
+                    int x = inAt + outer * inOuterStride + row * inStride;
+                    int y = outAt + outer * outOuterStride + row * outStride;
                     float sum = 0;
                     for (int c = lane; c < width; c += 128) {
                         sum += in.get(x + c);
@@ -206,20 +214,24 @@ final class TornadoKernels {
                     float inverse = 1.0f / TornadoMath.sqrt(partial[0] / width + eps);
                     for (int c = lane; c < width; c += 128) {
                         float shift = hasBias == 1 ? bias.get(c) : 0;
-                        out.set(outAt + row * outStride + c, (in.get(x + c) - mean) * inverse * weight.get(c) + shift);
+                        out.set(y + c, (in.get(x + c) - mean) * inverse * weight.get(c) + shift);
                     }
                 }
                 """));
         kernels.put("rmsNorm", kernel("rmsNorm",
-                "RMS normalisation, one work-group per row: {@code x / sqrt(mean(x^2) + eps) * (weight + weightOffset)}.",
-                "KernelContext context, FloatArray in, int inAt, int inStride, FloatArray weight, float weightOffset, "
-                        + "FloatArray out, int outAt, int outStride, IntArray dims, int rows, int width, float eps",
+                "RMS normalisation, one work-group per row (y indexes (outer, row) pairs): {@code x / sqrt(mean(x^2) + eps) * (weight + weightOffset)}.",
+                "KernelContext context, FloatArray in, int inAt, int inOuterStride, int inStride, FloatArray weight, float weightOffset, "
+                        + "FloatArray out, int outAt, int outOuterStride, int outStride, IntArray dims, int outers, int rows, int width, float eps",
                 """
-                int row = context.groupIdx;
                 int lane = context.localIdx;
+                int item = context.globalIdy;
+                int count = rows(dims, rows);
                 float[] partial = context.allocateFloatLocalArray(128);
-                if (row < rows(dims, rows)) {
-                    int x = inAt + row * inStride;
+                if (item < rows(dims, outers) * count) {
+                    int outer = item / count;
+                    int row = item % count;
+                    int x = inAt + outer * inOuterStride + row * inStride;
+                    int y = outAt + outer * outOuterStride + row * outStride;
                     float squares = 0;
                     for (int c = lane; c < width; c += 128) {
                         squares += in.get(x + c) * in.get(x + c);
@@ -234,16 +246,16 @@ final class TornadoKernels {
                     }
                     float inverse = 1.0f / TornadoMath.sqrt(partial[0] / width + eps);
                     for (int c = lane; c < width; c += 128) {
-                        out.set(outAt + row * outStride + c, in.get(x + c) * inverse * (weight.get(c) + weightOffset));
+                        out.set(y + c, in.get(x + c) * inverse * (weight.get(c) + weightOffset));
                     }
                 }
                 """));
         kernels.put("softmax", kernel("softmax",
-                "Softmax of each row, one work-group per row: max, then sum of exponentials, by reductions in local memory.",
+                "Softmax of each row, one work-group per row (y): max, then sum of exponentials, by reductions in local memory.",
                 "KernelContext context, FloatArray in, int inAt, int inRowStride, int inColStride, "
                         + "FloatArray out, int outAt, int outRowStride, int outColStride, IntArray dims, int rows, int cols",
                 """
-                int row = context.groupIdx;
+                int row = context.globalIdy;
                 int lane = context.localIdx;
                 float[] partial = context.allocateFloatLocalArray(128);
                 if (row < rows(dims, rows)) {
@@ -281,145 +293,127 @@ final class TornadoKernels {
                     }
                 }
                 """));
-        kernels.put("map", kernel("map", "{@code out = f(in, number)} elementwise over a rows x cols view.",
-                "FloatArray in, int inAt, int inRowStride, int inColStride, int function, float number, "
-                        + "FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int rowBound, int cols, int colBound",
+        kernels.put("map", kernel("map",
+                "{@code out = f(in, number)} elementwise over a rows x cols view: a work-item per (feature, row), features along x.",
+                "KernelContext context, FloatArray in, int inAt, int inRowStride, int inColStride, int function, float number, "
+                        + "FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int cols",
                 """
-                int count = rows(dims, rows);
-                int width = rows(dims, cols);
-                for (@Parallel int r = 0; r < rowBound; r++) {
-                    for (@Parallel int c = 0; c < colBound; c++) {
-                        if (r < count && c < width) {
-                            out.set(outAt + r * outRowStride + c, apply(function, in.get(inAt + r * inRowStride + c * inColStride), number));
-                        }
-                    }
+                int c = context.globalIdx;
+                int r = context.globalIdy;
+                if (r < rows(dims, rows) && c < rows(dims, cols)) {
+                    out.set(outAt + r * outRowStride + c, apply(function, in.get(inAt + r * inRowStride + c * inColStride), number));
                 }
                 """));
         kernels.put("combine", kernel("combine",
-                "{@code out = f(a, b)} elementwise; a stride of 0 broadcasts an operand along that axis.",
-                "FloatArray a, int aAt, int aRowStride, int aColStride, FloatArray b, int bAt, int bRowStride, int bColStride, "
-                        + "int function, FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int rowBound, int cols, int colBound",
+                "{@code out = f(a, b)} elementwise, a work-item per (feature, row); a stride of 0 broadcasts an operand along that axis.",
+                "KernelContext context, FloatArray a, int aAt, int aRowStride, int aColStride, FloatArray b, int bAt, int bRowStride, "
+                        + "int bColStride, int function, FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int cols",
                 """
-                int count = rows(dims, rows);
-                int width = rows(dims, cols);
-                for (@Parallel int r = 0; r < rowBound; r++) {
-                    for (@Parallel int c = 0; c < colBound; c++) {
-                        if (r < count && c < width) {
-                            float x = a.get(aAt + r * aRowStride + c * aColStride);
-                            float y = b.get(bAt + r * bRowStride + c * bColStride);
-                            out.set(outAt + r * outRowStride + c, apply(function, x, y));
-                        }
-                    }
+                int c = context.globalIdx;
+                int r = context.globalIdy;
+                if (r < rows(dims, rows) && c < rows(dims, cols)) {
+                    float x = a.get(aAt + r * aRowStride + c * aColStride);
+                    float y = b.get(bAt + r * bRowStride + c * bColStride);
+                    out.set(outAt + r * outRowStride + c, apply(function, x, y));
                 }
                 """));
-        kernels.put("copy", kernel("copy", "Copies a rows x cols view.",
-                "FloatArray in, int inAt, int inRowStride, int inColStride, FloatArray out, int outAt, int outRowStride, "
-                        + "int outColStride, IntArray dims, int rows, int rowBound, int cols, int colBound",
+        kernels.put("copy", kernel("copy",
+                "Copies a rows x cols view, a work-item per (feature, row), to {@code outAt + rows(shift) * shiftStride}: a concat "
+                        + "part whose offset is a run-time size gives it as {@code shift}.",
+                "KernelContext context, FloatArray in, int inAt, int inRowStride, int inColStride, FloatArray out, int outAt, "
+                        + "int outRowStride, int outColStride, IntArray dims, int rows, int cols, int shift, int shiftStride",
                 """
-                int count = rows(dims, rows);
-                int width = rows(dims, cols);
-                for (@Parallel int r = 0; r < rowBound; r++) {
-                    for (@Parallel int c = 0; c < colBound; c++) {
-                        if (r < count && c < width) {
-                            out.set(outAt + r * outRowStride + c * outColStride, in.get(inAt + r * inRowStride + c * inColStride));
-                        }
-                    }
+                int c = context.globalIdx;
+                int r = context.globalIdy;
+                if (r < rows(dims, rows) && c < rows(dims, cols)) {
+                    int target = outAt + rows(dims, shift) * shiftStride + r * outRowStride + c * outColStride;
+                    out.set(target, in.get(inAt + r * inRowStride + c * inColStride));
                 }
                 """));
-        kernels.put("matmul", kernel("matmul", "{@code out[n][m] = sum_k a[n][k] * b[k][m]} over strided views.",
-                "FloatArray a, int aAt, int aRowStride, int aColStride, FloatArray b, int bAt, int bRowStride, int bColStride, "
-                        + "FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int rowBound, int inner, int cols, int colBound",
+        kernels.put("matmul", kernel("matmul",
+                "{@code out[n][m] = sum_k a[n][k] * b[k][m]} over strided views: a work-item per (column, row), columns along x.",
+                "KernelContext context, FloatArray a, int aAt, int aRowStride, int aColStride, FloatArray b, int bAt, int bRowStride, "
+                        + "int bColStride, FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int inner, int cols",
                 """
-                int n = rows(dims, rows);
-                int k = rows(dims, inner);
-                int m = rows(dims, cols);
-                for (@Parallel int r = 0; r < rowBound; r++) {
-                    for (@Parallel int c = 0; c < colBound; c++) {
-                        if (r < n && c < m) {
-                            float sum = 0;
-                            for (int i = 0; i < k; i++) {
-                                sum += a.get(aAt + r * aRowStride + i * aColStride) * b.get(bAt + i * bRowStride + c * bColStride);
-                            }
-                            out.set(outAt + r * outRowStride + c, sum);
-                        }
+                int c = context.globalIdx;
+                int r = context.globalIdy;
+                if (r < rows(dims, rows) && c < rows(dims, cols)) {
+                    int k = rows(dims, inner);
+                    float sum = 0;
+                    for (int i = 0; i < k; i++) {
+                        sum += a.get(aAt + r * aRowStride + i * aColStride) * b.get(bAt + i * bRowStride + c * bColStride);
                     }
+                    out.set(outAt + r * outRowStride + c, sum);
                 }
                 """));
         kernels.put("sinusoidal", kernel("sinusoidal",
-                "The sinusoidal table of Vaswani et al. for positions {@code dims[0] + r}: sin on even features, cos on odd.",
-                "FloatArray out, int outAt, int outStride, IntArray dims, int rows, int rowBound, int width, float base",
+                "The sinusoidal encoding for positions {@code dims[0] + r}, read from a table computed on the host in double "
+                        + "precision ({@code PositionTables.sinusoidal}): a work-item per (feature, row).",
+                "KernelContext context, FloatArray table, FloatArray out, int outAt, int outStride, IntArray dims, int rows, int width",
                 """
-                int count = rows(dims, rows);
-                int start = dims.get(0);
-                for (@Parallel int r = 0; r < rowBound; r++) {
-                    for (@Parallel int k = 0; k < width / 2; k++) {
-                        if (r < count) {
-                            float angle = (start + r) / TornadoMath.pow(base, 2.0f * k / width);
-                            out.set(outAt + r * outStride + 2 * k, TornadoMath.sin(angle));
-                            out.set(outAt + r * outStride + 2 * k + 1, TornadoMath.cos(angle));
-                        }
-                    }
+                int c = context.globalIdx;
+                int r = context.globalIdy;
+                if (r < rows(dims, rows) && c < width) {
+                    out.set(outAt + r * outStride + c, table.get((dims.get(0) + r) * width + c));
                 }
                 """));
         kernels.put("rope", kernel("rope",
-                "Rotary position embedding per head for positions {@code dims[0] + r}: interleaved or half-split pairs.",
-                "FloatArray in, int inAt, int inStride, FloatArray out, int outAt, int outStride, IntArray dims, int rows, int rowBound, "
-                        + "int heads, int headDim, int rotaryDim, int interleaved, float base",
+                "Rotary position embedding for positions {@code dims[0] + r}, interleaved or half-split pairs, with cos and sin "
+                        + "read from [position][pair] tables computed on the host in double precision ({@code PositionTables}). "
+                        + "A work-item per (pair slot of a head, row): slot k of head h turns pair k, or, past the rotary pairs, "
+                        + "copies two of the features that are not rotated.",
+                "KernelContext context, FloatArray in, int inAt, int inStride, FloatArray out, int outAt, int outStride, "
+                        + "FloatArray cosines, FloatArray sines, IntArray dims, int rows, int heads, int headDim, int rotaryDim, int interleaved",
                 """
-                int count = rows(dims, rows);
-                int start = dims.get(0);
+                int slot = context.globalIdx;
+                int r = context.globalIdy;
+                int slots = (headDim + 1) / 2;
                 int pairs = rotaryDim / 2;
-                for (@Parallel int r = 0; r < rowBound; r++) {
-                    for (@Parallel int h = 0; h < heads; h++) {
-                        if (r < count) {
-                            int x = inAt + r * inStride + h * headDim;
-                            int y = outAt + r * outStride + h * headDim;
-                            for (int k = 0; k < pairs; k++) {
-                                float angle = (start + r) * TornadoMath.pow(base, -2.0f * k / rotaryDim);
-                                float cos = TornadoMath.cos(angle);
-                                float sin = TornadoMath.sin(angle);
-                                int first = interleaved == 1 ? 2 * k : k;
-                                int second = interleaved == 1 ? 2 * k + 1 : k + pairs;
-                                float a = in.get(x + first);
-                                float b = in.get(x + second);
-                                out.set(y + first, a * cos - b * sin);
-                                out.set(y + second, a * sin + b * cos);
-                            }
-                            for (int c = rotaryDim; c < headDim; c++) {
-                                out.set(y + c, in.get(x + c));
-                            }
+                if (r < rows(dims, rows) && slot < heads * slots) {
+                    int h = slot / slots;
+                    int k = slot % slots;
+                    int x = inAt + r * inStride + h * headDim;
+                    int y = outAt + r * outStride + h * headDim;
+                    if (k < pairs) {
+                        int angle = (dims.get(0) + r) * pairs + k;
+                        float cos = cosines.get(angle);
+                        float sin = sines.get(angle);
+                        int first = interleaved == 1 ? 2 * k : k;
+                        int second = interleaved == 1 ? 2 * k + 1 : k + pairs;
+                        float a = in.get(x + first);
+                        float b = in.get(x + second);
+                        out.set(y + first, a * cos - b * sin);
+                        out.set(y + second, a * sin + b * cos);
+                    } else {
+                        int c = rotaryDim + 2 * (k - pairs);
+                        out.set(y + c, in.get(x + c));
+                        if (c + 1 < headDim) {
+                            out.set(y + c + 1, in.get(x + c + 1));
                         }
                     }
                 }
                 """));
         kernels.put("mergeHeads", kernel("mergeHeads",
-                "[H, T, Dh] laid out with strides (headStride, rowStride, 1) into [T, H * Dh].",
-                "FloatArray in, int inAt, int headStride, int rowStride, FloatArray out, int outAt, int outStride, IntArray dims, "
-                        + "int rows, int rowBound, int heads, int headWidth",
+                "[H, T, Dh] laid out with strides (headStride, rowStride, 1) into [T, H * Dh]: a work-item per (feature, row).",
+                "KernelContext context, FloatArray in, int inAt, int headStride, int rowStride, FloatArray out, int outAt, int outStride, "
+                        + "IntArray dims, int rows, int heads, int headWidth",
                 """
-                int count = rows(dims, rows);
-                for (@Parallel int r = 0; r < rowBound; r++) {
-                    for (@Parallel int h = 0; h < heads; h++) {
-                        if (r < count) {
-                            for (int d = 0; d < headWidth; d++) {
-                                out.set(outAt + r * outStride + h * headWidth + d, in.get(inAt + h * headStride + r * rowStride + d));
-                            }
-                        }
-                    }
+                int c = context.globalIdx;
+                int r = context.globalIdy;
+                if (r < rows(dims, rows) && c < heads * headWidth) {
+                    int h = c / headWidth;
+                    int d = c % headWidth;
+                    out.set(outAt + r * outStride + c, in.get(inAt + h * headStride + r * rowStride + d));
                 }
                 """));
         kernels.put("append", kernel("append",
-                "Appends this call's rows of keys or values to a KV cache at position {@code dims[0]}.",
-                "FloatArray in, int inAt, int inStride, FloatArray cache, int cacheAt, int width, IntArray dims, int rows, int rowBound",
+                "Appends this call's rows of keys or values to a KV cache at position {@code dims[0]}: a work-item per (feature, row).",
+                "KernelContext context, FloatArray in, int inAt, int inStride, FloatArray cache, int cacheAt, int width, IntArray dims, int rows",
                 """
-                int count = rows(dims, rows);
-                int start = dims.get(0);
-                for (@Parallel int r = 0; r < rowBound; r++) {
-                    for (@Parallel int c = 0; c < width; c++) {
-                        if (r < count) {
-                            cache.set(cacheAt + (start + r) * width + c, in.get(inAt + r * inStride + c));
-                        }
-                    }
+                int c = context.globalIdx;
+                int r = context.globalIdy;
+                if (r < rows(dims, rows) && c < width) {
+                    cache.set(cacheAt + (dims.get(0) + r) * width + c, in.get(inAt + r * inStride + c));
                 }
                 """));
         return kernels;

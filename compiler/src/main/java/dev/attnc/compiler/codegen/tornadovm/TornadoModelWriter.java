@@ -1,5 +1,6 @@
 package dev.attnc.compiler.codegen.tornadovm;
 
+import static dev.attnc.compiler.codegen.tornadovm.TornadoKernels.FEATURE_GROUP;
 import static dev.attnc.compiler.codegen.tornadovm.TornadoKernels.FLOAT_ARRAY;
 import static dev.attnc.compiler.codegen.tornadovm.TornadoKernels.FUNCTIONS;
 import static dev.attnc.compiler.codegen.tornadovm.TornadoKernels.INT_ARRAY;
@@ -20,6 +21,8 @@ import dev.attnc.compiler.check.CheckedModel;
 import dev.attnc.compiler.codegen.CodegenException;
 import dev.attnc.compiler.codegen.JavaNames;
 import dev.attnc.compiler.codegen.JavaText;
+import dev.attnc.compiler.codegen.jvm.MaskBounds;
+import dev.attnc.compiler.codegen.jvm.ScalarWriter;
 import dev.attnc.compiler.ir.DType;
 import dev.attnc.compiler.ir.Dim;
 import dev.attnc.compiler.ir.Graph;
@@ -64,15 +67,16 @@ public final class TornadoModelWriter {
             "Math", "Float", "Integer", "String", "Object", "System", "Override", "Exception", "IllegalStateException",
             "UnsupportedOperationException", "List", "Map", "LinkedHashMap", "Generated", "Tensor", "DType", "Model",
             "Inputs", "AttentionMaps", "Positions", "WeightSource", "Init", "TaskGraph", "TornadoExecutionPlan",
-            "DataTransferMode", "GridScheduler", "WorkerGrid1D", "TornadoExecutionPlanException", "FloatArray", "IntArray",
-            "KernelContext", "Parallel", "TornadoMath", "TornadoDevice", "TornadoRuntime", "TornadoRuntimeProvider",
+            "DataTransferMode", "GridScheduler", "WorkerGrid1D", "WorkerGrid2D", "TornadoExecutionPlanException", "FloatArray",
+            "IntArray", "KernelContext", "Parallel", "TornadoMath", "TornadoDevice", "TornadoRuntime", "TornadoRuntimeProvider",
+            "PositionTables",
             // fields and constants
             "dims", "plan", "cached", "maps", "grids",
             // methods
             "load", "inputNames", "outputNames", "recordAttention", "forward", "step", "reset", "cachedPositions", "run",
-            "close",
+            "close", "resize",
             // parameters and locals of the host code
-            "weights", "inputs", "outputs", "graph", "built", "backend", "device", "index", "cacheLayer");
+            "weights", "inputs", "outputs", "graph", "built", "backend", "device", "index", "cacheLayer", "grid", "width", "local", "rows");
 
     /**
      * The parameters and locals of the attention kernels. These are static methods that read no
@@ -85,6 +89,8 @@ public final class TornadoModelWriter {
     private static final ClassName TRANSFER = ClassName.get(API + ".enums", "DataTransferMode");
     private static final ClassName GRID_SCHEDULER = ClassName.get(API, "GridScheduler");
     private static final ClassName WORKER_GRID_1D = ClassName.get(API, "WorkerGrid1D");
+    private static final ClassName WORKER_GRID_2D = ClassName.get(API, "WorkerGrid2D");
+    private static final ClassName POSITION_TABLES = ClassName.get("dev.attnc.runtime.tornado", "PositionTables");
     private static final ClassName PLAN_EXCEPTION = ClassName.get(API + ".exceptions", "TornadoExecutionPlanException");
     private static final ClassName TENSOR = ClassName.get("dev.attnc.runtime", "Tensor");
     private static final ClassName RUNTIME_DTYPE = ClassName.get("dev.attnc.runtime", "DType");
@@ -117,13 +123,18 @@ public final class TornadoModelWriter {
     private final Map<Integer, String> slopeFields = new HashMap<>();
     private final Map<String, String> maxFields = new HashMap<>(); // run-time dim to MAX_ constant
     private final Map<Integer, String> attentionKernels = new HashMap<>();
+    private final TornadoAttentionWriter attention;
     private final Set<String> usedKernels = new LinkedHashSet<>();
     private final List<CodeBlock> tasks = new ArrayList<>();
     private final List<CodeBlock> grids = new ArrayList<>();
+    private final Map<String, LaunchGrid> launchGrids = new LinkedHashMap<>();  // shape to grid, shared by its tasks
+    private final List<Dim> computedSizes = new ArrayList<>();                   // in dims after the run-time dims
+    private final Map<String, String> positionTables = new LinkedHashMap<>();    // table key to field
+    private final List<FieldSpec> tableFields = new ArrayList<>();
+    private final List<CodeBlock> tableLoads = new ArrayList<>();
     private final Set<String> taskIds = new java.util.HashSet<>();
     private String lastComment = "";
     private final boolean stepping;
-    private final TornadoAttentionWriter attention;
 
     private TornadoModelWriter(CheckedModel model, Graph graph, BufferPlan plan, Options options) {
         this.model = model;
@@ -191,6 +202,11 @@ public final class TornadoModelWriter {
             }
 
             @Override
+            public void appendTask(Node node, Map<String, Long> layers, String base, Node from, String cache) {
+                TornadoModelWriter.this.appendTask(node, layers, base, from, cache);
+            }
+
+            @Override
             public List<String> runTimeDims() {
                 return runTimeDims;
             }
@@ -213,6 +229,24 @@ public final class TornadoModelWriter {
         constants(type);
         fields(type);
         walk(graph.nodes(), new LinkedHashMap<>());
+        // Written before the host code: a kernel may give a computed size a slot in dims.
+        List<MethodSpec> attentionKernels = new ArrayList<>();
+        for (Node node : graph.nodes()) {
+            if (node.op() == Op.ATTENTION) {
+                attentionKernels.addAll(attention.kernels(node));
+            }
+        }
+        type.addField(FieldSpec.builder(INT_ARRAY, "dims", Modifier.PRIVATE, Modifier.FINAL)
+                .addJavadoc("[position of the first row$L$L]: the sizes of this call, read by the kernels.\n",
+                        runTimeDims.stream().map(d -> ", " + d).collect(Collectors.joining()),
+                        computedSizes.stream().map(d -> ", " + d).collect(Collectors.joining()))
+                .initializer("new $T($L)", INT_ARRAY, 1 + runTimeDims.size() + computedSizes.size()).build());
+        tableFields.forEach(type::addField);
+        for (LaunchGrid grid : launchGrids.values()) {
+            type.addField(FieldSpec.builder(WORKER_GRID_2D, grid.field(), Modifier.PRIVATE, Modifier.FINAL)
+                    .addJavadoc("Launch grid of $L x $L work-items (x along a row, in groups of $L; y over rows), resized to each call.\n",
+                            grid.width(), grid.rows(), grid.local()).build());
+        }
         type.addMethod(constructor());
         type.addMethod(MethodSpec.methodBuilder("load")
                 .addJavadoc("Loads every weight, checking names and shapes, and builds the execution plan on TornadoVM's default device.\n")
@@ -233,6 +267,9 @@ public final class TornadoModelWriter {
                 .build());
         publicMethods(type);
         type.addMethod(run());
+        if (!launchGrids.isEmpty()) {
+            type.addMethod(resize());
+        }
         Map<String, MethodSpec> library = TornadoKernels.library();
         usedKernels.add("rows");
         for (Map.Entry<String, MethodSpec> kernel : library.entrySet()) {
@@ -240,11 +277,7 @@ public final class TornadoModelWriter {
                 type.addMethod(kernel.getValue());
             }
         }
-        for (Node node : graph.nodes()) {
-            if (node.op() == Op.ATTENTION) {
-                attention.kernels(node).forEach(type::addMethod);
-            }
-        }
+        attentionKernels.forEach(type::addMethod);
         return JavaFile.builder(options.packageName(), type.build()).skipJavaLangImports(true).indent("    ").build();
     }
 
@@ -255,8 +288,9 @@ public final class TornadoModelWriter {
         }
         doc.add("<p>Generated by attnc from <code>$L</code> for TornadoVM; edit the .attn file, not this one.\n", JavaText.javadoc(options.sourceName()));
         doc.add("One TaskGraph holds every step; weights go to the device on the first call and stay there,\n");
-        doc.add("inputs go every call, intermediates never come back. Run-time dims travel in {@code dims}, so one\n");
-        doc.add("compiled plan serves every length up to the maximum. Call {@link #close()} to free device memory.\n");
+        doc.add("inputs go every call, intermediates never come back. Run-time dims travel in {@code dims} and the launch\n");
+        doc.add("grids are resized to each call, so one compiled plan serves every length up to the maximum, and a\n");
+        doc.add("call of T rows launches T rows of work-items. Call {@link #close()} to free device memory.\n");
         doc.add("\n<p>Public methods are synchronized: one plan runs one call at a time.\n");
         return doc.build();
     }
@@ -279,10 +313,6 @@ public final class TornadoModelWriter {
     // ---------------------------------------------------------------- fields
 
     private void fields(TypeSpec.Builder type) {
-        type.addField(FieldSpec.builder(INT_ARRAY, "dims", Modifier.PRIVATE, Modifier.FINAL)
-                .addJavadoc("[position of the first row$L]: what changes between calls.\n",
-                        runTimeDims.stream().map(d -> ", " + d).collect(Collectors.joining()))
-                .initializer("new $T($L)", INT_ARRAY, runTimeDims.size() + 1).build());
         for (Param param : graph.params()) {
             boolean perLayer = !param.repeats().isEmpty();
             for (Map.Entry<String, TensorType> tensor : param.tensorsInOrder()) {
@@ -439,6 +469,9 @@ public final class TornadoModelWriter {
         for (String field : cacheFields.values()) {
             method.addStatement("graph.transferToDevice($T.FIRST_EXECUTION, (Object[]) $L)", TRANSFER, field);
         }
+        for (String field : positionTables.values()) {
+            method.addStatement("graph.transferToDevice($T.FIRST_EXECUTION, $L)", TRANSFER, field);
+        }
         method.addComment("What changes every call: the run-time dims and the inputs.");
         String inputs = graph.inputs().stream().map(n -> arrays.get(n.id())).collect(Collectors.joining(", "));
         method.addStatement("graph.transferToDevice($T.EVERY_EXECUTION, dims$L)", TRANSFER, inputs.isEmpty() ? "" : ", " + inputs);
@@ -451,11 +484,23 @@ public final class TornadoModelWriter {
         }
         method.addComment("Only the outputs come back.");
         method.addStatement("graph.transferToHost($T.EVERY_EXECUTION, $L)", TRANSFER, String.join(", ", outputs));
-        method.addStatement("$T grids = new $T()", GRID_SCHEDULER, GRID_SCHEDULER);
-        for (CodeBlock grid : grids) {
-            method.addCode(grid);
+        if (grids.isEmpty()) {
+            // TornadoVM rejects an empty GridScheduler when the plan is made: a model whose tasks are all
+            // @Parallel loops (one linear layer, say) gets none.
+            method.addStatement("$T built = new $T(graph.snapshot())", PLAN, PLAN);
+        } else {
+            method.addComment("Launch grids, sized here for the largest call; run() resizes them to each call's sizes.");
+            for (LaunchGrid grid : launchGrids.values()) {
+                method.addStatement("$L = new $T($L, $L)", grid.field(), WORKER_GRID_2D, roundUp(max(grid.width()), grid.local()),
+                        Math.max(1, max(grid.rows())));
+                method.addStatement("$L.setLocalWork($L, 1, 1)", grid.field(), grid.local());
+            }
+            method.addStatement("$T grids = new $T()", GRID_SCHEDULER, GRID_SCHEDULER);
+            for (CodeBlock grid : grids) {
+                method.addCode(grid);
+            }
+            method.addStatement("$T built = new $T(graph.snapshot()).withGridScheduler(grids)", PLAN, PLAN);
         }
-        method.addStatement("$T built = new $T(graph.snapshot()).withGridScheduler(grids)", PLAN, PLAN);
         method.addStatement("plan = backend < 0 ? built : built.withDevice($T.getDevice(backend, device))", PLAN);
         return method.build();
     }
@@ -514,7 +559,7 @@ public final class TornadoModelWriter {
             Node node = nodes.get(index);
             Region repeat = firstRepeatOutside(node, layers);
             if (repeat == null) {
-                emit(node, layers);
+                emitAt(node, layers);
                 index++;
                 continue;
             }
@@ -558,6 +603,7 @@ public final class TornadoModelWriter {
         return candidate;
     }
 
+    /** Adds a task running {@code kernel} on {@code args}; returns its id, for its launch grid. */
     private String task(Node node, String kernel, Map<String, Long> layers, String base, String args) {
         usedKernels.add(kernel);
         String id = taskId(node, base, layers);
@@ -570,20 +616,7 @@ public final class TornadoModelWriter {
         }
         code.addStatement("graph.task($S, $L::$L, $L)", id, options.className(), kernel, args);
         tasks.add(code.build());
-        if (kernel.equals("layerNorm") || kernel.equals("rmsNorm") || kernel.equals("softmax")) {
-            long rows = kernel.equals("softmax") ? max(softmaxRows(node)) : max(node.type().dim(node.type().rank() == 1 ? 0 : 0));
-            if (node.type().rank() == 1) {
-                rows = 1;
-            }
-            grid(id, rows * ROW_GROUP, ROW_GROUP);
-        }
         return id;
-    }
-
-    private Dim softmaxRows(Node node) {
-        int axis = Integer.parseInt(node.attr("dim"));
-        int rank = node.type().rank();
-        return rank == 1 ? Dim.of(1) : node.type().dim(axis == rank - 1 ? rank - 2 : rank - 1);
     }
 
     private void grid(String taskId, long global, long local) {
@@ -595,8 +628,106 @@ public final class TornadoModelWriter {
                 .build());
     }
 
+    /**
+     * A launch grid of {@code width} x {@code rows} work-items, x along a row's features in groups
+     * of {@code local}, shared by every task of that shape. Its global sizes follow each call:
+     * {@code run()} sets them from the call's dims before executing (see {@link #resize()}).
+     */
+    private record LaunchGrid(String field, Dim width, long local, Dim rows) {
+    }
+
+    /** Launches task {@code taskId} over a grid of {@code width} x {@code rows} work-items, x along the features. */
+    private void featureGrid(String taskId, Dim width, Dim rows) {
+        long largest = max(width);
+        long local = Math.min(FEATURE_GROUP, Long.highestOneBit(Math.max(1, 2 * largest - 1)));
+        launch(taskId, width, local, rows);
+    }
+
+    /** Launches task {@code taskId} with a work-group of ROW_GROUP lanes per row, for {@code rows} rows. */
+    private void rowGrid(String taskId, Dim rows) {
+        launch(taskId, Dim.of(ROW_GROUP), ROW_GROUP, rows);
+    }
+
+    private void launch(String taskId, Dim width, long local, Dim rows) {
+        String key = width + "/" + local + "/" + rows;
+        LaunchGrid grid = launchGrids.computeIfAbsent(key, k -> new LaunchGrid(names.unique("grid_" + sizeName(width) + "_by_"
+                + sizeName(rows)), width, local, rows));
+        grids.add(CodeBlock.builder().addStatement("grids.addWorkerGrid($S, $L)", graphName + "." + taskId, grid.field()).build());
+    }
+
+    private static String sizeName(Dim dim) {
+        return dim.toString().replace(" ", "").replace("+", "_plus_").replace("-", "_minus_").replace("*", "x")
+                .replaceAll("[^A-Za-z0-9_]", "_");
+    }
+
+    private static long roundUp(long value, long multiple) {
+        return (value + multiple - 1) / multiple * multiple;
+    }
+
+    /**
+     * Sizes per call. TornadoVM bakes scalar task arguments into the compiled kernels, but reads a
+     * WorkerGrid's global and local work at every launch (OCLKernelScheduler.launch and its PTX
+     * counterpart take them from the GridScheduler's grid object each time), so one plan serves
+     * every length: the kernels read sizes from {@code dims} and the grids are resized here. The
+     * other way, a plan per size bucket, would compile every kernel once per bucket and keep a
+     * device copy of the weights and KV caches per plan, and the caches of a prefill and of the
+     * decoding steps after it would be different buffers.
+     */
+    private MethodSpec resize() {
+        return MethodSpec.methodBuilder("resize")
+                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                .addJavadoc("Sets a grid's global work for this call: {@code width} rounded up to whole groups of {@code local} along x,\n"
+                        + "{@code rows} along y (at least one).\n")
+                .addParameter(WORKER_GRID_2D, "grid")
+                .addParameter(TypeName.INT, "width")
+                .addParameter(TypeName.INT, "local")
+                .addParameter(TypeName.INT, "rows")
+                .addStatement("grid.setGlobalWork((width + local - 1) / local * local, $T.max(rows, 1), 1)", Math.class)
+                .addStatement("grid.setLocalWork(local, 1, 1)")
+                .build();
+    }
+
+    /**
+     * A sine or cosine table kept on the device ({@code FIRST_EXECUTION}), computed on the host in
+     * double precision by PositionTables; one field per distinct table. {@code call} is the
+     * PositionTables method and its arguments.
+     */
+    private String positionTable(String base, String call) {
+        return positionTables.computeIfAbsent(call, key -> {
+            String field = names.unique(base);
+            tableFields.add(FieldSpec.builder(FLOAT_ARRAY, field, Modifier.PRIVATE, Modifier.FINAL)
+                    .addJavadoc("Computed on the host in double precision (no pow, sin or cos of large angles in a kernel).\n")
+                    .initializer("$T.fromArray($T.$L)", FLOAT_ARRAY, POSITION_TABLES, call).build());
+            return field;
+        });
+    }
+
+    /** How many positions a position kernel over {@code rows} rows can reach: its rows, and with a KV cache the whole cache. */
+    private long positions(Dim rows) {
+        long positions = max(rows);
+        if (stepping) {
+            positions = Math.max(positions, plan.maxDims().get(runTimeDims.get(0)));
+        }
+        return positions;
+    }
+
     private static String fileName(String path) {
         return path.substring(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+    }
+
+    private static final java.util.regex.Pattern POSITIONED = java.util.regex.Pattern.compile("[^:\\s]+:\\d+:\\d+: ");
+
+    /** {@link #emit}, with the node's file, line and column in front of a refusal that does not say where. */
+    private void emitAt(Node node, Map<String, Long> layers) {
+        try {
+            emit(node, layers);
+        } catch (CodegenException e) {
+            if (node.span() == null || POSITIONED.matcher(e.getMessage()).lookingAt()) {
+                throw e;
+            }
+            throw new CodegenException(fileName(node.span().file().name()) + ":" + node.span().line() + ":" + node.span().column()
+                    + ": " + e.getMessage());
+        }
     }
 
     /** One node's task(s). */
@@ -609,20 +740,33 @@ public final class TornadoModelWriter {
             case MERGE_HEADS -> {
                 if (!plan.layout(node).isView(node)) {
                     Node in = node.input(0);
-                    task(node, "mergeHeads", layers, base, join(array(in, layers), at(in), stride(in, 0), stride(in, 1),
-                            array(node, layers), at(node), stride(node, 0), "dims", sized(in.type().dim(1)),
+                    String id = task(node, "mergeHeads", layers, base, join(NEW_CONTEXT, array(in, layers), at(in), stride(in, 0),
+                            stride(in, 1), array(node, layers), at(node), stride(node, 0), "dims", rows(in.type().dim(1)),
                             in.type().dim(0).toString(), in.type().dim(2).toString()));
+                    featureGrid(id, node.type().last(), in.type().dim(1));
                 }
             }
-            case ARANGE -> task(node, "arange", layers, base, join(array(node, layers), at(node), "dims", sized(node.type().dim(0))));
-            case SINUSOIDAL -> task(node, "sinusoidal", layers, base, join(array(node, layers), at(node), stride(node, 0), "dims",
-                    sized(node.type().dim(0)), node.type().dim(1).toString(), floatLiteral(a.get("base"))));
+            case ARANGE -> {
+                String id = task(node, "arange", layers, base, join(NEW_CONTEXT, array(node, layers), at(node), "dims",
+                        rows(node.type().dim(0))));
+                featureGrid(id, node.type().dim(0), Dim.of(1));
+            }
+            case SINUSOIDAL -> {
+                Dim rows = node.type().dim(0);
+                long width = node.type().dim(1).constant().orElseThrow();
+                String table = positionTable("sinusoidal_" + width, "sinusoidal(" + positions(rows) + ", " + width + ", "
+                        + doubleLiteral(a.get("base")) + ")");
+                String id = task(node, "sinusoidal", layers, base, join(NEW_CONTEXT, table, array(node, layers), at(node),
+                        stride(node, 0), "dims", rows(rows), Long.toString(width)));
+                featureGrid(id, Dim.of(width), rows);
+            }
             case EMBEDDING -> {
                 Param param = graph.param(Integer.parseInt(a.get("param_id")));
                 Node ids = node.input(0);
-                task(node, "embedding", layers, base + "_" + param.name(), join(array(ids, layers), at(ids),
+                String id = task(node, "embedding", layers, base + "_" + param.name(), join(NEW_CONTEXT, array(ids, layers), at(ids),
                         weight(param, "weight", layers), param.attrs().get("dim"), array(node, layers), at(node), stride(node, 0),
-                        "dims", sized(ids.type().dim(0))));
+                        "dims", rows(ids.type().dim(0))));
+                featureGrid(id, Dim.of(Long.parseLong(param.attrs().get("dim"))), ids.type().dim(0));
             }
             case LINEAR -> {
                 requireRank2(node);
@@ -638,22 +782,31 @@ public final class TornadoModelWriter {
                 usedKernels.add("erf");
             }
             case LAYERNORM, RMSNORM -> {
-                requireRank2(node);
                 Param param = graph.param(Integer.parseInt(a.get("param_id")));
                 Node in = node.input(0);
-                String rows = rows(node.type().dim(0));
+                int rank = node.type().rank();
+                if (rank > 3) {
+                    throw new CodegenException(node.op().spelling() + " of a rank-" + rank + " tensor is not supported by the TornadoVM backend yet");
+                }
+                // [outers, rows, width]: rank 3 (a norm per head, as QK-norm on heads(...)) loops over its first axis too.
+                String outers = rank == 3 ? rows(node.type().dim(0)) : "1";
+                String rows = rank == 1 ? "1" : rows(node.type().dim(rank - 2));
+                String inStrides = join(rank == 3 ? stride(in, 0) : "0", rank == 1 ? "0" : stride(in, rank - 2));
+                String outStrides = join(rank == 3 ? stride(node, 0) : "0", rank == 1 ? "0" : stride(node, rank - 2));
+                String id;
                 if (node.op() == Op.LAYERNORM) {
                     boolean bias = param.tensors().containsKey("bias");
-                    task(node, "layerNorm", layers, param.name(), join("new " + KERNEL_CONTEXT.simpleName() + "()", array(in, layers), at(in),
-                            stride(in, 0), weight(param, "weight", layers), bias ? weight(param, "bias", layers) : weight(param, "weight", layers),
-                            bias ? "1" : "0", array(node, layers), at(node), stride(node, 0), "dims", rows, param.attrs().get("dim"),
+                    id = task(node, "layerNorm", layers, param.name(), join(NEW_CONTEXT, array(in, layers), at(in), inStrides,
+                            weight(param, "weight", layers), bias ? weight(param, "bias", layers) : weight(param, "weight", layers),
+                            bias ? "1" : "0", array(node, layers), at(node), outStrides, "dims", outers, rows, param.attrs().get("dim"),
                             floatLiteral(param.attrs().get("eps"))));
                 } else {
-                    task(node, "rmsNorm", layers, param.name(), join("new " + KERNEL_CONTEXT.simpleName() + "()", array(in, layers), at(in),
-                            stride(in, 0), weight(param, "weight", layers), floatLiteral(param.attrs().getOrDefault("weight_offset", "0")),
-                            array(node, layers), at(node), stride(node, 0), "dims", rows, param.attrs().get("dim"),
+                    id = task(node, "rmsNorm", layers, param.name(), join(NEW_CONTEXT, array(in, layers), at(in), inStrides,
+                            weight(param, "weight", layers), floatLiteral(param.attrs().getOrDefault("weight_offset", "0")),
+                            array(node, layers), at(node), outStrides, "dims", outers, rows, param.attrs().get("dim"),
                             floatLiteral(param.attrs().get("eps"))));
                 }
+                rowGrid(id, rank == 1 ? Dim.of(1) : rank == 2 ? node.type().dim(0) : node.type().dim(0).times(node.type().dim(1)));
             }
             case RELU, GELU, GELU_TANH, SILU, SIGMOID, TANH, EXP, LOG, SQRT, NEG -> map(node, node.op().spelling(), "0f", layers, base);
             case SOFTCAP -> map(node, "softcap", floatLiteral(a.get("cap")), layers, base);
@@ -680,10 +833,11 @@ public final class TornadoModelWriter {
                 int rank = node.type().rank();
                 int other = rank == 1 ? -1 : axis == rank - 1 ? rank - 2 : rank - 1;
                 Node in = node.input(0);
-                task(node, "softmax", layers, base, join("new " + KERNEL_CONTEXT.simpleName() + "()", array(in, layers), at(in),
+                String id = task(node, "softmax", layers, base, join(NEW_CONTEXT, array(in, layers), at(in),
                         other < 0 ? "0" : stride(in, other), stride(in, axis), array(node, layers), at(node),
                         other < 0 ? "0" : stride(node, other), stride(node, axis), "dims",
                         other < 0 ? "1" : rows(node.type().dim(other)), rows(node.type().dim(axis))));
+                rowGrid(id, other < 0 ? Dim.of(1) : node.type().dim(other));
             }
             case MATMUL -> {
                 if (node.type().rank() != 2) {
@@ -691,44 +845,55 @@ public final class TornadoModelWriter {
                 }
                 Node x = node.input(0);
                 Node y = node.input(1);
-                task(node, "matmul", layers, base, join(array(x, layers), at(x), stride(x, 0), stride(x, 1), array(y, layers), at(y),
-                        stride(y, 0), stride(y, 1), array(node, layers), at(node), stride(node, 0), "dims",
-                        sized(x.type().dim(0)), rows(x.type().dim(1)), sized(y.type().dim(1))));
+                String id = task(node, "matmul", layers, base, join(NEW_CONTEXT, array(x, layers), at(x), stride(x, 0), stride(x, 1),
+                        array(y, layers), at(y), stride(y, 0), stride(y, 1), array(node, layers), at(node), stride(node, 0), "dims",
+                        rows(x.type().dim(0)), rows(x.type().dim(1)), rows(y.type().dim(1))));
+                featureGrid(id, y.type().dim(1), x.type().dim(0));
             }
             case TRANSPOSE -> {
                 if (node.type().rank() != 2) {
                     throw new CodegenException("transpose of a rank-3 tensor is not supported by the TornadoVM backend yet");
                 }
                 Node in = node.input(0);
-                task(node, "copy", layers, base, join(array(in, layers), at(in), stride(in, 1), stride(in, 0), array(node, layers),
-                        at(node), stride(node, 0), stride(node, 1), "dims", sized(node.type().dim(0)), sized(node.type().dim(1))));
+                String id = task(node, "copy", layers, base, join(NEW_CONTEXT, array(in, layers), at(in), stride(in, 1), stride(in, 0),
+                        array(node, layers), at(node), stride(node, 0), stride(node, 1), "dims", rows(node.type().dim(0)),
+                        rows(node.type().dim(1)), "0", "0"));
+                featureGrid(id, node.type().dim(1), node.type().dim(0));
             }
             case CONCAT -> {
                 int axis = Integer.parseInt(a.get("dim"));
                 if (node.type().rank() != 2) {
                     throw new CodegenException("concat of rank-" + node.type().rank() + " tensors is not supported by the TornadoVM backend yet");
                 }
-                long offset = 0;
+                // Each part goes to the rows (or columns) after the parts before it; where their sizes are
+                // run-time dims, the offset is a size in dims that the copy kernel reads (shift).
+                Dim offset = Dim.of(0);
                 for (Node part : node.inputs()) {
-                    Dim along = part.type().dim(axis);
-                    if (along.constant().isEmpty() && part != node.inputs().get(node.inputs().size() - 1)) {
-                        throw new CodegenException("concat at a run-time offset is not supported by the TornadoVM backend yet");
-                    }
-                    String target = at(node) + " + " + offset * plan.layout(node).stride(axis);
-                    task(node, "copy", layers, base, join(array(part, layers), at(part), stride(part, 0), stride(part, 1),
-                            array(node, layers), target, stride(node, 0), stride(node, 1), "dims", sized(part.type().dim(0)),
-                            sized(part.type().dim(1))));
-                    offset += along.constant().orElse(0L);
+                    long step = plan.layout(node).stride(axis);
+                    boolean known = offset.constant().isPresent();
+                    String target = known ? Long.toString(Long.parseLong(at(node)) + offset.constant().get() * step) : at(node);
+                    String id = task(node, "copy", layers, base, join(NEW_CONTEXT, array(part, layers), at(part), stride(part, 0),
+                            stride(part, 1), array(node, layers), target, stride(node, 0), stride(node, 1), "dims",
+                            rows(part.type().dim(0)), rows(part.type().dim(1)), known ? "0" : rows(offset), known ? "0" : Long.toString(step)));
+                    featureGrid(id, part.type().dim(1), part.type().dim(0));
+                    offset = offset.plus(part.type().dim(axis));
                 }
             }
             case ROPE -> {
                 requireRank2(node);
                 Node in = node.input(0);
+                Dim rows = node.type().dim(0);
                 long width = node.type().last().constant().orElseThrow();
                 long heads = Long.parseLong(a.get("heads"));
-                task(node, "rope", layers, base, join(array(in, layers), at(in), stride(in, 0), array(node, layers), at(node),
-                        stride(node, 0), "dims", sized(node.type().dim(0)), Long.toString(heads), Long.toString(width / heads),
-                        a.get("rotary_dim"), a.get("layout").equals("interleaved") ? "1" : "0", floatLiteral(a.get("base"))));
+                long headDim = width / heads;
+                long rotary = Long.parseLong(a.get("rotary_dim"));
+                String angles = positions(rows) + ", " + rotary + ", " + doubleLiteral(a.get("base"));
+                String cosines = positionTable("rope_cos_" + rotary, "ropeCos(" + angles + ")");
+                String sines = positionTable("rope_sin_" + rotary, "ropeSin(" + angles + ")");
+                String id = task(node, "rope", layers, base, join(NEW_CONTEXT, array(in, layers), at(in), stride(in, 0),
+                        array(node, layers), at(node), stride(node, 0), cosines, sines, "dims", rows(rows), Long.toString(heads),
+                        Long.toString(headDim), Long.toString(rotary), a.get("layout").equals("interleaved") ? "1" : "0"));
+                featureGrid(id, Dim.of(heads * ((headDim + 1) / 2)), rows);
             }
             case ATTENTION -> attention.tasks(node, layers);
             case COPY -> copyTask(base, node.input(0), node, layers);
@@ -740,9 +905,10 @@ public final class TornadoModelWriter {
         requireAtMostRank2(node);
         Node in = node.input(0);
         int rank = node.type().rank();
-        task(node, "map", layers, base, join(array(in, layers), at(in), rank == 2 ? stride(in, 0) : "0", rank == 0 ? "0" : stride(in, -1),
-                Integer.toString(FUNCTIONS.get(function)), number, array(node, layers), at(node), rank == 2 ? stride(node, 0) : "0",
-                "dims", rank == 2 ? sized(node.type().dim(0)) : "1, 1", rank == 0 ? "1, 1" : sized(node.type().last())));
+        String id = task(node, "map", layers, base, join(NEW_CONTEXT, array(in, layers), at(in), rank == 2 ? stride(in, 0) : "0",
+                rank == 0 ? "0" : stride(in, -1), Integer.toString(FUNCTIONS.get(function)), number, array(node, layers), at(node),
+                rank == 2 ? stride(node, 0) : "0", "dims", rowsAndCols(node)));
+        elementGrid(id, node);
         usedKernels.add("apply");
         usedKernels.add("erf");
     }
@@ -765,9 +931,10 @@ public final class TornadoModelWriter {
             String colStride = rank == 0 ? "0" : rank == 1 ? strides[1] == null ? strides[0] : strides[1] : strides[1];
             operands.add(join(array(input, layers), at(input), rowStride, colStride == null ? "0" : colStride));
         }
-        task(node, "combine", layers, base, join(operands.get(0), operands.get(1), Integer.toString(FUNCTIONS.get(op)),
-                array(node, layers), at(node), rank == 2 ? stride(node, 0) : "0", "dims", rank == 2 ? sized(node.type().dim(0)) : "1, 1",
-                rank == 0 ? "1, 1" : sized(node.type().last())));
+        String id = task(node, "combine", layers, base, join(NEW_CONTEXT, operands.get(0), operands.get(1),
+                Integer.toString(FUNCTIONS.get(op)), array(node, layers), at(node), rank == 2 ? stride(node, 0) : "0", "dims",
+                rowsAndCols(node)));
+        elementGrid(id, node);
         usedKernels.add("apply");
         usedKernels.add("erf");
     }
@@ -775,10 +942,29 @@ public final class TornadoModelWriter {
     private void copyTask(String base, Node from, Node to, Map<String, Long> layers) {
         requireAtMostRank2(to);
         int rank = to.type().rank();
-        task(to, "copy", layers, base, join(array(from, layers), at(from), rank == 2 ? stride(from, 0) : "0",
+        String id = task(to, "copy", layers, base, join(NEW_CONTEXT, array(from, layers), at(from), rank == 2 ? stride(from, 0) : "0",
                 rank == 0 ? "0" : stride(from, -1), array(to, layers), at(to), rank == 2 ? stride(to, 0) : "0",
-                rank == 0 ? "0" : stride(to, -1), "dims", rank == 2 ? sized(to.type().dim(0)) : "1, 1",
-                rank == 0 ? "1, 1" : sized(to.type().last())));
+                rank == 0 ? "0" : stride(to, -1), "dims", rowsAndCols(to), "0", "0"));
+        elementGrid(id, to);
+    }
+
+    /** Appends this call's rows of keys or values ({@code from}) to a KV cache, a work-item per (feature, row). */
+    private void appendTask(Node node, Map<String, Long> layers, String base, Node from, String cache) {
+        String id = task(node, "append", layers, base, join(NEW_CONTEXT, array(from, layers), at(from), stride(from, 0), cache, "0",
+                from.type().last().toString(), "dims", rows(from.type().dim(0))));
+        featureGrid(id, from.type().last(), from.type().dim(0));
+    }
+
+    /** The rows and columns of a rank-0 to rank-2 value as the elementwise kernels take them. */
+    private String rowsAndCols(Node node) {
+        int rank = node.type().rank();
+        return join(rank == 2 ? rows(node.type().dim(0)) : "1", rank == 0 ? "1" : rows(node.type().last()));
+    }
+
+    /** The grid of an elementwise kernel over a rank-0 to rank-2 value: its last axis along x. */
+    private void elementGrid(String taskId, Node node) {
+        int rank = node.type().rank();
+        featureGrid(taskId, rank == 0 ? Dim.of(1) : node.type().last(), rank == 2 ? node.type().dim(0) : Dim.of(1));
     }
 
     private void requireRank2(Node node) {
@@ -795,11 +981,12 @@ public final class TornadoModelWriter {
         }
     }
 
+    private static final String NEW_CONTEXT = "new " + KERNEL_CONTEXT.simpleName() + "()";
+
     private static String join(String... parts) {
         return String.join(", ", parts);
     }
 
-    /** The rows argument: a constant, or -(index + 1) of a run-time dim in {@code dims}. */
     /**
      * A size for a {@code @Parallel} kernel: {@link #rows} and then its largest value, the loop
      * bound. TornadoVM bakes scalar arguments into the kernel, so a bound given as one lets it
@@ -809,6 +996,12 @@ public final class TornadoModelWriter {
         return rows(dim) + ", " + max(dim);
     }
 
+    /**
+     * A size argument: a constant as itself, or {@code -(index + 1)} of its slot in {@code dims}
+     * (kernels read it through {@code rows(dims, size)}). Run-time dims have slots 1.. in order;
+     * a size computed from them (T + 1, 2 * T) gets a slot after them, which {@code run()} sets
+     * from the call's dims.
+     */
     private String rows(Dim dim) {
         if (dim.constant().isPresent()) {
             return dim.constant().get().toString();
@@ -816,7 +1009,12 @@ public final class TornadoModelWriter {
         if (dim.symbols().size() == 1 && dim.equals(Dim.symbol(dim.symbols().get(0)))) {
             return Integer.toString(-(runTimeDims.indexOf(dim.symbols().get(0)) + 2));
         }
-        throw new CodegenException("a computed run-time size (" + dim + ") is not supported by the TornadoVM backend yet");
+        int slot = computedSizes.indexOf(dim);
+        if (slot < 0) {
+            slot = computedSizes.size();
+            computedSizes.add(dim);
+        }
+        return Integer.toString(-(1 + runTimeDims.size() + slot + 1));
     }
 
     private String array(Node value, Map<String, Long> layers) {
@@ -849,6 +1047,10 @@ public final class TornadoModelWriter {
             index = index * loop.count() + layers.get(loop.name());
         }
         return field + "[" + index + "]";
+    }
+
+    private static String doubleLiteral(String number) {
+        return Double.toString(Double.parseDouble(number));
     }
 
     private static String floatLiteral(String number) {
@@ -902,6 +1104,41 @@ public final class TornadoModelWriter {
                 .build());
     }
 
+    /**
+     * Copies an input's data into its device buffer. Laid out for the largest sizes, the buffer
+     * matches the tensor's dense layout when only the first axis is run-time; otherwise each
+     * element goes to its strided place.
+     */
+    private void copyInput(MethodSpec.Builder method, Node node, String local) {
+        boolean isInt = node.type().dtype() == DType.INT;
+        String values = names.unique(node.attr("name") + "_data");
+        method.addStatement("$L[] $L = $L.$L", isInt ? "int" : "float", values, local, isInt ? "intData()" : "floatData()");
+        TensorType type = node.type();
+        boolean dense = true;
+        for (int axis = 1; axis < type.rank(); axis++) {
+            dense &= type.dim(axis).constant().isPresent();
+        }
+        if (dense) {
+            method.beginControlFlow("for (int index = 0; index < $L.length; index++)", values);
+            method.addStatement("$L.set(index, $L[index])", arrays.get(node.id()), values);
+            method.endControlFlow();
+            return;
+        }
+        Layout layout = plan.layout(node);
+        String flat = names.unique(node.attr("name") + "_next");
+        method.addStatement("int $L = 0", flat);
+        StringBuilder target = new StringBuilder(at(node));
+        for (int axis = 0; axis < type.rank(); axis++) {
+            String index = names.unique(node.attr("name") + "_" + axis);
+            method.beginControlFlow("for (int $L = 0; $L < $L.dim($L); $L++)", index, index, local, axis, index);
+            target.append(" + ").append(index).append(" * ").append(layout.stride(axis));
+        }
+        method.addStatement("$L.set($L, $L[$L++])", arrays.get(node.id()), target, values, flat);
+        for (int axis = 0; axis < type.rank(); axis++) {
+            method.endControlFlow();
+        }
+    }
+
     private MethodSpec run() {
         MethodSpec.Builder method = MethodSpec.methodBuilder("run").addModifiers(Modifier.PRIVATE)
                 .returns(TENSOR_MAP).addParameter(TENSOR_MAP, "inputs");
@@ -916,20 +1153,23 @@ public final class TornadoModelWriter {
             method.addStatement("int $L = -1", names.user(dim));
         }
         Set<String> bound = new java.util.HashSet<>();
+        List<Runnable> computedChecks = new ArrayList<>();
         for (Map.Entry<Node, String> input : locals.entrySet()) {
             TensorType type = input.getKey().type();
             for (int axis = 0; axis < type.rank(); axis++) {
                 Dim dim = type.shape().get(axis);
+                int at = axis;
                 if (dim.constant().isPresent()) {
                     method.addStatement("$T.expectDim($S, $S, $L, $L, $L)", INPUTS, input.getKey().attr("name"), type.toString(),
                             input.getValue(), axis, dim.constant().get());
-                } else if (axis == 0 && dim.equals(Dim.symbol(dim.toString()))) {
-                    method.addStatement("$L = $T.bind($S, $L, $S, $L, 0)", names.dim(dim), INPUTS, dim.toString(), names.dim(dim),
-                            input.getKey().attr("name"), input.getValue());
+                } else if (dim.equals(Dim.symbol(dim.toString()))) {
+                    method.addStatement("$L = $T.bind($S, $L, $S, $L, $L)", names.dim(dim), INPUTS, dim.toString(), names.dim(dim),
+                            input.getKey().attr("name"), input.getValue(), axis);
                     bound.add(dim.toString());
                 } else {
-                    throw new CodegenException("input `" + input.getKey().attr("name") + "` has a run-time dim after the first;"
-                            + " the TornadoVM backend takes inputs shaped [T, ...] only");
+                    // A computed size (T + 1): checked once every dim it names is bound.
+                    computedChecks.add(() -> method.addStatement("$T.expectDim($S, $S, $L, $L, $L)", INPUTS, input.getKey().attr("name"),
+                            type.toString(), input.getValue(), at, names.dim(dim)));
                 }
             }
         }
@@ -943,19 +1183,22 @@ public final class TornadoModelWriter {
                 method.addStatement("$T.checkRange($S, $L, $L)", INPUTS, dim, names.user(dim), maxFields.get(dim));
             }
         }
+        computedChecks.forEach(Runnable::run);
         method.addStatement("dims.set(0, $L)", stepping ? "cached" : "0");
         for (int index = 0; index < runTimeDims.size(); index++) {
             method.addStatement("dims.set($L, $L)", index + 1, names.user(runTimeDims.get(index)));
         }
+        for (int index = 0; index < computedSizes.size(); index++) {
+            method.addStatement("dims.set($L, $L)", 1 + runTimeDims.size() + index, names.dim(computedSizes.get(index)));
+        }
+        if (!launchGrids.isEmpty()) {
+            method.addComment("Grids follow this call's sizes: a single row launches one row of work-items.");
+            for (LaunchGrid grid : launchGrids.values()) {
+                method.addStatement("resize($L, $L, $L, $L)", grid.field(), names.dim(grid.width()), grid.local(), names.dim(grid.rows()));
+            }
+        }
         for (Map.Entry<Node, String> input : locals.entrySet()) {
-            Node node = input.getKey();
-            boolean isInt = node.type().dtype() == DType.INT;
-            String data = isInt ? "intData()" : "floatData()";
-            String values = names.unique(input.getKey().attr("name") + "_data");
-            method.addStatement("$L[] $L = $L.$L", isInt ? "int" : "float", values, input.getValue(), data);
-            method.beginControlFlow("for (int index = 0; index < $L.length; index++)", values);
-            method.addStatement("$L.set(index, $L[index])", arrays.get(node.id()), values);
-            method.endControlFlow();
+            copyInput(method, input.getKey(), input.getValue());
         }
         for (Node node : graph.nodes()) {
             if (node.op() == Op.EMBEDDING && node.input(0).op() == Op.INPUT && node.input(0).type().rank() == 1) {

@@ -114,7 +114,8 @@ class KernelBytecodeTest {
                 }
                 Kernel kernel = new Kernel(name, className);
                 methods.put(name, kernel);
-                if (descriptor.contains("L" + API)) {
+                // Host helpers may take other API types (resize takes a WorkerGrid2D); kernels take data or a context.
+                if (descriptor.contains("L" + API + "types/arrays/") || descriptor.contains("L" + API + "KernelContext;")) {
                     kernels.add(name);
                 }
                 return kernel;
