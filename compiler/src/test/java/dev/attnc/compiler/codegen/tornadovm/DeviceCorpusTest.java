@@ -62,36 +62,15 @@ import org.junit.jupiter.api.io.TempDir;
 class DeviceCorpusTest {
 
     /** Refused or wrong even on the JVM fallback (so also on every device). */
-    static final Map<String, String> KNOWN_FAILING_ON_JVM = Map.of(
-            // item 3: position angles computed in float32 drift with the position (2e-4 at 4096).
-            "sinusoidal_long", "item 3: float32 position angles",
-            "rope_long", "item 3: float32 position angles",
-            // item 4: no norm, softmax or attention, so an empty GridScheduler, which TornadoVM (and
-            // attnc's JVM implementation of its API, alike) rejects at plan creation.
-            "linear_only", "item 4: empty GridScheduler rejected",
-            // item 5: refused by the TornadoVM backend.
-            "runtime_dim_second", "item 5: input with a run-time dim after the first refused",
-            "qk_norm_heads", "item 5: rank-3 norm refused",
-            "concat_runtime_offset", "item 5: concat at a run-time offset refused",
-            "computed_size", "item 5: computed run-time size T + 1 refused");
+    static final Map<String, String> KNOWN_FAILING_ON_JVM = Map.of();
 
     /**
      * Refused, crashing or wrong on a real TornadoVM (seen on 5.2.0 with PoCL's CPU device),
-     * beyond {@link #KNOWN_FAILING_ON_JVM}, which fail there too.
+     * beyond {@link #KNOWN_FAILING_ON_JVM}, which fail there too. Emptied when issue 13's fixes
+     * merged: the (A && B) || (C && D) masks are written without && and ||, position tables
+     * replaced pow and float32 angles, grids are never empty, and the item-5 shapes generate.
      */
-    static final Map<String, String> KNOWN_FAILING_ON_DEVICE = onDevice(Map.of(
-            // item 1: TornadoVM's OpenCL code generator folds a mask of the form (A && B) || (C && D)
-            // into one wrong conditional; the output is silently wrong (max error 1.2 and 1.4 on PoCL).
-            "mask_or_and", "item 1: (A && B) || (C && D) mask miscompiled",
-            "mask_not_mixed", "item 1: mask mixing ! && || miscompiled",
-            // item 2: TornadoMath.pow in a rotation loop TornadoVM unrolls (rotary_dim <= 32) stops the
-            // kernel compile with "unknown op POW".
-            "rope_dim8", "item 2: unknown op POW",
-            "rope_dim16", "item 2: unknown op POW",
-            "rope_dim32_interleaved", "item 2: unknown op POW",
-            "rope_partial", "item 2: unknown op POW",
-            "decode_rope_gqa_window", "item 2: unknown op POW",
-            "rope_long", "items 2 and 3: unknown op POW, then float32 position angles"));
+    static final Map<String, String> KNOWN_FAILING_ON_DEVICE = onDevice(Map.of());
 
     private static Map<String, String> onDevice(Map<String, String> deviceOnly) {
         Map<String, String> all = new LinkedHashMap<>(KNOWN_FAILING_ON_JVM);
