@@ -8,7 +8,7 @@ import java.util.Set;
 /**
  * A Hugging Face checkpoint as it is downloaded: a folder with {@code config.json} and either
  * {@code model.safetensors} or {@code model.safetensors.index.json} and its shards. The weight
- * source it opens also offers the config as {@link #checkpointMetadata}, so that a {@code .attn}
+ * source it opens also offers the config as {@link WeightSource#checkpointMetadata}, so that a {@code .attn}
  * file can take its sizes from it.
  */
 public final class HuggingFaceCheckpoint {
