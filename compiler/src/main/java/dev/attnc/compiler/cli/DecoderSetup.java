@@ -14,7 +14,9 @@ import dev.attnc.runtime.Decoder;
 import dev.attnc.runtime.generate.DecoderTokenModel;
 import dev.attnc.runtime.text.ByteLevelBpeTokenizer;
 import dev.attnc.runtime.text.Tokenizer;
+import dev.attnc.runtime.text.TokenizerException;
 import dev.attnc.runtime.weights.CheckpointMetadata;
+import dev.attnc.runtime.weights.WeightException;
 import dev.attnc.runtime.weights.WeightSource;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -58,7 +60,12 @@ final class DecoderSetup implements AutoCloseable {
             throw new Main.UsageError("--weights " + Terminal.safe(weightsPath.toString()) + " does not exist");
         }
         SourceFile source = SourceFiles.read(file);
-        WeightSource weights = Weights.open(weightsPath);
+        WeightSource weights;
+        try {
+            weights = Weights.open(weightsPath);
+        } catch (WeightException e) {
+            return unreadable(e, err);
+        }
         try {
             long started = System.nanoTime();
             CompileOptions options = new CompileOptions(Backend.JVM, CompileOptions.DEFAULT_PACKAGE, maxSeq)
@@ -105,6 +112,10 @@ final class DecoderSetup implements AutoCloseable {
             weights.close();
             err.println(e.getMessage());
             return null;
+        } catch (WeightException | TokenizerException e) {
+            // A tensor missing or of the wrong shape, a tokenizer.json that cannot be read: errors in the input.
+            weights.close();
+            return unreadable(e, err);
         } catch (RuntimeException | Error e) {
             weights.close();
             throw e;
@@ -136,6 +147,13 @@ final class DecoderSetup implements AutoCloseable {
         }
         throw new Main.UsageError(Terminal.safe(weightsPath.toString()) + " has no tokenizer: it is not a GGUF file with a"
                 + " vocabulary and has no tokenizer.json beside it; name one with --tokenizer");
+    }
+
+    /** Says why the checkpoint or its tokenizer cannot be read; null, for the exit code of errors in the input. */
+    private static DecoderSetup unreadable(RuntimeException e, PrintWriter err) {
+        err.println("attnc: error: " + Terminal.safe(String.valueOf(e.getMessage())));
+        err.flush();
+        return null;
     }
 
     /**

@@ -201,6 +201,28 @@ class Gpt2SampleTest {
         }
     }
 
+    /** A checkpoint or tokenizer.json that cannot be read is an error in the input: one line, exit 1, nothing printed. */
+    @Test
+    void unreadableTokenizerJsonOrMissingTensorIsAnInputError() throws IOException {
+        Map<String, Gpt2Checkpoint.Tensor> weights = Gpt2Checkpoint.randomWeights(CONFIG, VOCABULARY, false, 7);
+        Path checkpoint = write(Gpt2Checkpoint.Layout.PLAIN_F32, weights);
+        String tokenizer = Files.readString(folder.resolve("tokenizer.json"));
+        Files.writeString(folder.resolve("tokenizer.json"), tokenizer.substring(0, tokenizer.length() / 2));
+        Run run = generate(checkpoint, "--steps", "2");
+        assertEquals(1, run.code(), run.err());
+        assertEquals("", run.out());
+        assertTrue(run.err().startsWith("attnc: error: tokenizer.json: not valid JSON"), run.err());
+
+        Files.writeString(folder.resolve("tokenizer.json"), tokenizer);
+        weights.remove("h.2.mlp.c_fc.bias");
+        Gpt2Checkpoint.writeSafetensors(folder.resolve("model.safetensors"), weights, false);
+        run = generate(checkpoint, "--steps", "2");
+        assertEquals(1, run.code(), run.err());
+        assertEquals("", run.out());
+        assertTrue(run.err().startsWith("attnc: error: ") && run.err().contains("h.2.mlp.c_fc.bias"), run.err());
+        assertTrue(!run.err().contains("internal error"), run.err());
+    }
+
     private record Run(int code, String out, String err) {
     }
 
