@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.IntPredicate;
 
 /**
  * Small random GPT-2 checkpoints written the way Hugging Face publishes GPT-2: config.json with
@@ -56,12 +57,17 @@ final class Gpt2Checkpoint {
      * printable tokens and the text attnc prints can be compared character for character.
      */
     static Map<String, Tensor> randomWeights(Gpt2Reference.Config c, RefByteBpe vocabulary, boolean bf16, long seed) {
+        return randomWeights(c, id -> id >= 256 ? id != vocabulary.endOfText() : id >= 0x20 && id <= 0x7E, bf16, seed);
+    }
+
+    /** The same, with {@code printable} saying which tokens keep rows of full size. */
+    static Map<String, Tensor> randomWeights(Gpt2Reference.Config c, IntPredicate printable, boolean bf16, long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         Map<String, Tensor> w = new LinkedHashMap<>();
         int d = c.d();
         float[] wte = values(random, c.vocab() * d, 1.0, false, bf16);
         for (int id = 0; id < c.vocab(); id++) {
-            if (!printable(vocabulary, id)) {
+            if (!printable.test(id)) {
                 for (int j = 0; j < d; j++) {
                     wte[id * d + j] = round(wte[id * d + j] / 50, bf16);
                 }
@@ -89,13 +95,6 @@ final class Gpt2Checkpoint {
         return w;
     }
 
-    private static boolean printable(RefByteBpe vocabulary, int id) {
-        if (id >= 256) {
-            return id != vocabulary.endOfText();
-        }
-        return id >= 0x20 && id <= 0x7E;
-    }
-
     /** The values alone, by name, for the reference. */
     static Map<String, float[]> values(Map<String, Tensor> weights) {
         Map<String, float[]> values = new LinkedHashMap<>();
@@ -106,8 +105,15 @@ final class Gpt2Checkpoint {
     /** Writes config.json, the weights in {@code layout} and tokenizer.json into {@code folder}; the path for --weights. */
     static Path write(Path folder, Gpt2Reference.Config c, boolean innerGiven, Map<String, Tensor> weights, RefByteBpe vocabulary,
             Layout layout) throws IOException {
-        Files.writeString(folder.resolve("config.json"), config(c, innerGiven, vocabulary.endOfText()));
-        Files.writeString(folder.resolve("tokenizer.json"), tokenizerJson(vocabulary));
+        return write(folder, c, innerGiven, weights, tokenizerJson(vocabulary.tokens, vocabulary.merges), vocabulary.endOfText(),
+                layout);
+    }
+
+    /** The same with a tokenizer.json's text and the id of {@code <|endoftext|>}. */
+    static Path write(Path folder, Gpt2Reference.Config c, boolean innerGiven, Map<String, Tensor> weights, String tokenizerJson,
+            int endOfText, Layout layout) throws IOException {
+        Files.writeString(folder.resolve("config.json"), config(c, innerGiven, endOfText));
+        Files.writeString(folder.resolve("tokenizer.json"), tokenizerJson);
         Map<String, Tensor> named = new LinkedHashMap<>();
         weights.forEach((name, tensor) -> named.put(layout.prefix() + name, tensor));
         if (layout == Layout.PLAIN_F32) {
@@ -161,14 +167,17 @@ final class Gpt2Checkpoint {
                 + " \"max_length\": 50}},\n  \"vocab_size\": " + c.vocab() + "\n}\n";
     }
 
-    /** GPT-2's tokenizer.json layout: a BPE model, a ByteLevel pre-tokenizer, post-processor and decoder. */
-    static String tokenizerJson(RefByteBpe vocabulary) {
+    /**
+     * GPT-2's tokenizer.json layout: a BPE model, a ByteLevel pre-tokenizer, post-processor and
+     * decoder; the last token is {@code <|endoftext|>}, an added special token.
+     */
+    static String tokenizerJson(List<String> tokens, List<String> mergeList) {
         JsonObject root = new JsonObject();
         root.addProperty("version", "1.0");
         root.add("truncation", null);
         root.add("padding", null);
         JsonObject end = new JsonObject();
-        end.addProperty("id", vocabulary.endOfText());
+        end.addProperty("id", tokens.size() - 1);
         end.addProperty("content", RefByteBpe.END_OF_TEXT);
         end.addProperty("single_word", false);
         end.addProperty("lstrip", false);
@@ -191,12 +200,12 @@ final class Gpt2Checkpoint {
         model.addProperty("fuse_unk", false);
         model.addProperty("byte_fallback", false);
         JsonObject vocab = new JsonObject();
-        for (int id = 0; id < vocabulary.tokens.size(); id++) {
-            vocab.addProperty(vocabulary.tokens.get(id), id);
+        for (int id = 0; id < tokens.size(); id++) {
+            vocab.addProperty(tokens.get(id), id);
         }
         model.add("vocab", vocab);
         JsonArray merges = new JsonArray();
-        vocabulary.merges.forEach(merges::add);
+        mergeList.forEach(merges::add);
         model.add("merges", merges);
         root.add("model", model);
         return new GsonBuilder().serializeNulls().create().toJson(root);

@@ -1,5 +1,9 @@
 package dev.attnc.compiler.gpt2;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -156,6 +160,38 @@ final class Gpt2Reference {
             }
         }
         return a;
+    }
+
+    /**
+     * Greedy decoding: the argmax after the prompt and after each new token, until {@code steps}
+     * tokens or {@code endOfText}. Fails when the top two logits of a step are closer than
+     * {@code minGap}, where float32 rounding could pick the other one.
+     */
+    List<Integer> greedy(int[] prompt, int steps, int endOfText, double minGap) {
+        List<Integer> sequence = new ArrayList<>();
+        for (int id : prompt) {
+            sequence.add(id);
+        }
+        List<Integer> tokens = new ArrayList<>();
+        while (tokens.size() < steps) {
+            double[][] rows = logits(sequence.stream().mapToInt(Integer::intValue).toArray());
+            double[] last = rows[rows.length - 1];
+            int next = argmax(last);
+            double second = Double.NEGATIVE_INFINITY;
+            for (int v = 0; v < last.length; v++) {
+                if (v != next) {
+                    second = Math.max(second, last[v]);
+                }
+            }
+            assertTrue(last[next] - second > minGap, "the reference's greedy choice after " + sequence
+                    + " is a near tie: " + (last[next] - second));
+            if (next == endOfText) {
+                break;
+            }
+            tokens.add(next);
+            sequence.add(next);
+        }
+        return tokens;
     }
 
     /** The largest logit's id, ties to the lowest. */
