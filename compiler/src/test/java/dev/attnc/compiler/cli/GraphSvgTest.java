@@ -27,8 +27,7 @@ class GraphSvgTest {
         try (var samples = Files.list(Repo.path("samples"))) {
             for (Path folder : samples.filter(Files::isDirectory).toList()) {
                 try (var files = Files.list(folder)) {
-                    // Samples sized by a checkpoint (meta) do not check without one: Repo.checkpointSamples().
-                    for (Path attn : files.filter(p -> p.toString().endsWith(".attn") && !Repo.checkpointSamples().contains(p)).toList()) {
+                    for (Path attn : files.filter(p -> p.toString().endsWith(".attn")).toList()) {
                         Path svg = dir.resolve(folder.getFileName() + ".svg");
                         CliTest.Run run = CliTest.attnc("graph", attn.toString(), "-o", svg.toString());
                         assertEquals(Main.OK, run.code(), run.err());
