@@ -14,14 +14,18 @@ import dev.attnc.runtime.Decoder;
 import dev.attnc.runtime.generate.DecoderTokenModel;
 import dev.attnc.runtime.text.ByteLevelBpeTokenizer;
 import dev.attnc.runtime.text.Tokenizer;
+import dev.attnc.runtime.text.TokenizerException;
 import dev.attnc.runtime.weights.CheckpointMetadata;
+import dev.attnc.runtime.weights.WeightException;
 import dev.attnc.runtime.weights.WeightSource;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What generate and perplexity share: a .attn decoder compiled against a checkpoint's metadata,
@@ -33,16 +37,19 @@ final class DecoderSetup implements AutoCloseable {
     final Decoder decoder;
     final Tokenizer tokenizer;
     final DecoderTokenModel tokens;
+    /** The ids that end generation: the tokenizer's EOS and config.json's eos_token_id. */
+    final List<Integer> endOfSequence;
     final double compileMillis;
     final double loadMillis;
 
     private DecoderSetup(WeightSource weights, AttnModel model, Decoder decoder, Tokenizer tokenizer, DecoderTokenModel tokens,
-            double compileMillis, double loadMillis) {
+            List<Integer> endOfSequence, double compileMillis, double loadMillis) {
         this.weights = weights;
         this.model = model;
         this.decoder = decoder;
         this.tokenizer = tokenizer;
         this.tokens = tokens;
+        this.endOfSequence = endOfSequence;
         this.compileMillis = compileMillis;
         this.loadMillis = loadMillis;
     }
@@ -53,7 +60,12 @@ final class DecoderSetup implements AutoCloseable {
             throw new Main.UsageError("--weights " + Terminal.safe(weightsPath.toString()) + " does not exist");
         }
         SourceFile source = SourceFiles.read(file);
-        WeightSource weights = Weights.open(weightsPath);
+        WeightSource weights;
+        try {
+            weights = Weights.open(weightsPath);
+        } catch (WeightException e) {
+            return unreadable(e, err);
+        }
         try {
             long started = System.nanoTime();
             CompileOptions options = new CompileOptions(Backend.JVM, CompileOptions.DEFAULT_PACKAGE, maxSeq)
@@ -77,6 +89,15 @@ final class DecoderSetup implements AutoCloseable {
             model.modelClass();
             double compileMillis = (System.nanoTime() - started) / 1e6;
             Tokenizer tokenizer = tokenizer(weights, weightsPath, tokenizerPath);
+            List<Integer> endOfSequence = endOfSequence(tokenizer, weights.checkpointMetadata());
+            if (endOfSequence == null) {
+                err.println("attnc: " + Terminal.safe(weights.checkpointMetadata().description()) + ": eos_token_id is "
+                        + Terminal.safe(String.valueOf(weights.checkpointMetadata().value("eos_token_id").orElse(null)))
+                        + ", not ids within the vocabulary of " + tokenizer.vocabularySize() + " tokens");
+                err.flush();
+                weights.close();
+                return null;
+            }
             started = System.nanoTime();
             Decoder decoder;
             try {
@@ -86,11 +107,15 @@ final class DecoderSetup implements AutoCloseable {
             }
             double loadMillis = (System.nanoTime() - started) / 1e6;
             DecoderTokenModel tokens = new DecoderTokenModel(decoder, input.name(), output.name(), tokenizer.vocabularySize());
-            return new DecoderSetup(weights, model, decoder, tokenizer, tokens, compileMillis, loadMillis);
+            return new DecoderSetup(weights, model, decoder, tokenizer, tokens, endOfSequence, compileMillis, loadMillis);
         } catch (CompilationException e) {
             weights.close();
             err.println(e.getMessage());
             return null;
+        } catch (WeightException | TokenizerException e) {
+            // A tensor missing or of the wrong shape, a tokenizer.json that cannot be read: errors in the input.
+            weights.close();
+            return unreadable(e, err);
         } catch (RuntimeException | Error e) {
             weights.close();
             throw e;
@@ -124,9 +149,37 @@ final class DecoderSetup implements AutoCloseable {
                 + " vocabulary and has no tokenizer.json beside it; name one with --tokenizer");
     }
 
-    /** The end-of-sequence ids: the tokenizer's EOS, if it has one. */
+    /** Says why the checkpoint or its tokenizer cannot be read; null, for the exit code of errors in the input. */
+    private static DecoderSetup unreadable(RuntimeException e, PrintWriter err) {
+        err.println("attnc: error: " + Terminal.safe(String.valueOf(e.getMessage())));
+        err.flush();
+        return null;
+    }
+
+    /**
+     * The end-of-sequence ids: the tokenizer's EOS, if it has one, and config.json's
+     * {@code eos_token_id} (one id or a list), which a tokenizer.json does not name (GPT-2's
+     * {@code <|endoftext|>}). Null when eos_token_id holds something else than ids in the vocabulary.
+     */
+    private static List<Integer> endOfSequence(Tokenizer tokenizer, CheckpointMetadata metadata) {
+        Set<Integer> ids = new LinkedHashSet<>();
+        if (tokenizer.eosId() >= 0) {
+            ids.add(tokenizer.eosId());
+        }
+        Object configured = metadata.value("eos_token_id").orElse(null);
+        if (configured != null) {
+            for (Object id : configured instanceof List<?> list ? list : List.of(configured)) {
+                if (!(id instanceof Long value) || value < 0 || value >= tokenizer.vocabularySize()) {
+                    return null;
+                }
+                ids.add(value.intValue());
+            }
+        }
+        return List.copyOf(ids);
+    }
+
     List<Integer> endOfSequence() {
-        return tokenizer.eosId() >= 0 ? List.of(tokenizer.eosId()) : List.of();
+        return endOfSequence;
     }
 
     @Override
