@@ -104,7 +104,7 @@ for group in $groups; do
     else
         samples=()
         for sample in samples/*/*.attn; do
-            case "$sample" in */minilm.attn) continue ;; esac # needs its published weights: attnc embed
+            case "$sample" in */minilm.attn | */llama.attn | */gpt2.attn) continue ;; esac # need a checkpoint: embed, generate
             samples+=("$sample")
         done
         run_group samples "${samples[@]}" --seq "$seq" --repeat "$repeat" --profile "$profile"
