@@ -49,10 +49,13 @@ public final class AttncLlama {
     private AttncLlama() {
     }
 
-    /** Thrown when a piece attnc needs for the benchmark is absent; the message says which. */
+    /**
+     * Thrown when a piece attnc needs for the benchmark is absent; the message says which. No
+     * stack trace: JMH prints the exception, and the message is all there is to say.
+     */
     public static final class NotReady extends Exception {
         NotReady(String message) {
-            super(message);
+            super(message, null, false, false);
         }
     }
 
