@@ -92,17 +92,9 @@ public final class AttncLlama {
         }
     }
 
-    /** The compile options: with the checkpoint's metadata when CompileOptions can take it. */
+    /** The compile options: the checkpoint's metadata, which samples/llama's meta(...) reads. */
     static CompileOptions options(CheckpointMetadata metadata, long maxSeq) {
-        CompileOptions options = CompileOptions.defaults().withMaxSeq(maxSeq);
-        try {
-            Method with = CompileOptions.class.getMethod("withMetadata", CheckpointMetadata.class);
-            return (CompileOptions) with.invoke(options, metadata);
-        } catch (NoSuchMethodException e) {
-            return options;
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("CompileOptions.withMetadata failed", e);
-        }
+        return CompileOptions.defaults().withMaxSeq(maxSeq).withCheckpoint(metadata);
     }
 
     static String sampleText() throws NotReady {
