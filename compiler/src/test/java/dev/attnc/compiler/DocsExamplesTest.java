@@ -40,9 +40,7 @@ class DocsExamplesTest {
             FrontEnd.Result result;
             if (example.tag().equals("attn stories260K")) {
                 // Checked against the metadata of the real file its comments quote.
-                java.nio.file.Path gguf = stories260K();
-                org.junit.jupiter.api.Assumptions.assumeTrue(gguf != null,
-                        "shared/models/stories260K-f32.gguf not found above " + java.nio.file.Path.of("").toAbsolutePath());
+                java.nio.file.Path gguf = Repo.sharedModel("stories260K-f32.gguf");
                 try (var weights = dev.attnc.runtime.weights.GgufFile.open(gguf)) {
                     result = FrontEnd.check(new dev.attnc.compiler.diag.SourceFile("example.attn", example.source()),
                             weights.checkpointMetadata());
@@ -78,16 +76,5 @@ class DocsExamplesTest {
             }
         }
         return examples;
-    }
-
-    /** The stories260K GGUF file beside the repository (../shared/models), or null. */
-    private static java.nio.file.Path stories260K() {
-        for (java.nio.file.Path dir = java.nio.file.Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            java.nio.file.Path file = dir.resolve("shared/models/stories260K-f32.gguf");
-            if (java.nio.file.Files.isRegularFile(file)) {
-                return file;
-            }
-        }
-        return null;
     }
 }

@@ -64,4 +64,21 @@ public final class Repo {
     public static FrontEnd.Result check(String name, String text) {
         return FrontEnd.check(new SourceFile(name, text));
     }
+
+    /**
+     * {@code shared/models/name} in the nearest folder above the working directory that has it
+     * (the real checkpoints beside the repository); the calling test is skipped with a message
+     * naming the file when there is none.
+     */
+    public static Path sharedModel(String name) {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path file = dir.resolve("shared").resolve("models").resolve(name);
+            if (java.nio.file.Files.isRegularFile(file)) {
+                return file;
+            }
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(false, "shared/models/" + name + " not found in any folder above "
+                + Path.of("").toAbsolutePath() + " (see shared/models/README.md)");
+        return null;
+    }
 }

@@ -70,17 +70,9 @@ class StoriesGenerationTest {
     private static final Map<String, Reference> REFERENCES = new ConcurrentHashMap<>();
     private static final Map<Path, AttnModel> MODELS = new ConcurrentHashMap<>();
 
-    /** {@code shared/models/name} in the nearest folder above the working directory that has it. */
+    /** {@code shared/models/name} beside the repository; the test is skipped, saying so, without it. */
     static Path model(String name) {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path file = dir.resolve("shared").resolve("models").resolve(name);
-            if (Files.isRegularFile(file)) {
-                return file;
-            }
-        }
-        assumeTrue(false, "shared/models/" + name + " not found in any folder above " + Path.of("").toAbsolutePath()
-                + ": the real-checkpoint acceptance test needs it (see shared/models/README.md)");
-        return null;
+        return dev.attnc.compiler.Repo.sharedModel(name);
     }
 
     static Reference reference(String file, String prompt) {
