@@ -128,6 +128,7 @@ public final class TornadoModelWriter {
     private final Set<String> taskIds = new java.util.HashSet<>();
     private String lastComment = "";
     private final boolean stepping;
+    private final TornadoLinearWriter linear;
 
     private TornadoModelWriter(CheckedModel model, Graph graph, BufferPlan plan, Options options) {
         this.model = model;
@@ -137,6 +138,7 @@ public final class TornadoModelWriter {
         this.runTimeDims = List.copyOf(model.dims().keySet());
         Set<String> generated = new java.util.HashSet<>(GENERATED_NAMES);
         generated.addAll(TornadoKernels.library().keySet());
+        generated.addAll(TornadoLinearWriter.NAMES);
         generated.add(options.className());
         this.names = new JavaNames(generated);
         // The file's own names first, so that they keep their spelling wherever they can.
@@ -148,6 +150,7 @@ public final class TornadoModelWriter {
         this.graphName = options.className().toLowerCase(Locale.ROOT);
         this.stepping = graph.nodes().stream().filter(n -> n.op() == Op.ATTENTION).allMatch(n -> n.attr("cache").equals("true"))
                 && graph.nodes().stream().anyMatch(n -> n.op() == Op.ATTENTION) && runTimeDims.size() == 1;
+        this.linear = new TornadoLinearWriter(graph, plan, TornadoLinearWriter.halfRequested());
     }
 
     public static JavaFile write(CheckedModel model, Graph graph, BufferPlan plan, Options options) {
@@ -186,7 +189,9 @@ public final class TornadoModelWriter {
                 .build());
         publicMethods(type);
         type.addMethod(run());
+        linear.hostMethods().forEach(type::addMethod);
         Map<String, MethodSpec> library = TornadoKernels.library();
+        library.putAll(TornadoLinearWriter.kernels());
         usedKernels.add("rows");
         for (Map.Entry<String, MethodSpec> kernel : library.entrySet()) {
             if (usedKernels.contains(kernel.getKey())) {
@@ -242,7 +247,7 @@ public final class TornadoModelWriter {
                 String suffix = tensor.getKey();
                 String field = names.unique(suffix.isEmpty() ? param.name() : param.name() + "_" + suffix);
                 weightFields.put(param.id() + "/" + suffix, field);
-                type.addField(FieldSpec.builder(perLayer ? ArrayTypeName.of(FLOAT_ARRAY) : FLOAT_ARRAY, field,
+                type.addField(FieldSpec.builder(linear.fieldType(param, suffix, perLayer), field,
                                 Modifier.PRIVATE, Modifier.FINAL)
                         .addJavadoc("$L: $L $L from <code>\"$L\"</code>$L.\n", param.name(), param.kind(), tensor.getValue(),
                                 JavaText.javadoc(param.tensorName(suffix)), perLayer ? ", one per layer" : "").build());
@@ -351,12 +356,12 @@ public final class TornadoModelWriter {
         for (Param param : graph.params()) {
             for (Map.Entry<String, TensorType> tensor : param.tensorsInOrder()) {
                 String field = weightFields.get(param.id() + "/" + tensor.getKey());
-                CodeBlock load = CodeBlock.of("$T.fromArray($L)", FLOAT_ARRAY, load(param, tensor.getKey(), tensor.getValue()));
+                CodeBlock load = linear.fromFloats(param, tensor.getKey(), load(param, tensor.getKey(), tensor.getValue()));
                 if (param.repeats().isEmpty()) {
                     method.addStatement("$L = $L", field, load);
                     continue;
                 }
-                method.addStatement("$L = new $T[$L]", field, FLOAT_ARRAY, param.copies());
+                method.addStatement("$L = new $T[$L]", field, linear.arrayType(param, tensor.getKey()), param.copies());
                 for (Param.LoopIndex index : param.repeats()) {
                     String variable = names.user(index.name());
                     method.beginControlFlow("for (int $L = 0; $L < $L; $L++)", variable, variable, index.count(), variable);
@@ -510,7 +515,7 @@ public final class TornadoModelWriter {
         return candidate;
     }
 
-    private void task(Node node, String kernel, Map<String, Long> layers, String base, String args) {
+    private String task(Node node, String kernel, Map<String, Long> layers, String base, String args) {
         usedKernels.add(kernel);
         String id = taskId(node, base, layers);
         String comment = node.span() == null ? "" : JavaText.lineComment(node.span().file().lineText(node.span().line()).strip()
@@ -529,6 +534,7 @@ public final class TornadoModelWriter {
             }
             grid(id, rows * ROW_GROUP, ROW_GROUP);
         }
+        return id;
     }
 
     private Dim softmaxRows(Node node) {
@@ -580,11 +586,15 @@ public final class TornadoModelWriter {
                 Param param = graph.param(Integer.parseInt(a.get("param_id")));
                 boolean bias = param.tensors().containsKey("bias");
                 Node in = node.input(0);
-                task(node, "linear", layers, param.name(), join(array(in, layers), at(in), stride(in, 0),
-                        weight(param, "weight", layers), bias ? weight(param, "bias", layers) : weight(param, "weight", layers),
-                        bias ? "1" : "0", Integer.toString(FUNCTIONS.get(a.getOrDefault("activation", "none"))),
-                        array(node, layers), at(node), stride(node, 0), "dims", sized(node.type().dim(0)), param.attrs().get("in"),
-                        param.attrs().get("out")));
+                Dim rows = node.type().dim(0);
+                for (TornadoLinearWriter.Task linearTask : linear.tasks(new TornadoLinearWriter.Call(array(in, layers), at(in),
+                        stride(in, 0), weight(param, "weight", layers), bias ? weight(param, "bias", layers) : null,
+                        FUNCTIONS.get(a.getOrDefault("activation", "none")), array(node, layers), at(node), stride(node, 0),
+                        rows(rows), max(rows), Long.parseLong(param.attrs().get("in")), Long.parseLong(param.attrs().get("out")),
+                        linear.half(param, "weight")))) {
+                    String id = task(node, linearTask.kernel(), layers, param.name() + linearTask.suffix(), linearTask.args());
+                    grid(id, linearTask.groups() * linearTask.groupSize(), linearTask.groupSize());
+                }
                 usedKernels.add("apply");
                 usedKernels.add("erf");
             }

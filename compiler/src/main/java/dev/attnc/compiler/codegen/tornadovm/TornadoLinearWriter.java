@@ -1,0 +1,392 @@
+package dev.attnc.compiler.codegen.tornadovm;
+
+import static dev.attnc.compiler.codegen.tornadovm.TornadoKernels.FLOAT_ARRAY;
+import static dev.attnc.compiler.codegen.tornadovm.TornadoKernels.INT_ARRAY;
+import static dev.attnc.compiler.codegen.tornadovm.TornadoKernels.KERNEL_CONTEXT;
+
+import com.palantir.javapoet.ArrayTypeName;
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.CodeBlock;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
+import dev.attnc.compiler.codegen.CodegenException;
+import dev.attnc.compiler.ir.Graph;
+import dev.attnc.compiler.ir.Node;
+import dev.attnc.compiler.ir.Op;
+import dev.attnc.compiler.ir.Param;
+import dev.attnc.compiler.passes.BufferPlan;
+import dev.attnc.compiler.passes.BufferPlan.Storage;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.lang.model.element.Modifier;
+
+/**
+ * The linear layers of the TornadoVM backend, {@code out[r][o] = f(bias[o] + sum_i in[r][i] * weight[o][i])}
+ * with the weight stored [out][in]: their kernels, and the tasks and grids a layer gets.
+ *
+ * <p>Two kernels, both on a KernelContext, both taking the row count from {@code dims} so that
+ * one compiled kernel serves every T (TornadoVM bakes scalar arguments into the kernel):
+ * <ul>
+ *   <li>{@code linearTiled}, for more than {@link #FEW_ROWS} rows (prefill): a work-group of
+ *       {@link #TILE_GROUP} items computes a {@link #TILE} x {@link #TILE} tile of the output.
+ *       Per step of {@link #DEPTH} along the inputs it copies a tile of the input rows and a
+ *       tile of the weight rows into local memory, neighbouring items reading neighbouring
+ *       addresses (both are contiguous along the inputs), stored transposed with a pitch of
+ *       {@link #PITCH} so that neither the stores nor the reads collide on a bank. Each item
+ *       then accumulates {@link #BLOCK} x {@link #BLOCK} outputs in registers (rows
+ *       {@code ty + 16 i}, outputs {@code tx + 16 j}), and at the end adds the bias and applies
+ *       the fused activation; neighbouring items write neighbouring outputs.</li>
+ *   <li>{@code linearRows}, for at most {@link #FEW_ROWS} rows (decoding): a work-group of
+ *       {@link #ROW_GROUP} items per output; its lanes stride along the weight row (coalesced),
+ *       each weight read serves {@link #ROWS_AT_ONCE} input rows at a time, and the partial
+ *       sums meet in a tree reduction in local memory. Its grid does not depend on T.</li>
+ * </ul>
+ * When the row count is a run-time dim, a layer gets both tasks and each returns at once when
+ * the call's rows are not its own; a constant row count gets only the one it needs.
+ *
+ * <p>FP16 weights: with {@code -D}{@value #FP16_PROPERTY}{@code =true} when the class is
+ * generated, the weights of linear layers are stored as TornadoVM's {@code HalfFloatArray}
+ * (rounded to nearest at load, half the bytes to read) and the kernels widen each weight to
+ * float as they read it; inputs, biases, sums and outputs stay float.
+ */
+final class TornadoLinearWriter {
+    /** The system property that stores linear weights as FP16: "true" or "false" (the default). */
+    static final String FP16_PROPERTY = "attnc.tornado.fp16";
+
+    static final ClassName HALF_FLOAT_ARRAY = ClassName.get(TornadoKernels.API + ".types.arrays", "HalfFloatArray");
+    static final ClassName HALF_FLOAT = ClassName.get(TornadoKernels.API + ".types", "HalfFloat");
+
+    /** Rows up to which {@code linearRows} runs; above, {@code linearTiled}. */
+    static final int FEW_ROWS = 8;
+    /** Input rows each weight read of {@code linearRows} serves. */
+    static final int ROWS_AT_ONCE = 4;
+    /** Lanes per output in {@code linearRows}. */
+    static final int ROW_GROUP = 128;
+    /** Rows and outputs of an output tile of {@code linearTiled}. */
+    static final int TILE = 64;
+    /** Inputs per step along the input width. */
+    static final int DEPTH = 32;
+    /** Outputs (and rows) per item, along each side: BLOCK x BLOCK accumulators. */
+    static final int BLOCK = 4;
+    /** Items along each side of a tile. */
+    static final int SIDE = TILE / BLOCK;
+    /** Items per work-group of {@code linearTiled}. */
+    static final int TILE_GROUP = SIDE * SIDE;
+    /** Row pitch of the transposed local tiles: one more than a tile, so that no two lanes of a warp hit one bank. */
+    static final int PITCH = TILE + 1;
+
+    /** Every name this class puts into a generated class: kernels, host helper and types. */
+    static final Set<String> NAMES = Set.of("linearTiled", "linearRows", "linearTiledHalf", "linearRowsHalf", "toHalfFloats",
+            "HalfFloatArray", "HalfFloat");
+
+    /** One task of a linear layer: its kernel, the suffix of its task name, arguments, and grid. */
+    record Task(String kernel, String suffix, String args, long groups, int groupSize) {
+    }
+
+    /**
+     * A linear layer as the host code sees it. {@code rows} is a constant or, when negative,
+     * {@code -(index + 1)} of a run-time dim in {@code dims}; {@code maxRows} its largest value.
+     * {@code bias} is null when the layer has none.
+     */
+    record Call(String in, String inAt, String inStride, String weight, String bias, int function, String out, String outAt,
+            String outStride, String rows, long maxRows, long inWidth, long outWidth, boolean halfWeight) {
+    }
+
+    private final Set<Integer> halfParams = new HashSet<>();
+
+    /**
+     * @param half whether linear weights are stored as FP16 (see {@link #halfRequested()}); only
+     *             params of kind linear whose weight no other operation reads are
+     */
+    TornadoLinearWriter(Graph graph, BufferPlan plan, boolean half) {
+        if (!half) {
+            return;
+        }
+        Set<Integer> readElsewhere = new HashSet<>();
+        for (Node node : graph.nodes()) {
+            BufferPlan.Layout layout = plan.layouts().get(node.id());
+            if (layout != null && layout.storage() == Storage.WEIGHT && node.op() != Op.LINEAR) {
+                readElsewhere.add(layout.param());
+            }
+        }
+        for (Param param : graph.params()) {
+            if (param.kind().equals("linear") && !readElsewhere.contains(param.id())) {
+                halfParams.add(param.id());
+            }
+        }
+    }
+
+    /** The FP16 switch, {@value #FP16_PROPERTY}: true, false, or unset (false). */
+    static boolean halfRequested() {
+        String value = System.getProperty(FP16_PROPERTY);
+        if (value == null || value.equals("false")) {
+            return false;
+        }
+        if (value.equals("true")) {
+            return true;
+        }
+        throw new CodegenException("system property " + FP16_PROPERTY + " must be true or false, not `" + value + "`");
+    }
+
+    /** Whether this tensor of this param is stored as FP16. Biases stay float. */
+    boolean half(Param param, String suffix) {
+        return suffix.equals("weight") && halfParams.contains(param.id());
+    }
+
+    /** The array type of a weight field (an array of it when the param has one per layer). */
+    TypeName fieldType(Param param, String suffix, boolean perLayer) {
+        TypeName array = half(param, suffix) ? HALF_FLOAT_ARRAY : FLOAT_ARRAY;
+        return perLayer ? ArrayTypeName.of(array) : array;
+    }
+
+    /** The element type of a weight field. */
+    TypeName arrayType(Param param, String suffix) {
+        return half(param, suffix) ? HALF_FLOAT_ARRAY : FLOAT_ARRAY;
+    }
+
+    /** The device array made from the floats {@code values} evaluates to. */
+    CodeBlock fromFloats(Param param, String suffix, CodeBlock values) {
+        return half(param, suffix) ? CodeBlock.of("toHalfFloats($L)", values) : CodeBlock.of("$T.fromArray($L)", FLOAT_ARRAY, values);
+    }
+
+    /** Host methods the class needs: the FP16 conversion, if any weight is FP16. */
+    List<MethodSpec> hostMethods() {
+        if (halfParams.isEmpty()) {
+            return List.of();
+        }
+        // An instance method, not static: the kernel checks take every static method over API types for a kernel.
+        return List.of(MethodSpec.methodBuilder("toHalfFloats")
+                .addModifiers(Modifier.PRIVATE)
+                .returns(HALF_FLOAT_ARRAY)
+                .addJavadoc("Weights as FP16 (nearest even): half the bytes for the linear kernels to read.\n")
+                .addParameter(float[].class, "values")
+                .addStatement("$T halves = new $T(values.length)", HALF_FLOAT_ARRAY, HALF_FLOAT_ARRAY)
+                .beginControlFlow("for (int index = 0; index < values.length; index++)")
+                .addStatement("halves.set(index, new $T(values[index]))", HALF_FLOAT)
+                .endControlFlow()
+                .addStatement("return halves")
+                .build());
+    }
+
+    /** The tasks of one linear layer, with their grids (work-groups of {@code groupSize} items). */
+    List<Task> tasks(Call call) {
+        String suffix = call.halfWeight() ? "Half" : "";
+        String args = String.join(", ", "new " + KERNEL_CONTEXT.simpleName() + "()", call.in(), call.inAt(), call.inStride(),
+                call.weight(), call.bias() == null ? call.in() : call.bias(), call.bias() == null ? "0" : "1",
+                Integer.toString(call.function()), call.out(), call.outAt(), call.outStride(), "dims", call.rows(),
+                Long.toString(call.inWidth()), Long.toString(call.outWidth()));
+        long tiles = ceil(call.maxRows(), TILE) * ceil(call.outWidth(), TILE);
+        Task tiled = new Task("linearTiled" + suffix, "", args, tiles, TILE_GROUP);
+        Task rows = new Task("linearRows" + suffix, "", args, call.outWidth(), ROW_GROUP);
+        long constant = Long.parseLong(call.rows());
+        if (constant >= 0) {
+            return List.of(constant <= FEW_ROWS ? rows : tiled);
+        }
+        if (call.maxRows() <= FEW_ROWS) {
+            return List.of(rows);
+        }
+        return List.of(tiled, new Task(rows.kernel(), "_matvec", args, rows.groups(), rows.groupSize()));
+    }
+
+    private static long ceil(long value, long step) {
+        return (value + step - 1) / step;
+    }
+
+    /** The kernels, by name; the writer emits those its tasks use. */
+    static Map<String, MethodSpec> kernels() {
+        Map<String, MethodSpec> kernels = new LinkedHashMap<>();
+        for (boolean half : new boolean[] {false, true}) {
+            String suffix = half ? "Half" : "";
+            String weights = half ? "FP16 weights ({@code HalfFloatArray}), widened to float as they are read" : "float weights";
+            kernels.put("linearTiled" + suffix, kernel("linearTiled" + suffix,
+                    "{@code out[r][o] = f(bias[o] + sum_i in[r][i] * weight[o][i])} for more than " + FEW_ROWS + " rows, "
+                            + weights + ".\n\n<p>A work-group of " + TILE_GROUP + " items per " + TILE + " x " + TILE
+                            + " output tile ({@code groupIdx = rowTile * ceil(outWidth / " + TILE + ") + colTile}); input and"
+                            + " weight tiles of depth " + DEPTH + " in local memory, " + BLOCK + " x " + BLOCK
+                            + " outputs per item.",
+                    parameters(half), tiledBody(half)));
+            kernels.put("linearRows" + suffix, kernel("linearRows" + suffix,
+                    "{@code out[r][o] = f(bias[o] + sum_i in[r][i] * weight[o][i])} for at most " + FEW_ROWS + " rows, "
+                            + weights + ".\n\n<p>A work-group of " + ROW_GROUP + " lanes per output ({@code groupIdx = o}),"
+                            + " striding along the weight row, " + ROWS_AT_ONCE + " rows per pass, partial sums reduced in"
+                            + " local memory.",
+                    parameters(half), rowsBody(half)));
+        }
+        return kernels;
+    }
+
+    private static String parameters(boolean half) {
+        return "KernelContext context, FloatArray in, int inAt, int inStride, " + (half ? "HalfFloatArray" : "FloatArray")
+                + " weight, FloatArray bias, int hasBias, int function, FloatArray out, int outAt, int outStride, IntArray dims, "
+                + "int rows, int inWidth, int outWidth";
+    }
+
+    /** A weight read: FP16 weights are widened to float. */
+    private static String weight(boolean half, String index) {
+        return "weight.get(" + index + ")" + (half ? ".getFloat32()" : "");
+    }
+
+    private static String tiledBody(boolean half) {
+        StringBuilder body = new StringBuilder();
+        line(body, 0, "int count = rows(dims, rows);");
+        line(body, 0, "int lane = context.localIdx;");
+        line(body, 0, "int tilesAcross = (outWidth + " + (TILE - 1) + ") / " + TILE + ";");
+        line(body, 0, "int row0 = context.groupIdx / tilesAcross * " + TILE + ";");
+        line(body, 0, "int col0 = context.groupIdx % tilesAcross * " + TILE + ";");
+        line(body, 0, "int tx = lane % " + SIDE + ";");
+        line(body, 0, "int ty = lane / " + SIDE + ";");
+        line(body, 0, "// Both tiles transposed, [input][row] and [input][output], with a pitch of " + PITCH + ": bank-conflict free.");
+        line(body, 0, "float[] inTile = context.allocateFloatLocalArray(" + DEPTH * PITCH + ");");
+        line(body, 0, "float[] weightTile = context.allocateFloatLocalArray(" + DEPTH * PITCH + ");");
+        line(body, 0, "// The same for every item of a group, so that all of them reach the barriers.");
+        line(body, 0, "if (count > " + FEW_ROWS + ") {");
+        line(body, 1, "if (row0 < count) {");
+        for (int i = 0; i < BLOCK; i++) {
+            for (int j = 0; j < BLOCK; j++) {
+                line(body, 2, "float sum" + i + j + " = 0.0f;");
+            }
+        }
+        line(body, 2, "for (int k0 = 0; k0 < inWidth; k0 += " + DEPTH + ") {");
+        line(body, 3, "// Neighbouring items copy neighbouring inputs of one row: coalesced. Zeros past the edges.");
+        line(body, 3, "for (int e = lane; e < " + TILE * DEPTH + "; e += " + TILE_GROUP + ") {");
+        line(body, 4, "int r = e / " + DEPTH + ";");
+        line(body, 4, "int kk = e % " + DEPTH + ";");
+        line(body, 4, "int k = k0 + kk;");
+        line(body, 4, "float x = 0.0f;");
+        line(body, 4, "float w = 0.0f;");
+        line(body, 4, "if (k < inWidth) {");
+        line(body, 5, "if (row0 + r < count) {");
+        line(body, 6, "x = in.get(inAt + (row0 + r) * inStride + k);");
+        line(body, 5, "}");
+        line(body, 5, "if (col0 + r < outWidth) {");
+        line(body, 6, "w = " + weight(half, "(col0 + r) * inWidth + k") + ";");
+        line(body, 5, "}");
+        line(body, 4, "}");
+        line(body, 4, "inTile[kk * " + PITCH + " + r] = x;");
+        line(body, 4, "weightTile[kk * " + PITCH + " + r] = w;");
+        line(body, 3, "}");
+        line(body, 3, "context.localBarrier();");
+        line(body, 3, "for (int kk = 0; kk < " + DEPTH + "; kk++) {");
+        line(body, 4, "int at = kk * " + PITCH + ";");
+        for (int i = 0; i < BLOCK; i++) {
+            line(body, 4, "float a" + i + " = inTile[at + ty" + (i == 0 ? "" : " + " + i * SIDE) + "];");
+        }
+        for (int j = 0; j < BLOCK; j++) {
+            line(body, 4, "float b" + j + " = weightTile[at + tx" + (j == 0 ? "" : " + " + j * SIDE) + "];");
+        }
+        for (int i = 0; i < BLOCK; i++) {
+            for (int j = 0; j < BLOCK; j++) {
+                line(body, 4, "sum" + i + j + " += a" + i + " * b" + j + ";");
+            }
+        }
+        line(body, 3, "}");
+        line(body, 3, "context.localBarrier();");
+        line(body, 2, "}");
+        line(body, 2, "// Bias and activation, then neighbouring items write neighbouring outputs.");
+        for (int j = 0; j < BLOCK; j++) {
+            String o = "col0 + tx" + (j == 0 ? "" : " + " + j * SIDE);
+            line(body, 2, "float shift" + j + " = 0.0f;");
+            line(body, 2, "if (hasBias == 1) {");
+            line(body, 3, "if (" + o + " < outWidth) {");
+            line(body, 4, "shift" + j + " = bias.get(" + o + ");");
+            line(body, 3, "}");
+            line(body, 2, "}");
+        }
+        for (int i = 0; i < BLOCK; i++) {
+            String r = "row0 + ty" + (i == 0 ? "" : " + " + i * SIDE);
+            line(body, 2, "if (" + r + " < count) {");
+            line(body, 3, "int y" + i + " = outAt + (" + r + ") * outStride + col0 + tx;");
+            for (int j = 0; j < BLOCK; j++) {
+                line(body, 3, "if (col0 + tx" + (j == 0 ? "" : " + " + j * SIDE) + " < outWidth) {");
+                line(body, 4, "out.set(y" + i + (j == 0 ? "" : " + " + j * SIDE) + ", apply(function, sum" + i + j + " + shift" + j
+                        + ", 0.0f));");
+                line(body, 3, "}");
+            }
+            line(body, 2, "}");
+        }
+        line(body, 1, "}");
+        line(body, 0, "}");
+        return body.toString();
+    }
+
+    private static String rowsBody(boolean half) {
+        StringBuilder body = new StringBuilder();
+        line(body, 0, "int count = rows(dims, rows);");
+        line(body, 0, "int o = context.groupIdx;");
+        line(body, 0, "int lane = context.localIdx;");
+        line(body, 0, "float[] partial = context.allocateFloatLocalArray(" + ROWS_AT_ONCE * ROW_GROUP + ");");
+        line(body, 0, "// The same for every item of a group, so that all of them reach the barriers.");
+        line(body, 0, "if (count <= " + FEW_ROWS + ") {");
+        line(body, 1, "if (o < outWidth) {");
+        line(body, 2, "int w = o * inWidth;");
+        line(body, 2, "float shift = 0.0f;");
+        line(body, 2, "if (hasBias == 1) {");
+        line(body, 3, "shift = bias.get(o);");
+        line(body, 2, "}");
+        line(body, 2, "for (int r0 = 0; r0 < count; r0 += " + ROWS_AT_ONCE + ") {");
+        line(body, 3, "// Rows past the end read the last row again, and are not written.");
+        for (int n = 0; n < ROWS_AT_ONCE; n++) {
+            String row = n == 0 ? "r0" : "TornadoMath.min(r0 + " + n + ", count - 1)";
+            line(body, 3, "int x" + n + " = inAt + " + row + " * inStride;");
+        }
+        for (int n = 0; n < ROWS_AT_ONCE; n++) {
+            line(body, 3, "float sum" + n + " = 0.0f;");
+        }
+        line(body, 3, "for (int k = lane; k < inWidth; k += " + ROW_GROUP + ") {");
+        line(body, 4, "float wk = " + weight(half, "w + k") + ";");
+        for (int n = 0; n < ROWS_AT_ONCE; n++) {
+            line(body, 4, "sum" + n + " += wk * in.get(x" + n + " + k);");
+        }
+        line(body, 3, "}");
+        for (int n = 0; n < ROWS_AT_ONCE; n++) {
+            line(body, 3, "partial[lane" + (n == 0 ? "" : " + " + n * ROW_GROUP) + "] = sum" + n + ";");
+        }
+        line(body, 3, "context.localBarrier();");
+        line(body, 3, "for (int stride = " + ROW_GROUP / 2 + "; stride > 0; stride /= 2) {");
+        line(body, 4, "if (lane < stride) {");
+        for (int n = 0; n < ROWS_AT_ONCE; n++) {
+            String at = "lane" + (n == 0 ? "" : " + " + n * ROW_GROUP);
+            line(body, 5, "partial[" + at + "] += partial[" + at + " + stride];");
+        }
+        line(body, 4, "}");
+        line(body, 4, "context.localBarrier();");
+        line(body, 3, "}");
+        line(body, 3, "if (lane < " + ROWS_AT_ONCE + ") {");
+        line(body, 4, "if (r0 + lane < count) {");
+        line(body, 5, "out.set(outAt + (r0 + lane) * outStride + o, apply(function, partial[lane * " + ROW_GROUP
+                + "] + shift, 0.0f));");
+        line(body, 4, "}");
+        line(body, 3, "}");
+        line(body, 3, "// Before the next pass overwrites the partial sums.");
+        line(body, 3, "context.localBarrier();");
+        line(body, 2, "}");
+        line(body, 1, "}");
+        line(body, 0, "}");
+        return body.toString();
+    }
+
+    private static void line(StringBuilder body, int depth, String text) {
+        body.append("    ".repeat(depth)).append(text).append('\n');
+    }
+
+    private static MethodSpec kernel(String name, String doc, String parameters, String body) {
+        MethodSpec.Builder method = MethodSpec.methodBuilder(name)
+                .addModifiers(Modifier.PUBLIC, Modifier.STATIC)
+                .addJavadoc(doc + "\n");
+        for (String parameter : parameters.split(",\\s*")) {
+            String[] parts = parameter.trim().split("\\s+");
+            method.addParameter(switch (parts[0]) {
+                case "int" -> TypeName.INT;
+                case "FloatArray" -> FLOAT_ARRAY;
+                case "HalfFloatArray" -> HALF_FLOAT_ARRAY;
+                case "IntArray" -> INT_ARRAY;
+                case "KernelContext" -> KERNEL_CONTEXT;
+                default -> throw new IllegalArgumentException(parts[0]);
+            }, parts[1]);
+        }
+        return method.addCode(TornadoKernels.code(body)).build();
+    }
+}
