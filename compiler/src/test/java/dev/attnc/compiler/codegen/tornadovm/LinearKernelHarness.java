@@ -1,0 +1,145 @@
+package dev.attnc.compiler.codegen.tornadovm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.JavaFile;
+import com.palantir.javapoet.MethodSpec;
+import com.palantir.javapoet.TypeName;
+import com.palantir.javapoet.TypeSpec;
+import dev.attnc.compiler.codegen.InMemoryJavac;
+import dev.attnc.runtime.tornado.TornadoSupport;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import javax.lang.model.element.Modifier;
+
+/**
+ * Test helper: the linear kernels of {@link TornadoLinearWriter} (with the library helpers they
+ * call) in one class, with a host method that runs one kernel as a one-task TaskGraph on a
+ * given 1-D grid. Compiled against the facade and run on attnc's JVM implementation of the API;
+ * under TornadoVM's launcher with {@code -Dattnc.tornadovm.api=classpath}, compiled against the
+ * real API and run on the default device.
+ */
+final class LinearKernelHarness {
+    private static final String API = TornadoKernels.API;
+    private static final ClassName TASK_GRAPH = ClassName.get(API, "TaskGraph");
+    private static final ClassName PLAN = ClassName.get(API, "TornadoExecutionPlan");
+    private static final ClassName TRANSFER = ClassName.get(API + ".enums", "DataTransferMode");
+    private static final ClassName GRID_SCHEDULER = ClassName.get(API, "GridScheduler");
+    private static final ClassName WORKER_GRID_1D = ClassName.get(API, "WorkerGrid1D");
+    private static final String NAME = "dev.attnc.test.LinearKernels";
+
+    /** A run of one kernel: what the host passes, as the generated host code would. */
+    record Launch(String kernel, float[] in, int inAt, int inStride, float[] weight, float[] bias, int function, float[] out,
+            int outAt, int outStride, int rows, int count, int inWidth, int outWidth, int groups, int groupSize, int repeats) {
+    }
+
+    private final Method run;
+
+    private LinearKernelHarness(Method run) {
+        this.run = run;
+    }
+
+    static LinearKernelHarness build() {
+        TypeSpec.Builder type = TypeSpec.classBuilder("LinearKernels").addModifiers(Modifier.PUBLIC, Modifier.FINAL);
+        Map<String, MethodSpec> library = TornadoKernels.library();
+        for (String helper : List.of("rows", "apply", "erf")) {
+            type.addMethod(library.get(helper));
+        }
+        TornadoLinearWriter.kernels().values().forEach(type::addMethod);
+        type.addMethod(host());
+        JavaFile file = JavaFile.builder("dev.attnc.test", type.build()).skipJavaLangImports(true).indent("    ").build();
+        Class<?> loaded;
+        if (TornadoCompiled.REAL_API && TornadoSupport.available()) {
+            InMemoryJavac.Result compiled = InMemoryJavac.compile(List.of(file), List.of());
+            assertEquals(List.of(), compiled.warnings());
+            loaded = compiled.classes().get(NAME);
+        } else {
+            InMemoryJavac.Result compiled = InMemoryJavac.compile(List.of(file), List.of(), List.of(TornadoCompiled.facade()), false);
+            assertEquals(List.of(), compiled.warnings());
+            Map<String, byte[]> others = new HashMap<>(compiled.bytes());
+            byte[] main = others.remove(NAME);
+            loaded = TornadoSupport.loadOnJvm(NAME, main, others, LinearKernelHarness.class.getClassLoader());
+        }
+        try {
+            return new LinearKernelHarness(loaded.getMethod("run", String.class, float[].class, int.class, int.class, float[].class,
+                    float[].class, int.class, float[].class, int.class, int.class, int.class, int.class, int.class, int.class,
+                    int.class, int.class, int.class, long[].class));
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * Runs the launch and returns the output array; {@code nanos[0]} gets the best time of the
+     * executes after the first (which compiles the kernel on a real TornadoVM).
+     */
+    float[] run(Launch launch, long[] nanos) {
+        try {
+            return (float[]) run.invoke(null, launch.kernel(), launch.in(), launch.inAt(), launch.inStride(), launch.weight(),
+                    launch.bias(), launch.function(), launch.out(), launch.outAt(), launch.outStride(), launch.rows(), launch.count(),
+                    launch.inWidth(), launch.outWidth(), launch.groups(), launch.groupSize(), launch.repeats(), nanos);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new AssertionError(e.getCause());
+        } catch (IllegalAccessException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static MethodSpec host() {
+        ClassName floatArray = TornadoKernels.FLOAT_ARRAY;
+        ClassName intArray = TornadoKernels.INT_ARRAY;
+        ClassName halfArray = TornadoLinearWriter.HALF_FLOAT_ARRAY;
+        MethodSpec.Builder method = MethodSpec.methodBuilder("run").addModifiers(Modifier.PUBLIC, Modifier.STATIC)
+                .returns(float[].class)
+                .addParameter(String.class, "kernel").addParameter(float[].class, "in").addParameter(TypeName.INT, "inAt")
+                .addParameter(TypeName.INT, "inStride").addParameter(float[].class, "weight").addParameter(float[].class, "bias")
+                .addParameter(TypeName.INT, "function").addParameter(float[].class, "out").addParameter(TypeName.INT, "outAt")
+                .addParameter(TypeName.INT, "outStride").addParameter(TypeName.INT, "rows").addParameter(TypeName.INT, "count")
+                .addParameter(TypeName.INT, "inWidth").addParameter(TypeName.INT, "outWidth").addParameter(TypeName.INT, "groups")
+                .addParameter(TypeName.INT, "groupSize").addParameter(TypeName.INT, "repeats").addParameter(long[].class, "nanos");
+        method.addStatement("$T x = $T.fromArray(in)", floatArray, floatArray);
+        method.addStatement("$T w = $T.fromArray(weight)", floatArray, floatArray);
+        method.addStatement("$T h = new $T(weight.length)", halfArray, halfArray);
+        method.beginControlFlow("for (int i = 0; i < weight.length; i++)");
+        method.addStatement("h.set(i, new $T(weight[i]))", TornadoLinearWriter.HALF_FLOAT);
+        method.endControlFlow();
+        method.addStatement("$T b = $T.fromArray(bias.length > 0 ? bias : new float[1])", floatArray, floatArray);
+        method.addStatement("$T y = $T.fromArray(out)", floatArray, floatArray);
+        method.addStatement("$T dims = $T.fromElements(0, count)", intArray, intArray);
+        method.addStatement("$T graph = new $T($S)", TASK_GRAPH, TASK_GRAPH, "harness");
+        method.addStatement("graph.transferToDevice($T.FIRST_EXECUTION, x, w, h, b, dims, y)", TRANSFER);
+        method.addStatement("int hasBias = bias.length > 0 ? 1 : 0");
+        method.beginControlFlow("switch (kernel)");
+        for (String kernel : TornadoLinearWriter.kernels().keySet()) {
+            boolean half = kernel.endsWith("Half");
+            method.addCode("case $S -> ", kernel);
+            method.addStatement("graph.task($S, LinearKernels::$L, new $T(), x, inAt, inStride, $L, hasBias == 1 ? b : x, hasBias,"
+                    + " function, y, outAt, outStride, dims, rows, inWidth, outWidth)", "linear", kernel, TornadoKernels.KERNEL_CONTEXT,
+                    half ? "h" : "w");
+        }
+        method.addStatement("default -> throw new $T(kernel)", IllegalArgumentException.class);
+        method.endControlFlow();
+        method.addStatement("graph.transferToHost($T.EVERY_EXECUTION, y)", TRANSFER);
+        method.addStatement("$T grid = new $T(groups * groupSize)", WORKER_GRID_1D, WORKER_GRID_1D);
+        method.addStatement("grid.setLocalWork(groupSize, 1, 1)");
+        method.addStatement("$T plan = new $T(graph.snapshot()).withGridScheduler(new $T($S, grid))", PLAN, PLAN, GRID_SCHEDULER,
+                "harness.linear");
+        method.addStatement("plan.execute()");
+        method.addStatement("long best = Long.MAX_VALUE");
+        method.beginControlFlow("for (int n = 0; n < repeats; n++)");
+        method.addStatement("long start = System.nanoTime()");
+        method.addStatement("plan.execute()");
+        method.addStatement("best = Math.min(best, System.nanoTime() - start)");
+        method.endControlFlow();
+        method.addStatement("nanos[0] = best");
+        method.addStatement("return y.toHeapArray()");
+        return method.build();
+    }
+}

@@ -1,0 +1,235 @@
+package dev.attnc.compiler.codegen.tornadovm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The linear kernels, one launch at a time on the JVM launcher (every work-group, barriers and
+ * local memory as on a device), against a float64 reference written from the definition
+ * {@code out[r][o] = f(bias[o] + sum_i in[r][i] * weight[o][i])}. Sizes are odd and not
+ * multiples of the tiles (inputs 37 and 70 against steps of 32, outputs 45 and 131 against
+ * tiles of 64, rows 1, 7, 9, 67 against tiles of 64 and passes of 4), the views are offset and
+ * strided, and everything the kernel must not write (rows past the call's count, the padding of
+ * strided rows, the array's head) is checked to be untouched.
+ *
+ * <p>Tolerance: float accumulation of n products has an error bounded by about
+ * {@code n * 2^-24 * sum |x w|}; the tests allow {@code 4e-7 * n * (sum |x w| + |bias|) + 1e-6},
+ * then the activation (Lipschitz constant at most 1.13 for the functions used).
+ */
+class TornadoLinearKernelsTest {
+    private static final long SEED = 20261205;
+    private static final int NONE = TornadoKernels.FUNCTIONS.get("none");
+    private static final int GELU = TornadoKernels.FUNCTIONS.get("gelu");
+    private static final int GELU_TANH = TornadoKernels.FUNCTIONS.get("gelu_tanh");
+    private static final int SILU = TornadoKernels.FUNCTIONS.get("silu");
+    private static final int RELU = TornadoKernels.FUNCTIONS.get("relu");
+
+    private static LinearKernelHarness harness;
+
+    @BeforeAll
+    static void compile() {
+        harness = LinearKernelHarness.build();
+    }
+
+    /** A problem: random inputs in an offset, strided view; the output view is offset and strided too. */
+    record Problem(int count, int inWidth, int outWidth, boolean bias, int function, float[] in, float[] weight, float[] biases,
+            float[] out, int inAt, int inStride, int outAt, int outStride) {
+
+        static Problem random(long seed, int count, int inWidth, int outWidth, boolean bias, int function) {
+            SplittableRandom random = new SplittableRandom(seed);
+            int inAt = 5;
+            int inStride = inWidth + 3;
+            int outAt = 3;
+            int outStride = outWidth + 2;
+            // The arrays hold the largest row count the tests use, as a model's buffers hold MAX_T rows.
+            int maxRows = 130;
+            return new Problem(count, inWidth, outWidth, bias, function, values(random, inAt + maxRows * inStride),
+                    values(random, outWidth * inWidth), bias ? values(random, outWidth) : new float[0],
+                    values(random, outAt + maxRows * outStride), inAt, inStride, outAt, outStride);
+        }
+
+        private static float[] values(SplittableRandom random, int n) {
+            float[] values = new float[n];
+            for (int i = 0; i < n; i++) {
+                values[i] = (float) (random.nextDouble() * 2 - 1);
+            }
+            return values;
+        }
+
+        LinearKernelHarness.Launch launch(String kernel, int rows, int groups, int groupSize) {
+            return new LinearKernelHarness.Launch(kernel, in, inAt, inStride, weight, biases, function, out, outAt, outStride, rows,
+                    count, inWidth, outWidth, groups, groupSize, 0);
+        }
+
+        /** Checks {@code actual} against the float64 reference computed with these weights. */
+        void check(float[] actual, float[] weights, String what) {
+            assertEquals(out.length, actual.length);
+            for (int index = 0; index < out.length; index++) {
+                int r = (index - outAt) / outStride;
+                int o = (index - outAt) % outStride;
+                boolean written = index >= outAt && r < count && o < outWidth;
+                if (!written) {
+                    assertEquals(out[index], actual[index], 0.0, what + ": element " + index + " is not the kernel's to write");
+                    continue;
+                }
+                double sum = bias ? biases[o] : 0;
+                double magnitude = bias ? Math.abs(biases[o]) : 0;
+                for (int i = 0; i < inWidth; i++) {
+                    double product = (double) in[inAt + r * inStride + i] * weights[o * inWidth + i];
+                    sum += product;
+                    magnitude += Math.abs(product);
+                }
+                double expected = activation(function, sum);
+                double tolerance = 1.13 * (4e-7 * inWidth * magnitude) + 1e-6;
+                assertEquals(expected, actual[index], tolerance, what + ": row " + r + ", output " + o);
+            }
+        }
+    }
+
+    static double activation(int function, double x) {
+        if (function == NONE) {
+            return x;
+        } else if (function == RELU) {
+            return Math.max(x, 0);
+        } else if (function == SILU) {
+            return x / (1 + Math.exp(-x));
+        } else if (function == GELU_TANH) {
+            return 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+        } else if (function == GELU) {
+            return 0.5 * x * (1 + erf(x / Math.sqrt(2)));
+        }
+        throw new IllegalArgumentException("function " + function);
+    }
+
+    /**
+     * erf in double precision: its Maclaurin series below |x| = 2.5 (60 terms, converged), and
+     * above, 1 - erfc by the continued fraction {@code erfc(x) = e^(-x^2) / sqrt(pi) / (x + (1/2) / (x + (2/2) / (x + ...)))}.
+     */
+    static double erf(double x) {
+        double z = Math.abs(x);
+        if (z < 2.5) {
+            double term = x;
+            double sum = x;
+            for (int n = 1; n < 60; n++) {
+                term *= -x * x / n;
+                sum += term / (2 * n + 1);
+            }
+            return 2 / Math.sqrt(Math.PI) * sum;
+        }
+        double fraction = z;
+        for (int n = 200; n >= 1; n--) {
+            fraction = z + n / 2.0 / fraction;
+        }
+        double erfc = Math.exp(-z * z) / Math.sqrt(Math.PI) / fraction;
+        return Math.signum(x) * (1 - erfc);
+    }
+
+    @Test
+    void theErfReferenceIsRight() {
+        // Published values: erf(0.5) = 0.5204998778130465, erf(2.4) = 0.9993114861033549, erf(3) = 0.9999779095030014.
+        assertEquals(0.5204998778130465, erf(0.5), 1e-15);
+        assertEquals(0.9993114861033549, erf(2.4), 1e-15);
+        assertEquals(0.9999779095030014, erf(3), 1e-15);
+        assertEquals(-0.9999779095030014, erf(-3), 1e-15);
+    }
+
+    private static int tiles(int count, int outWidth) {
+        return ceil(count, TornadoLinearWriter.TILE) * ceil(outWidth, TornadoLinearWriter.TILE);
+    }
+
+    private static int ceil(int value, int step) {
+        return (value + step - 1) / step;
+    }
+
+    @ParameterizedTest(name = "rows {0}, in {1}, out {2}, bias {3}, function {4}")
+    @CsvSource({
+            "9, 37, 45, true, gelu",
+            "67, 70, 131, true, gelu_tanh",
+            "67, 37, 131, false, none",
+            "130, 70, 45, true, silu",
+            "64, 64, 64, false, relu"})
+    void theTiledKernelMatchesTheReference(int count, int inWidth, int outWidth, boolean bias, String function) {
+        Problem problem = Problem.random(SEED + count * 31L + inWidth, count, inWidth, outWidth, bias,
+                TornadoKernels.FUNCTIONS.get(function));
+        int group = TornadoLinearWriter.TILE_GROUP;
+        // The row count as a constant and from dims, on the call's own grid; and on the grid of the largest T (130).
+        problem.check(harness.run(problem.launch("linearTiled", count, tiles(count, outWidth), group), new long[1]),
+                problem.weight(), "constant rows");
+        problem.check(harness.run(problem.launch("linearTiled", -2, tiles(count, outWidth), group), new long[1]),
+                problem.weight(), "rows from dims");
+        problem.check(harness.run(problem.launch("linearTiled", -2, tiles(130, outWidth), group), new long[1]),
+                problem.weight(), "rows from dims, grid for 130 rows");
+    }
+
+    @ParameterizedTest(name = "rows {0}, in {1}, out {2}, bias {3}, function {4}")
+    @CsvSource({
+            "1, 37, 45, true, gelu",
+            "7, 70, 131, true, gelu_tanh",
+            "8, 37, 131, false, none",
+            "3, 300, 45, true, silu",
+            "5, 1, 3, false, relu"})
+    void theRowsKernelMatchesTheReference(int count, int inWidth, int outWidth, boolean bias, String function) {
+        Problem problem = Problem.random(SEED + count * 17L + inWidth, count, inWidth, outWidth, bias,
+                TornadoKernels.FUNCTIONS.get(function));
+        int group = TornadoLinearWriter.ROW_GROUP;
+        problem.check(harness.run(problem.launch("linearRows", count, outWidth, group), new long[1]), problem.weight(),
+                "constant rows");
+        problem.check(harness.run(problem.launch("linearRows", -2, outWidth, group), new long[1]), problem.weight(),
+                "rows from dims");
+        // A grid with more groups than outputs (as a grid sized for another layer would be) writes nothing more.
+        problem.check(harness.run(problem.launch("linearRows", -2, outWidth + 5, group), new long[1]), problem.weight(),
+                "rows from dims, extra groups");
+    }
+
+    /** Each kernel leaves the calls that are not its own to the other: both run for a run-time T, whatever it is. */
+    @Test
+    void eachKernelRunsOnlyForItsOwnRowCounts() {
+        Problem few = Problem.random(SEED, 7, 37, 45, true, NONE);
+        Problem many = Problem.random(SEED + 1, 9, 37, 45, true, NONE);
+        float[] untouched = harness.run(few.launch("linearTiled", -2, tiles(130, 45), TornadoLinearWriter.TILE_GROUP), new long[1]);
+        assertEquals(Arrays.toString(few.out()), Arrays.toString(untouched));
+        untouched = harness.run(many.launch("linearRows", -2, 45, TornadoLinearWriter.ROW_GROUP), new long[1]);
+        assertEquals(Arrays.toString(many.out()), Arrays.toString(untouched));
+    }
+
+    @ParameterizedTest(name = "{0}, rows {1}")
+    @CsvSource({"linearTiledHalf, 67", "linearTiledHalf, 9", "linearRowsHalf, 1", "linearRowsHalf, 7"})
+    void fp16WeightsMatchTheReferenceOnRoundedWeights(String kernel, int count) {
+        Problem problem = Problem.random(SEED + 7 * count, count, 70, 131, true, GELU_TANH);
+        boolean tiled = kernel.startsWith("linearTiled");
+        float[] actual = harness.run(problem.launch(kernel, -2, tiled ? tiles(count, 131) : 131,
+                tiled ? TornadoLinearWriter.TILE_GROUP : TornadoLinearWriter.ROW_GROUP), new long[1]);
+        // Round to binary16 by hand (nearest, ties to even), independently of the JDK's conversion.
+        float[] rounded = new float[problem.weight().length];
+        for (int i = 0; i < rounded.length; i++) {
+            rounded[i] = toHalf(problem.weight()[i]);
+            assertEquals(Float.float16ToFloat(Float.floatToFloat16(problem.weight()[i])), rounded[i], 0.0);
+        }
+        problem.check(actual, rounded, kernel);
+        // Each weight moves by at most half a binary16 step (2^-11 of itself, 2^-25 below 2^-14), and some do move.
+        boolean differs = false;
+        for (int i = 0; i < rounded.length; i++) {
+            assertTrue(Math.abs(rounded[i] - problem.weight()[i]) <= Math.max(Math.abs(problem.weight()[i]) * 0x1p-11, 0x1p-25));
+            differs |= rounded[i] != problem.weight()[i];
+        }
+        assertTrue(differs, "the random weights should not all be exact in binary16");
+    }
+
+    /** The binary16 value nearest to x (|x| below 65504), ties to even; below 2^-14 the subnormal step 2^-24. */
+    static float toHalf(float x) {
+        if (x == 0) {
+            return x;
+        }
+        int exponent = Math.max(Math.getExponent(x), -14);
+        assertTrue(exponent <= 15, "outside the binary16 range: " + x);
+        double ulp = Math.scalb(1.0, exponent - 10);
+        return (float) (Math.rint(x / ulp) * ulp);
+    }
+}
