@@ -39,10 +39,12 @@ import javax.lang.model.element.Modifier;
  *       then accumulates {@link #BLOCK} x {@link #BLOCK} outputs in registers (rows
  *       {@code ty + 16 i}, outputs {@code tx + 16 j}), and at the end adds the bias and applies
  *       the fused activation; neighbouring items write neighbouring outputs.</li>
- *   <li>{@code linearRows}, for at most {@link #FEW_ROWS} rows (decoding): a work-group of
- *       {@link #ROW_GROUP} items per output; its lanes stride along the weight row (coalesced),
- *       each weight read serves {@link #ROWS_AT_ONCE} input rows at a time, and the partial
- *       sums meet in a tree reduction in local memory. Its grid does not depend on T.</li>
+ *   <li>{@code linearRows}, for at most {@link #FEW_ROWS} rows (decoding): a warp of
+ *       {@link #WARP} lanes per output, {@link #OUTPUTS_PER_GROUP} outputs per work-group; the
+ *       lanes stride along the weight row (coalesced), each weight read serves
+ *       {@link #ROWS_AT_ONCE} input rows at a time, and one lane per output and row adds up the
+ *       warp's partial sums from local memory (one barrier, where a tree would take five: on
+ *       the JVM launcher each barrier is a pass over the group's items). Its grid does not depend on T.</li>
  * </ul>
  * When the row count is a run-time dim, a layer gets both tasks and each returns at once when
  * the call's rows are not its own; a constant row count gets only the one it needs.
@@ -63,8 +65,12 @@ final class TornadoLinearWriter {
     static final int FEW_ROWS = 8;
     /** Input rows each weight read of {@code linearRows} serves. */
     static final int ROWS_AT_ONCE = 4;
-    /** Lanes per output in {@code linearRows}. */
-    static final int ROW_GROUP = 128;
+    /** Lanes per output in {@code linearRows}: a warp, whose loads of one weight row make one 128-byte line. */
+    static final int WARP = 32;
+    /** Outputs per work-group of {@code linearRows}. */
+    static final int OUTPUTS_PER_GROUP = 4;
+    /** Items per work-group of {@code linearRows}. */
+    static final int ROW_GROUP = WARP * OUTPUTS_PER_GROUP;
     /** Rows and outputs of an output tile of {@code linearTiled}. */
     static final int TILE = 64;
     /** Inputs per step along the input width. */
@@ -180,7 +186,7 @@ final class TornadoLinearWriter {
                 Long.toString(call.inWidth()), Long.toString(call.outWidth()));
         long tiles = ceil(call.maxRows(), TILE) * ceil(call.outWidth(), TILE);
         Task tiled = new Task("linearTiled" + suffix, "", args, tiles, TILE_GROUP);
-        Task rows = new Task("linearRows" + suffix, "", args, call.outWidth(), ROW_GROUP);
+        Task rows = new Task("linearRows" + suffix, "", args, ceil(call.outWidth(), OUTPUTS_PER_GROUP), ROW_GROUP);
         long constant = Long.parseLong(call.rows());
         if (constant >= 0) {
             return List.of(constant <= FEW_ROWS ? rows : tiled);
@@ -210,9 +216,9 @@ final class TornadoLinearWriter {
                     parameters(half), tiledBody(half)));
             kernels.put("linearRows" + suffix, kernel("linearRows" + suffix,
                     "{@code out[r][o] = f(bias[o] + sum_i in[r][i] * weight[o][i])} for at most " + FEW_ROWS + " rows, "
-                            + weights + ".\n\n<p>A work-group of " + ROW_GROUP + " lanes per output ({@code groupIdx = o}),"
-                            + " striding along the weight row, " + ROWS_AT_ONCE + " rows per pass, partial sums reduced in"
-                            + " local memory.",
+                            + weights + ".\n\n<p>A warp of " + WARP + " lanes per output, striding along its weight row, "
+                            + OUTPUTS_PER_GROUP + " outputs per work-group ({@code groupIdx = o / " + OUTPUTS_PER_GROUP + "}), "
+                            + ROWS_AT_ONCE + " rows per pass, partial sums added up in local memory.",
                     parameters(half), rowsBody(half)));
         }
         return kernels;
@@ -313,19 +319,21 @@ final class TornadoLinearWriter {
     }
 
     private static String rowsBody(boolean half) {
+        int outputPitch = WARP + 1;
+        int rowPitch = OUTPUTS_PER_GROUP * outputPitch;
         StringBuilder body = new StringBuilder();
         line(body, 0, "int count = rows(dims, rows);");
-        line(body, 0, "int o = context.groupIdx;");
         line(body, 0, "int lane = context.localIdx;");
-        line(body, 0, "float[] partial = context.allocateFloatLocalArray(" + ROWS_AT_ONCE * ROW_GROUP + ");");
+        line(body, 0, "int first = context.groupIdx * " + OUTPUTS_PER_GROUP + ";");
+        line(body, 0, "int slot = lane / " + WARP + ";");
+        line(body, 0, "int sub = lane % " + WARP + ";");
+        line(body, 0, "// [row][output][" + outputPitch + "]: the pitch of " + outputPitch + " keeps the final reads on distinct banks.");
+        line(body, 0, "float[] partial = context.allocateFloatLocalArray(" + ROWS_AT_ONCE * rowPitch + ");");
         line(body, 0, "// The same for every item of a group, so that all of them reach the barriers.");
         line(body, 0, "if (count <= " + FEW_ROWS + ") {");
-        line(body, 1, "if (o < outWidth) {");
-        line(body, 2, "int w = o * inWidth;");
-        line(body, 2, "float shift = 0.0f;");
-        line(body, 2, "if (hasBias == 1) {");
-        line(body, 3, "shift = bias.get(o);");
-        line(body, 2, "}");
+        line(body, 1, "if (first < outWidth) {");
+        line(body, 2, "// Lanes past the last output read the last weight row again, and write nothing.");
+        line(body, 2, "int w = TornadoMath.min(first + slot, outWidth - 1) * inWidth;");
         line(body, 2, "for (int r0 = 0; r0 < count; r0 += " + ROWS_AT_ONCE + ") {");
         line(body, 3, "// Rows past the end read the last row again, and are not written.");
         for (int n = 0; n < ROWS_AT_ONCE; n++) {
@@ -335,29 +343,33 @@ final class TornadoLinearWriter {
         for (int n = 0; n < ROWS_AT_ONCE; n++) {
             line(body, 3, "float sum" + n + " = 0.0f;");
         }
-        line(body, 3, "for (int k = lane; k < inWidth; k += " + ROW_GROUP + ") {");
+        line(body, 3, "// " + WARP + " neighbouring lanes read " + WARP + " neighbouring weights of their row.");
+        line(body, 3, "for (int k = sub; k < inWidth; k += " + WARP + ") {");
         line(body, 4, "float wk = " + weight(half, "w + k") + ";");
         for (int n = 0; n < ROWS_AT_ONCE; n++) {
             line(body, 4, "sum" + n + " += wk * in.get(x" + n + " + k);");
         }
         line(body, 3, "}");
         for (int n = 0; n < ROWS_AT_ONCE; n++) {
-            line(body, 3, "partial[lane" + (n == 0 ? "" : " + " + n * ROW_GROUP) + "] = sum" + n + ";");
+            line(body, 3, "partial[" + (n == 0 ? "" : n * rowPitch + " + ") + "slot * " + outputPitch + " + sub] = sum" + n + ";");
         }
         line(body, 3, "context.localBarrier();");
-        line(body, 3, "for (int stride = " + ROW_GROUP / 2 + "; stride > 0; stride /= 2) {");
-        line(body, 4, "if (lane < stride) {");
-        for (int n = 0; n < ROWS_AT_ONCE; n++) {
-            String at = "lane" + (n == 0 ? "" : " + " + n * ROW_GROUP);
-            line(body, 5, "partial[" + at + "] += partial[" + at + " + stride];");
-        }
-        line(body, 4, "}");
-        line(body, 4, "context.localBarrier();");
-        line(body, 3, "}");
-        line(body, 3, "if (lane < " + ROWS_AT_ONCE + ") {");
-        line(body, 4, "if (r0 + lane < count) {");
-        line(body, 5, "out.set(outAt + (r0 + lane) * outStride + o, apply(function, partial[lane * " + ROW_GROUP
-                + "] + shift, 0.0f));");
+        line(body, 3, "// One lane per (output, row) adds up its " + WARP + " partial sums.");
+        line(body, 3, "if (lane < " + OUTPUTS_PER_GROUP * ROWS_AT_ONCE + ") {");
+        line(body, 4, "int o = first + lane / " + ROWS_AT_ONCE + ";");
+        line(body, 4, "int q = lane % " + ROWS_AT_ONCE + ";");
+        line(body, 4, "if (o < outWidth) {");
+        line(body, 5, "if (r0 + q < count) {");
+        line(body, 6, "float total = 0.0f;");
+        line(body, 6, "if (hasBias == 1) {");
+        line(body, 7, "total = bias.get(o);");
+        line(body, 6, "}");
+        line(body, 6, "int from = q * " + rowPitch + " + lane / " + ROWS_AT_ONCE + " * " + outputPitch + ";");
+        line(body, 6, "for (int m = 0; m < " + WARP + "; m++) {");
+        line(body, 7, "total += partial[from + m];");
+        line(body, 6, "}");
+        line(body, 6, "out.set(outAt + (r0 + q) * outStride + o, apply(function, total, 0.0f));");
+        line(body, 5, "}");
         line(body, 4, "}");
         line(body, 3, "}");
         line(body, 3, "// Before the next pass overwrites the partial sums.");

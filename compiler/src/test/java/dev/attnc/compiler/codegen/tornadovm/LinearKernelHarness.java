@@ -37,6 +37,32 @@ final class LinearKernelHarness {
             int outAt, int outStride, int rows, int count, int inWidth, int outWidth, int groups, int groupSize, int repeats) {
     }
 
+    /**
+     * The linear kernel the backend had before TornadoLinearWriter (a work-item per row and
+     * output, each reading its whole weight row), kept here as the baseline of speed measurements.
+     */
+    static final MethodSpec BASELINE = TornadoKernels.kernel("linearBaseline",
+            "The former linear kernel: {@code @Parallel} over rows and outputs, a dot product per output.",
+            "FloatArray in, int inAt, int inStride, FloatArray weight, FloatArray bias, int hasBias, int function, "
+                    + "FloatArray out, int outAt, int outStride, IntArray dims, int rows, int rowBound, int inWidth, int outWidth",
+            """
+            int count = rows(dims, rows);
+            for (@Parallel int r = 0; r < rowBound; r++) {
+                for (@Parallel int o = 0; o < outWidth; o++) {
+                    if (r < count) {
+                        float sum = 0;
+                        for (int i = 0; i < inWidth; i++) {
+                            sum += in.get(inAt + r * inStride + i) * weight.get(o * inWidth + i);
+                        }
+                        if (hasBias == 1) {
+                            sum += bias.get(o);
+                        }
+                        out.set(outAt + r * outStride + o, apply(function, sum, 0));
+                    }
+                }
+            }
+            """);
+
     private final Method run;
 
     private LinearKernelHarness(Method run) {
@@ -50,6 +76,7 @@ final class LinearKernelHarness {
             type.addMethod(library.get(helper));
         }
         TornadoLinearWriter.kernels().values().forEach(type::addMethod);
+        type.addMethod(BASELINE);
         type.addMethod(host());
         JavaFile file = JavaFile.builder("dev.attnc.test", type.build()).skipJavaLangImports(true).indent("    ").build();
         Class<?> loaded;
@@ -124,12 +151,17 @@ final class LinearKernelHarness {
                     + " function, y, outAt, outStride, dims, rows, inWidth, outWidth)", "linear", kernel, TornadoKernels.KERNEL_CONTEXT,
                     half ? "h" : "w");
         }
+        method.addCode("case $S -> ", "linearBaseline");
+        method.addStatement("graph.task($S, LinearKernels::linearBaseline, x, inAt, inStride, w, hasBias == 1 ? b : x, hasBias,"
+                + " function, y, outAt, outStride, dims, rows, count, inWidth, outWidth)", "linear");
         method.addStatement("default -> throw new $T(kernel)", IllegalArgumentException.class);
         method.endControlFlow();
         method.addStatement("graph.transferToHost($T.EVERY_EXECUTION, y)", TRANSFER);
         method.addStatement("$T grid = new $T(groups * groupSize)", WORKER_GRID_1D, WORKER_GRID_1D);
         method.addStatement("grid.setLocalWork(groupSize, 1, 1)");
-        method.addStatement("$T plan = new $T(graph.snapshot()).withGridScheduler(new $T($S, grid))", PLAN, PLAN, GRID_SCHEDULER,
+        method.addComment("The baseline is a @Parallel kernel: TornadoVM picks its grid.");
+        method.addStatement("$T plan = kernel.equals($S) ? new $T(graph.snapshot())"
+                + " : new $T(graph.snapshot()).withGridScheduler(new $T($S, grid))", PLAN, "linearBaseline", PLAN, PLAN, GRID_SCHEDULER,
                 "harness.linear");
         method.addStatement("plan.execute()");
         method.addStatement("long best = Long.MAX_VALUE");

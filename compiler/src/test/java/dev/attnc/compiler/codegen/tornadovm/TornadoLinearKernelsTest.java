@@ -140,11 +140,15 @@ class TornadoLinearKernelsTest {
         assertEquals(-0.9999779095030014, erf(-3), 1e-15);
     }
 
-    private static int tiles(int count, int outWidth) {
+    static int tiles(int count, int outWidth) {
         return ceil(count, TornadoLinearWriter.TILE) * ceil(outWidth, TornadoLinearWriter.TILE);
     }
 
-    private static int ceil(int value, int step) {
+    static int rowGroups(int outWidth) {
+        return ceil(outWidth, TornadoLinearWriter.OUTPUTS_PER_GROUP);
+    }
+
+    static int ceil(int value, int step) {
         return (value + step - 1) / step;
     }
 
@@ -179,12 +183,12 @@ class TornadoLinearKernelsTest {
         Problem problem = Problem.random(SEED + count * 17L + inWidth, count, inWidth, outWidth, bias,
                 TornadoKernels.FUNCTIONS.get(function));
         int group = TornadoLinearWriter.ROW_GROUP;
-        problem.check(harness.run(problem.launch("linearRows", count, outWidth, group), new long[1]), problem.weight(),
+        problem.check(harness.run(problem.launch("linearRows", count, rowGroups(outWidth), group), new long[1]), problem.weight(),
                 "constant rows");
-        problem.check(harness.run(problem.launch("linearRows", -2, outWidth, group), new long[1]), problem.weight(),
+        problem.check(harness.run(problem.launch("linearRows", -2, rowGroups(outWidth), group), new long[1]), problem.weight(),
                 "rows from dims");
         // A grid with more groups than outputs (as a grid sized for another layer would be) writes nothing more.
-        problem.check(harness.run(problem.launch("linearRows", -2, outWidth + 5, group), new long[1]), problem.weight(),
+        problem.check(harness.run(problem.launch("linearRows", -2, rowGroups(outWidth) + 3, group), new long[1]), problem.weight(),
                 "rows from dims, extra groups");
     }
 
@@ -195,7 +199,7 @@ class TornadoLinearKernelsTest {
         Problem many = Problem.random(SEED + 1, 9, 37, 45, true, NONE);
         float[] untouched = harness.run(few.launch("linearTiled", -2, tiles(130, 45), TornadoLinearWriter.TILE_GROUP), new long[1]);
         assertEquals(Arrays.toString(few.out()), Arrays.toString(untouched));
-        untouched = harness.run(many.launch("linearRows", -2, 45, TornadoLinearWriter.ROW_GROUP), new long[1]);
+        untouched = harness.run(many.launch("linearRows", -2, rowGroups(45), TornadoLinearWriter.ROW_GROUP), new long[1]);
         assertEquals(Arrays.toString(many.out()), Arrays.toString(untouched));
     }
 
@@ -204,7 +208,7 @@ class TornadoLinearKernelsTest {
     void fp16WeightsMatchTheReferenceOnRoundedWeights(String kernel, int count) {
         Problem problem = Problem.random(SEED + 7 * count, count, 70, 131, true, GELU_TANH);
         boolean tiled = kernel.startsWith("linearTiled");
-        float[] actual = harness.run(problem.launch(kernel, -2, tiled ? tiles(count, 131) : 131,
+        float[] actual = harness.run(problem.launch(kernel, -2, tiled ? tiles(count, 131) : rowGroups(131),
                 tiled ? TornadoLinearWriter.TILE_GROUP : TornadoLinearWriter.ROW_GROUP), new long[1]);
         // Round to binary16 by hand (nearest, ties to even), independently of the JDK's conversion.
         float[] rounded = new float[problem.weight().length];
