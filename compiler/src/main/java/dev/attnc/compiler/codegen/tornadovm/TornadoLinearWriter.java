@@ -75,6 +75,8 @@ final class TornadoLinearWriter {
     static final int TILE = 64;
     /** Inputs per step along the input width. */
     static final int DEPTH = 32;
+    /** Steps of the inner product loop written out one after another. */
+    static final int UNROLL = 8;
     /** Outputs (and rows) per item, along each side: BLOCK x BLOCK accumulators. */
     static final int BLOCK = 4;
     /** Items along each side of a tile. */
@@ -275,17 +277,20 @@ final class TornadoLinearWriter {
         line(body, 4, "weightTile[kk * " + PITCH + " + r] = w;");
         line(body, 3, "}");
         line(body, 3, "context.localBarrier();");
-        line(body, 3, "for (int kk = 0; kk < " + DEPTH + "; kk++) {");
-        line(body, 4, "int at = kk * " + PITCH + ";");
-        for (int i = 0; i < BLOCK; i++) {
-            line(body, 4, "float a" + i + " = inTile[at + ty" + (i == 0 ? "" : " + " + i * SIDE) + "];");
-        }
-        for (int j = 0; j < BLOCK; j++) {
-            line(body, 4, "float b" + j + " = weightTile[at + tx" + (j == 0 ? "" : " + " + j * SIDE) + "];");
-        }
-        for (int i = 0; i < BLOCK; i++) {
+        line(body, 3, "// Unrolled by " + UNROLL + ": straight-line code a CPU OpenCL compiler can vectorize across work-items.");
+        line(body, 3, "for (int kk = 0; kk < " + DEPTH + "; kk += " + UNROLL + ") {");
+        for (int u = 0; u < UNROLL; u++) {
+            line(body, 4, (u == 0 ? "int " : "") + "at = " + (u == 0 ? "kk * " + PITCH : "at + " + PITCH) + ";");
+            for (int i = 0; i < BLOCK; i++) {
+                line(body, 4, (u == 0 ? "float " : "") + "a" + i + " = inTile[at + ty" + (i == 0 ? "" : " + " + i * SIDE) + "];");
+            }
             for (int j = 0; j < BLOCK; j++) {
-                line(body, 4, "sum" + i + j + " += a" + i + " * b" + j + ";");
+                line(body, 4, (u == 0 ? "float " : "") + "b" + j + " = weightTile[at + tx" + (j == 0 ? "" : " + " + j * SIDE) + "];");
+            }
+            for (int i = 0; i < BLOCK; i++) {
+                for (int j = 0; j < BLOCK; j++) {
+                    line(body, 4, "sum" + i + j + " += a" + i + " * b" + j + ";");
+                }
             }
         }
         line(body, 3, "}");

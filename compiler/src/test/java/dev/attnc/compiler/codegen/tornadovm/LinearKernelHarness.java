@@ -20,8 +20,8 @@ import javax.lang.model.element.Modifier;
  * Test helper: the linear kernels of {@link TornadoLinearWriter} (with the library helpers they
  * call) in one class, with a host method that runs one kernel as a one-task TaskGraph on a
  * given 1-D grid. Compiled against the facade and run on attnc's JVM implementation of the API;
- * under TornadoVM's launcher with {@code -Dattnc.tornadovm.api=classpath}, compiled against the
- * real API and run on the default device.
+ * in a JVM started with TornadoVM's argfile, compiled against the real API (as {@code attnc run}
+ * does) and run on the default device.
  */
 final class LinearKernelHarness {
     private static final String API = TornadoKernels.API;
@@ -80,10 +80,10 @@ final class LinearKernelHarness {
         type.addMethod(host());
         JavaFile file = JavaFile.builder("dev.attnc.test", type.build()).skipJavaLangImports(true).indent("    ").build();
         Class<?> loaded;
-        if (TornadoCompiled.REAL_API && TornadoSupport.available()) {
-            InMemoryJavac.Result compiled = InMemoryJavac.compile(List.of(file), List.of());
-            assertEquals(List.of(), compiled.warnings());
-            loaded = compiled.classes().get(NAME);
+        if (TornadoSupport.available()) {
+            // Under TornadoVM's launcher: compiled against its API, the class file written where TornadoVM reads it
+            // (-Dattnc.tornado.classes, which must be on -cp), run on the default device.
+            loaded = TornadoCompilation.compileAndLoad(file, NAME);
         } else {
             InMemoryJavac.Result compiled = InMemoryJavac.compile(List.of(file), List.of(), List.of(TornadoCompiled.facade()), false);
             assertEquals(List.of(), compiled.warnings());

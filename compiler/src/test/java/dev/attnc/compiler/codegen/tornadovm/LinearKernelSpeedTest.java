@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
  * kernels against the former one ({@link LinearKernelHarness#BASELINE}), in one run, at the
  * sizes of gpt2_block's MLP (768 -> 3072) for a prefill of 128 rows and a decoding step of 1.
  * Runs only when asked, with {@code -Dattnc.bench.linear=true}: on the JVM launcher by default,
- * on a real TornadoVM under its launcher with {@code -Dattnc.tornadovm.api=classpath}.
+ * on a real TornadoVM's default device in a JVM started with its argfile (the FP16 kernels there
+ * only with {@code -Dattnc.device.fp16=true}, on a device with cl_khr_fp16 or CUDA).
  */
 class LinearKernelSpeedTest {
 
@@ -23,7 +24,7 @@ class LinearKernelSpeedTest {
         int outWidth = Integer.getInteger("attnc.bench.out", 3072);
         int repeats = Integer.getInteger("attnc.bench.repeats", 5);
         System.out.printf(Locale.ROOT, "linear %d -> %d on %s, best of %d executes after the first%n", inWidth, outWidth,
-                TornadoCompiled.REAL_API && TornadoSupport.available() ? "TornadoVM's default device" : "the JVM launcher", repeats);
+                TornadoSupport.available() ? "TornadoVM's default device" : "the JVM launcher", repeats);
         for (int rows : new int[] {Integer.getInteger("attnc.bench.rows", 128), 1}) {
             TornadoLinearKernelsTest.Problem problem = TornadoLinearKernelsTest.Problem.random(1, rows, inWidth, outWidth, true,
                     TornadoKernels.FUNCTIONS.get("none"));
@@ -34,7 +35,8 @@ class LinearKernelSpeedTest {
                         5, inWidth + 3, 3, outWidth + 2);
             }
             String few = rows <= TornadoLinearWriter.FEW_ROWS ? "linearRows" : "linearTiled";
-            for (String kernel : new String[] {"linearBaseline", few, few + "Half"}) {
+            boolean half = !TornadoSupport.available() || Boolean.getBoolean("attnc.device.fp16");
+            for (String kernel : half ? new String[] {"linearBaseline", few, few + "Half"} : new String[] {"linearBaseline", few}) {
                 long[] nanos = new long[1];
                 int groups = kernel.startsWith("linearRows") ? TornadoLinearKernelsTest.rowGroups(outWidth)
                         : TornadoLinearKernelsTest.tiles(rows, outWidth);
