@@ -375,12 +375,19 @@ final class TornadoLinearWriter {
         for (int n = 0; n < ROWS_AT_ONCE; n++) {
             line(body, 3, "float part" + n + " = 0.0f;");
         }
-        line(body, 3, "// " + WARP + " neighbouring lanes read " + WARP + " neighbouring weights of their row.");
-        line(body, 3, "for (int k = sub; k < inWidth; k += " + WARP + ") {");
-        line(body, 4, "float wk = " + weight(half, "w + k") + ";");
+        line(body, 3, "// " + WARP + " neighbouring lanes read " + WARP + " neighbouring weights of their row. A last row alone"
+                + " (a decoding step) reads its inputs once, not " + ROWS_AT_ONCE + " times.");
+        line(body, 3, "if (count - r0 == 1) {");
+        line(body, 4, "for (int k = sub; k < inWidth; k += " + WARP + ") {");
+        line(body, 5, "part0 += " + weight(half, "w + k") + " * in.get(x0 + k);");
+        line(body, 4, "}");
+        line(body, 3, "} else {");
+        line(body, 4, "for (int k = sub; k < inWidth; k += " + WARP + ") {");
+        line(body, 5, "float wk = " + weight(half, "w + k") + ";");
         for (int n = 0; n < ROWS_AT_ONCE; n++) {
-            line(body, 4, "part" + n + " += wk * in.get(x" + n + " + k);");
+            line(body, 5, "part" + n + " += wk * in.get(x" + n + " + k);");
         }
+        line(body, 4, "}");
         line(body, 3, "}");
         for (int n = 0; n < ROWS_AT_ONCE; n++) {
             line(body, 3, "inTile[" + (n == 0 ? "" : n * rowPitch + " + ") + "slot * " + outputPitch + " + sub] = part" + n + ";");
