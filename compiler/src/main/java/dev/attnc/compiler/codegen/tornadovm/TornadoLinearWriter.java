@@ -372,26 +372,30 @@ final class TornadoLinearWriter {
             String row = n == 0 ? "r0" : "TornadoMath.min(r0 + " + n + ", count - 1)";
             line(body, 3, "int x" + n + " = inAt + " + row + " * inStride;");
         }
-        for (int n = 0; n < ROWS_AT_ONCE; n++) {
-            line(body, 3, "float part" + n + " = 0.0f;");
-        }
         line(body, 3, "// " + WARP + " neighbouring lanes read " + WARP + " neighbouring weights of their row. A last row alone"
                 + " (a decoding step) reads its inputs once, not " + ROWS_AT_ONCE + " times.");
+        line(body, 3, "// Each branch stores its own sums: TornadoVM 5.2's OpenCL code merges float values computed by loops in both"
+                + " branches of an if wrongly (the phi copies of one branch overwrite the other's).");
         line(body, 3, "if (count - r0 == 1) {");
+        line(body, 4, "float part = 0.0f;");
         line(body, 4, "for (int k = sub; k < inWidth; k += " + WARP + ") {");
-        line(body, 5, "part0 += " + weight(half, "w + k") + " * in.get(x0 + k);");
+        line(body, 5, "part += " + weight(half, "w + k") + " * in.get(x0 + k);");
         line(body, 4, "}");
+        line(body, 4, "inTile[slot * " + outputPitch + " + sub] = part;");
         line(body, 3, "} else {");
+        for (int n = 0; n < ROWS_AT_ONCE; n++) {
+            line(body, 4, "float part" + n + " = 0.0f;");
+        }
         line(body, 4, "for (int k = sub; k < inWidth; k += " + WARP + ") {");
         line(body, 5, "float wk = " + weight(half, "w + k") + ";");
         for (int n = 0; n < ROWS_AT_ONCE; n++) {
             line(body, 5, "part" + n + " += wk * in.get(x" + n + " + k);");
         }
         line(body, 4, "}");
-        line(body, 3, "}");
         for (int n = 0; n < ROWS_AT_ONCE; n++) {
-            line(body, 3, "inTile[" + (n == 0 ? "" : n * rowPitch + " + ") + "slot * " + outputPitch + " + sub] = part" + n + ";");
+            line(body, 4, "inTile[" + (n == 0 ? "" : n * rowPitch + " + ") + "slot * " + outputPitch + " + sub] = part" + n + ";");
         }
+        line(body, 3, "}");
         line(body, 3, "context.localBarrier();");
         line(body, 3, "// One lane per (output, row) adds up its " + WARP + " partial sums.");
         line(body, 3, "if (lane < " + OUTPUTS_PER_GROUP * ROWS_AT_ONCE + ") {");
