@@ -19,9 +19,9 @@ import javax.lang.model.element.Modifier;
 /**
  * Test helper: the linear kernels of {@link TornadoLinearWriter} (with the library helpers they
  * call) in one class, with a host method that runs one kernel as a one-task TaskGraph on a
- * given 2-D grid of work-groups (x, y). Compiled against the facade and run on attnc's JVM implementation of the API;
- * in a JVM started with TornadoVM's argfile, compiled against the real API (as {@code attnc run}
- * does) and run on the default device.
+ * given 2-D grid of work-groups (x, y). Compiled against the facade and run on attnc's JVM
+ * implementation of the API; in a JVM started with TornadoVM's argfile, compiled against the
+ * real API (as {@code attnc run} does) and run on the default device.
  */
 final class LinearKernelHarness {
     private static final String API = TornadoKernels.API;
@@ -137,7 +137,8 @@ final class LinearKernelHarness {
                 .addParameter(TypeName.INT, "function").addParameter(float[].class, "out").addParameter(TypeName.INT, "outAt")
                 .addParameter(TypeName.INT, "outStride").addParameter(TypeName.INT, "rows").addParameter(TypeName.INT, "count")
                 .addParameter(TypeName.INT, "inWidth").addParameter(TypeName.INT, "outWidth").addParameter(TypeName.INT, "groups")
-                .addParameter(TypeName.INT, "groupsDown").addParameter(TypeName.INT, "groupSize").addParameter(TypeName.INT, "repeats").addParameter(long[].class, "nanos");
+                .addParameter(TypeName.INT, "groupsDown").addParameter(TypeName.INT, "groupSize")
+                .addParameter(TypeName.INT, "repeats").addParameter(long[].class, "nanos");
         method.addStatement("$T x = $T.fromArray(in)", floatArray, floatArray);
         method.addStatement("$T w = $T.fromArray(weight)", floatArray, floatArray);
         method.addStatement("$T h = new $T(weight.length)", halfArray, halfArray);

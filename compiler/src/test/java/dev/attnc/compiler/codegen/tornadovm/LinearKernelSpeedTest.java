@@ -37,7 +37,9 @@ class LinearKernelSpeedTest {
             boolean half = !TornadoSupport.available() || Boolean.getBoolean("attnc.device.fp16");
             for (String kernel : half ? new String[] {"linearBaseline", "linear", "linearHalf"} : new String[] {"linearBaseline", "linear"}) {
                 long[] nanos = new long[1];
-                LinearKernelHarness.Launch launch = problem.launch(kernel, -2);
+                // The row count from dims (as generated code passes it), or with -Dattnc.bench.constant=true as a constant,
+                // which TornadoVM bakes into the kernel, folding the choice between the two ways.
+                LinearKernelHarness.Launch launch = problem.launch(kernel, Boolean.getBoolean("attnc.bench.constant") ? rows : -2);
                 harness.run(new LinearKernelHarness.Launch(launch.kernel(), launch.in(), launch.inAt(), launch.inStride(),
                         launch.weight(), launch.bias(), launch.function(), launch.out(), launch.outAt(), launch.outStride(),
                         launch.rows(), launch.count(), launch.inWidth(), launch.outWidth(), launch.groups(), launch.groupsDown(),
