@@ -12,6 +12,7 @@ import dev.attnc.compiler.codegen.TornadoBackend;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.runtime.Model;
 import dev.attnc.runtime.Tensor;
+import dev.attnc.runtime.tornado.jvm.MemoryTraffic;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -81,6 +82,36 @@ class TornadoLinearModelTest {
         assertTrue(many.contains("grid_linear_70_by_9 = new WorkerGrid2D(" + 2 * 256 + ", 1);"), many);
         run(TornadoCompiled.source("one.attn", MLP.replace("dim T <= 80\n", "").replace("[T, 37]", "[1, 37]")), false, 1);
         run(TornadoCompiled.source("many.attn", MLP.replace("dim T <= 80\n", "").replace("[T, 37]", "[9, 37]")), false, 9);
+    }
+
+    /**
+     * The traffic counter sees FP16 weights at two bytes a read: at T = 1, {@code up} (37 -> 70)
+     * runs 9 groups of 8 warps, each warp reading one weight row of 37 (the last group's two
+     * spare warps read the last row again), so 72 x 37 weight reads, 2 bytes fewer each; every
+     * other access is the same with float and FP16 weights.
+     */
+    @Test
+    void fp16WeightsAreCountedAtTwoBytesARead() {
+        long[] read = new long[2];
+        for (int half = 0; half < 2; half++) {
+            MemoryTraffic.instrumentNewClasses(true);
+            TornadoCompiled compiled;
+            try {
+                compiled = withFp16(half == 1 ? "true" : "false", () -> TornadoCompiled.source("mlp.attn", MLP));
+            } finally {
+                MemoryTraffic.instrumentNewClasses(false);
+            }
+            try (Model model = compiled.load(new RecordingTornadoWeights(SEED))) {
+                Map<String, Tensor> inputs = Map.of("x", Tensor.floats(new float[37], 1, 37));
+                try (MemoryTraffic.Recording recording = MemoryTraffic.start(1)) {
+                    model.forward(inputs);
+                    MemoryTraffic.Report report = recording.stop();
+                    read[half] = report.kernels().stream().filter(k -> k.name().endsWith(".up")).findFirst().orElseThrow()
+                            .globalRead();
+                }
+            }
+        }
+        assertEquals(72 * 37 * 2, read[0] - read[1], () -> "global bytes read by `up`: float " + read[0] + ", FP16 " + read[1]);
     }
 
     @Test
