@@ -16,5 +16,6 @@ module tornado.api {
     exports uk.ac.manchester.tornado.api.exceptions;
     exports uk.ac.manchester.tornado.api.math;
     exports uk.ac.manchester.tornado.api.plan.types;
+    exports uk.ac.manchester.tornado.api.types;
     exports uk.ac.manchester.tornado.api.types.arrays;
 }

@@ -50,6 +50,8 @@ final class ApiRemapper extends Remapper {
             Map.entry("types/arrays/TornadoNativeArray", "TornadoNativeArray"),
             Map.entry("types/arrays/FloatArray", "FloatArray"),
             Map.entry("types/arrays/IntArray", "IntArray"),
+            Map.entry("types/arrays/HalfFloatArray", "HalfFloatArray"),
+            Map.entry("types/HalfFloat", "HalfFloat"),
             Map.entry("exceptions/TornadoExecutionPlanException", "TornadoExecutionPlanException"),
             Map.entry("exceptions/TornadoAPIException", "TornadoAPIException"));
 

@@ -148,27 +148,6 @@ final class TornadoKernels {
                     out.set(outAt + r * outStride + c, table.get(ids.get(idsAt + r) * width + c));
                 }
                 """));
-        kernels.put("linear", kernel("linear",
-                "{@code out[r][o] = f(bias[o] + sum_i in[r][i] * weight[o][i])}, the weight stored [out][in].",
-                "FloatArray in, int inAt, int inStride, FloatArray weight, FloatArray bias, int hasBias, int function, "
-                        + "FloatArray out, int outAt, int outStride, IntArray dims, int rows, int rowBound, int inWidth, int outWidth",
-                """
-                int count = rows(dims, rows);
-                for (@Parallel int r = 0; r < rowBound; r++) {
-                    for (@Parallel int o = 0; o < outWidth; o++) {
-                        if (r < count) {
-                            float sum = 0;
-                            for (int i = 0; i < inWidth; i++) {
-                                sum += in.get(inAt + r * inStride + i) * weight.get(o * inWidth + i);
-                            }
-                            if (hasBias == 1) {
-                                sum += bias.get(o);
-                            }
-                            out.set(outAt + r * outStride + o, apply(function, sum, 0));
-                        }
-                    }
-                }
-                """));
         kernels.put("layerNorm", kernel("layerNorm",
                 "Layer normalisation, one work-group per row (y indexes (outer, row) pairs, so [H, T, Dh] views work too): mean and variance by tree reduction in local memory.",
                 "KernelContext context, FloatArray in, int inAt, int inOuterStride, int inStride, FloatArray weight, FloatArray bias, "

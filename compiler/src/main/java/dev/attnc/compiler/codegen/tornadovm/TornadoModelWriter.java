@@ -128,6 +128,7 @@ public final class TornadoModelWriter {
     private final List<CodeBlock> tasks = new ArrayList<>();
     private final List<CodeBlock> grids = new ArrayList<>();
     private final Map<String, LaunchGrid> launchGrids = new LinkedHashMap<>();  // shape to grid, shared by its tasks
+    private final Map<String, LinearGrid> linearGrids = new LinkedHashMap<>();  // rows and outputs to grid, shared likewise
     private final List<Dim> computedSizes = new ArrayList<>();                   // in dims after the run-time dims
     private final Map<String, String> positionTables = new LinkedHashMap<>();    // table key to field
     private final List<FieldSpec> tableFields = new ArrayList<>();
@@ -135,6 +136,7 @@ public final class TornadoModelWriter {
     private final Set<String> taskIds = new java.util.HashSet<>();
     private String lastComment = "";
     private final boolean stepping;
+    private final TornadoLinearWriter linear;
 
     private TornadoModelWriter(CheckedModel model, Graph graph, BufferPlan plan, Options options) {
         this.model = model;
@@ -144,6 +146,7 @@ public final class TornadoModelWriter {
         this.runTimeDims = List.copyOf(model.dims().keySet());
         Set<String> generated = new java.util.HashSet<>(GENERATED_NAMES);
         generated.addAll(TornadoKernels.library().keySet());
+        generated.addAll(TornadoLinearWriter.NAMES);
         generated.add(options.className());
         this.names = new JavaNames(generated);
         // The file's own names first, so that they keep their spelling wherever they can.
@@ -211,6 +214,7 @@ public final class TornadoModelWriter {
                 return runTimeDims;
             }
         }, cacheFields, slopeFields, attentionKernels);
+        this.linear = new TornadoLinearWriter(graph, plan, TornadoLinearWriter.halfRequested());
     }
 
     public static JavaFile write(CheckedModel model, Graph graph, BufferPlan plan, Options options) {
@@ -247,6 +251,11 @@ public final class TornadoModelWriter {
                     .addJavadoc("Launch grid of $L x $L work-items (x along a row, in groups of $L; y over rows), resized to each call.\n",
                             grid.width(), grid.rows(), grid.local()).build());
         }
+        for (LinearGrid grid : linearGrids.values()) {
+            type.addField(FieldSpec.builder(WORKER_GRID_2D, grid.field(), Modifier.PRIVATE, Modifier.FINAL)
+                    .addJavadoc("Launch grid of the linear layers with $L outputs over $L rows, resized to each call (resizeLinear).\n",
+                            grid.outWidth(), grid.rows()).build());
+        }
         type.addMethod(constructor());
         type.addMethod(MethodSpec.methodBuilder("load")
                 .addJavadoc("Loads every weight, checking names and shapes, and builds the execution plan on TornadoVM's default device.\n")
@@ -270,7 +279,12 @@ public final class TornadoModelWriter {
         if (!launchGrids.isEmpty()) {
             type.addMethod(resize());
         }
+        if (!linearGrids.isEmpty()) {
+            type.addMethod(TornadoLinearWriter.resizeMethod());
+        }
+        linear.hostMethods().forEach(type::addMethod);
         Map<String, MethodSpec> library = TornadoKernels.library();
+        library.putAll(TornadoLinearWriter.kernels());
         usedKernels.add("rows");
         for (Map.Entry<String, MethodSpec> kernel : library.entrySet()) {
             if (usedKernels.contains(kernel.getKey())) {
@@ -319,7 +333,7 @@ public final class TornadoModelWriter {
                 String suffix = tensor.getKey();
                 String field = names.unique(suffix.isEmpty() ? param.name() : param.name() + "_" + suffix);
                 weightFields.put(param.id() + "/" + suffix, field);
-                type.addField(FieldSpec.builder(perLayer ? ArrayTypeName.of(FLOAT_ARRAY) : FLOAT_ARRAY, field,
+                type.addField(FieldSpec.builder(linear.fieldType(param, suffix, perLayer), field,
                                 Modifier.PRIVATE, Modifier.FINAL)
                         .addJavadoc("$L: $L $L from <code>\"$L\"</code>$L.\n", param.name(), param.kind(), tensor.getValue(),
                                 JavaText.javadoc(param.tensorName(suffix)), perLayer ? ", one per layer" : "").build());
@@ -429,12 +443,12 @@ public final class TornadoModelWriter {
         for (Param param : graph.params()) {
             for (Map.Entry<String, TensorType> tensor : param.tensorsInOrder()) {
                 String field = weightFields.get(param.id() + "/" + tensor.getKey());
-                CodeBlock load = CodeBlock.of("$T.fromArray($L)", FLOAT_ARRAY, load(param, tensor.getKey(), tensor.getValue()));
+                CodeBlock load = linear.fromFloats(param, tensor.getKey(), load(param, tensor.getKey(), tensor.getValue()));
                 if (param.repeats().isEmpty()) {
                     method.addStatement("$L = $L", field, load);
                     continue;
                 }
-                method.addStatement("$L = new $T[$L]", field, FLOAT_ARRAY, param.copies());
+                method.addStatement("$L = new $T[$L]", field, linear.arrayType(param, tensor.getKey()), param.copies());
                 for (Param.LoopIndex index : param.repeats()) {
                     String variable = names.user(index.name());
                     method.beginControlFlow("for (int $L = 0; $L < $L; $L++)", variable, variable, index.count(), variable);
@@ -494,6 +508,13 @@ public final class TornadoModelWriter {
                 method.addStatement("$L = new $T($L, $L)", grid.field(), WORKER_GRID_2D, roundUp(max(grid.width()), grid.local()),
                         Math.max(1, max(grid.rows())));
                 method.addStatement("$L.setLocalWork($L, 1, 1)", grid.field(), grid.local());
+            }
+            for (LinearGrid grid : linearGrids.values()) {
+                long rows = max(grid.rows());
+                method.addStatement("$L = new $T($L, $L)", grid.field(), WORKER_GRID_2D,
+                        TornadoLinearWriter.groupsAcross(rows, grid.outWidth()) * TornadoLinearWriter.GROUP,
+                        TornadoLinearWriter.groupsDown(rows));
+                method.addStatement("$L.setLocalWork($L, 1, 1)", grid.field(), TornadoLinearWriter.GROUP);
             }
             method.addStatement("$T grids = new $T()", GRID_SCHEDULER, GRID_SCHEDULER);
             for (CodeBlock grid : grids) {
@@ -655,6 +676,17 @@ public final class TornadoModelWriter {
         grids.add(CodeBlock.builder().addStatement("grids.addWorkerGrid($S, $L)", graphName + "." + taskId, grid.field()).build());
     }
 
+    /** A linear layer's launch grid: x over groups of outputs, y over tiles of rows; set by {@code resizeLinear}. */
+    private record LinearGrid(String field, Dim rows, long outWidth) {
+    }
+
+    /** Launches linear task {@code taskId} over the grid {@link TornadoLinearWriter#resizeMethod()} sizes per call. */
+    private void linearGrid(String taskId, Dim rows, long outWidth) {
+        LinearGrid grid = linearGrids.computeIfAbsent(outWidth + "/" + rows, k -> new LinearGrid(names.unique("grid_linear_"
+                + outWidth + "_by_" + sizeName(rows)), rows, outWidth));
+        grids.add(CodeBlock.builder().addStatement("grids.addWorkerGrid($S, $L)", graphName + "." + taskId, grid.field()).build());
+    }
+
     private static String sizeName(Dim dim) {
         return dim.toString().replace(" ", "").replace("+", "_plus_").replace("-", "_minus_").replace("*", "x")
                 .replaceAll("[^A-Za-z0-9_]", "_");
@@ -773,11 +805,14 @@ public final class TornadoModelWriter {
                 Param param = graph.param(Integer.parseInt(a.get("param_id")));
                 boolean bias = param.tensors().containsKey("bias");
                 Node in = node.input(0);
-                task(node, "linear", layers, param.name(), join(array(in, layers), at(in), stride(in, 0),
-                        weight(param, "weight", layers), bias ? weight(param, "bias", layers) : weight(param, "weight", layers),
-                        bias ? "1" : "0", Integer.toString(FUNCTIONS.get(a.getOrDefault("activation", "none"))),
-                        array(node, layers), at(node), stride(node, 0), "dims", sized(node.type().dim(0)), param.attrs().get("in"),
-                        param.attrs().get("out")));
+                Dim rows = node.type().dim(0);
+                long outWidth = Long.parseLong(param.attrs().get("out"));
+                TornadoLinearWriter.Task linearTask = linear.task(new TornadoLinearWriter.Call(array(in, layers), at(in),
+                        stride(in, 0), weight(param, "weight", layers), bias ? weight(param, "bias", layers) : null,
+                        FUNCTIONS.get(a.getOrDefault("activation", "none")), array(node, layers), at(node), stride(node, 0),
+                        rows(rows), Long.parseLong(param.attrs().get("in")), outWidth, linear.half(param, "weight")));
+                String id = task(node, linearTask.kernel(), layers, param.name(), linearTask.args());
+                linearGrid(id, rows, outWidth);
                 usedKernels.add("apply");
                 usedKernels.add("erf");
             }
@@ -1195,6 +1230,13 @@ public final class TornadoModelWriter {
             method.addComment("Grids follow this call's sizes: a single row launches one row of work-items.");
             for (LaunchGrid grid : launchGrids.values()) {
                 method.addStatement("resize($L, $L, $L, $L)", grid.field(), names.dim(grid.width()), grid.local(), names.dim(grid.rows()));
+            }
+        }
+        if (!linearGrids.isEmpty()) {
+            method.addComment("Linear layers: a group per output tile for many rows, a group per $L outputs for few.",
+                    TornadoLinearWriter.OUTPUTS_PER_GROUP);
+            for (LinearGrid grid : linearGrids.values()) {
+                method.addStatement("resizeLinear($L, $L, $L)", grid.field(), names.dim(grid.rows()), grid.outWidth());
             }
         }
         for (Map.Entry<Node, String> input : locals.entrySet()) {

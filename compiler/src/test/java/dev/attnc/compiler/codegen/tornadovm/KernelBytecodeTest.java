@@ -25,15 +25,18 @@ import org.objectweb.asm.Opcodes;
 /**
  * What TornadoVM can compile, checked on the bytecode javac made of every sample's kernels:
  * no object or array allocation, no exceptions thrown, no locks, no lambdas, no writes to
- * fields, no recursion, and calls only to TornadoMath, the array types' accessors, the
- * KernelContext's barriers and local arrays, Integer.intValue (reading a KernelContext id),
- * and the class's own static helpers.
+ * fields, no recursion, and calls only to TornadoMath, the array types' accessors (and a
+ * HalfFloat's getFloat32), the KernelContext's barriers and local arrays, Integer.intValue
+ * (reading a KernelContext id), and the class's own static helpers.
  */
 class KernelBytecodeTest {
     private static final String API = "uk/ac/manchester/tornado/api/";
     private static final Map<String, Set<String>> ALLOWED = Map.of(
             API + "types/arrays/FloatArray", Set.of("get", "set", "getSize"),
             API + "types/arrays/IntArray", Set.of("get", "set", "getSize"),
+            // FP16 weights: TornadoVM compiles get(i).getFloat32() into a half load and a widening conversion.
+            API + "types/arrays/HalfFloatArray", Set.of("get"),
+            API + "types/HalfFloat", Set.of("getFloat32"),
             API + "KernelContext", Set.of("localBarrier", "globalBarrier", "allocateFloatLocalArray", "allocateIntLocalArray"),
             "java/lang/Integer", Set.of("intValue"));
 

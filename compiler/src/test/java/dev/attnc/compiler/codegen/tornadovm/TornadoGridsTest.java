@@ -65,10 +65,10 @@ class TornadoGridsTest {
     }
 
     @Test
-    void oneLinearLayerRunsWithoutAScheduler() {
+    void oneLinearLayerRunsOnItsOwnGrid() {
         TornadoCompiled compiled = TornadoCompiled.source("one_linear.attn", ONE_LINEAR);
         noEmptyScheduler(compiled.source());
-        assertFalse(compiled.source().contains("new GridScheduler()"), "no scheduler at all for a model of @Parallel tasks only");
+        assertTrue(compiled.source().contains("grids.addWorkerGrid(\"onelineartornado.fc\", grid_linear_40_by_T);"), compiled.source());
         RecordingTornadoWeights weights = new RecordingTornadoWeights(5);
         int t = 6;
         SplittableRandom random = new SplittableRandom(5);
@@ -119,6 +119,31 @@ class TornadoGridsTest {
             }
         }
         return grids;
+    }
+
+    /**
+     * A linear layer's grid follows the call and the way the kernel takes for it: 64 x 64 output
+     * tiles above 8 rows, 8 outputs per group of 256 at or below (llama_block: D = 576, F = 1536).
+     */
+    @Test
+    void linearGridsFollowTheCall() throws ReflectiveOperationException {
+        TornadoCompiled compiled = TornadoCompiled.sample("llama_block");
+        try (Model model = compiled.load(new RandomWeights(3))) {
+            model.forward(Map.of("x", Tensor.floats(new float[70 * 576], 70, 576)));
+            assertEquals(List.of(9L * 256, 2L, 1L), linearGrid(model, 576));
+            assertEquals(List.of(24L * 256, 2L, 1L), linearGrid(model, 1536));
+            model.getClass().getMethod("step", Map.class).invoke(model, Map.of("x", Tensor.floats(new float[576], 1, 576)));
+            assertEquals(List.of(72L * 256, 1L, 1L), linearGrid(model, 576));
+            assertEquals(List.of(192L * 256, 1L, 1L), linearGrid(model, 1536));
+        }
+    }
+
+    private static List<Long> linearGrid(Model model, int outWidth) throws ReflectiveOperationException {
+        Field field = model.getClass().getDeclaredField("grid_linear_" + outWidth + "_by_T");
+        field.setAccessible(true);
+        Object grid = field.get(model);
+        long[] global = (long[]) grid.getClass().getMethod("getGlobalWork").invoke(grid);
+        return List.of(global[0], global[1], global[2]);
     }
 
     @Test

@@ -5,7 +5,7 @@ package dev.attnc.runtime.tornado.jvm;
  * the arrays live on the Java heap; the segment sizes are those TornadoVM reports (elements
  * times element size, plus a 16-byte header in the "with header" size).
  */
-public abstract sealed class TornadoNativeArray permits FloatArray, IntArray {
+public abstract sealed class TornadoNativeArray permits FloatArray, HalfFloatArray, IntArray {
 
     /** The header TornadoVM puts before the elements (compressed oops). */
     static final long ARRAY_HEADER = 16;

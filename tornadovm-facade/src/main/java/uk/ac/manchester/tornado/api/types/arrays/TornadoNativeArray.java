@@ -6,10 +6,10 @@ package uk.ac.manchester.tornado.api.types.arrays;
 
 /**
  * The sealed base of TornadoVM's off-heap arrays. TornadoVM permits eleven array classes; this
- * facade keeps {@link FloatArray} and {@link IntArray}. The {@code MemorySegment} members are
- * left out: {@code java.lang.foreign} is a preview API in Java 21.
+ * facade keeps {@link FloatArray}, {@link HalfFloatArray} and {@link IntArray}. The
+ * {@code MemorySegment} members are left out: {@code java.lang.foreign} is a preview API in Java 21.
  */
-public abstract sealed class TornadoNativeArray permits FloatArray, IntArray {
+public abstract sealed class TornadoNativeArray permits FloatArray, HalfFloatArray, IntArray {
 
     public abstract int getSize();
 
