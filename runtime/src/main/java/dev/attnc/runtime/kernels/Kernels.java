@@ -98,11 +98,18 @@ public final class Kernels {
     /**
      * Loads the linear weight {@code name} of {@code shape} [out, in]: the one place that decides
      * how a weight is held. A source that keeps the matrix quantized (GGUF Q8_0, Q4_0 with rows
-     * of whole blocks) hands its blocks over ({@link Quantized}); every other weight is read as
-     * float32 ({@link Dense}).
+     * of whole blocks) hands its blocks over ({@link Quantized}); a source of int8 weights
+     * ({@link Int8Weights}: a dynamically quantized ONNX model) hands over an {@link Int8Matrix};
+     * every other weight is read as float32 ({@link Dense}).
      */
     public static Matrix matrix(dev.attnc.runtime.weights.WeightSource weights, String name, int[] shape,
             dev.attnc.runtime.weights.Init init) {
+        if (weights instanceof Int8Weights int8) {
+            java.util.Optional<Int8Matrix> kept = int8.int8(name, shape);
+            if (kept.isPresent()) {
+                return kept.get();
+            }
+        }
         java.util.Optional<dev.attnc.runtime.weights.QuantizedMatrix> quantized = weights.quantized(name, shape);
         if (quantized.isPresent()) {
             return new Quantized(quantized.get());
