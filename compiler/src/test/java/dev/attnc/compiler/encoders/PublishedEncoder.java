@@ -6,6 +6,7 @@ import dev.attnc.compiler.Repo;
 import dev.attnc.runtime.text.WordPieceTokenizer;
 import dev.attnc.runtime.weights.MappedWeights;
 import dev.attnc.runtime.weights.OnnxNameMap;
+import dev.attnc.runtime.weights.OnnxQuantizedWeights;
 import dev.attnc.runtime.weights.OnnxWeights;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,6 +51,11 @@ record PublishedEncoder(String sample, String onnx, String tokenizer, String map
     /** The weights under the sample's names, through its mapping file. */
     MappedWeights weights() {
         return OnnxNameMap.parse(mapFile()).apply(OnnxWeights.read(onnxBytes(), onnx));
+    }
+
+    /** The weights of an int8 ({@code -q}) model, its int8 MatMul weights kept int8. */
+    OnnxQuantizedWeights quantizedWeights() {
+        return OnnxQuantizedWeights.read(onnxBytes(), onnx, OnnxNameMap.parse(mapFile()));
     }
 
     WordPieceTokenizer wordPiece() {
