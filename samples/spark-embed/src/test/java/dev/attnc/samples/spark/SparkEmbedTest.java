@@ -52,7 +52,8 @@ class SparkEmbedTest {
         List<Row> rows;
         long models;
         SparkSession spark = SparkSession.builder().master("local[2]").appName("attnc-spark-test")
-                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
+                .config("spark.ui.enabled", "false")
+                .config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1").config("spark.sql.shuffle.partitions", "2")
                 .getOrCreate();
         try {
             JavaSparkContext context = JavaSparkContext.fromSparkContext(spark.sparkContext());
