@@ -140,12 +140,12 @@ public final class EmbedCommand implements Callable<Integer> {
 
     @Option(names = "--max-length", paramLabel = "N",
             description = "the most tokens per sentence, [CLS] and [SEP] included; longer sentences are truncated"
-                    + " (default: ${DEFAULT-VALUE})")
-    int maxLength = WordPieceTokenizer.DEFAULT_MAX_LENGTH;
+                    + " (default: " + WordPieceTokenizer.DEFAULT_MAX_LENGTH + ", or the model's bound on T if lower)")
+    Integer maxLength;
 
     @Option(names = "--progress", paramLabel = "P",
             description = "auto (default: for more than " + EmbedProgress.LONG + " sentences, a bar when stderr is a"
-                    + " terminal, else a line every 10%), bar, lines or none")
+                    + " terminal, else a line every 10%%), bar, lines or none")
     String progress = "auto";
 
     @Option(names = "--backend", paramLabel = "B", description = "jvm (default) or tornadovm")
@@ -233,6 +233,9 @@ public final class EmbedCommand implements Callable<Integer> {
         }
         double compileMillis = (System.nanoTime() - started) / 1e6;
         int modelMax = maxT(modelClass);
+        if (maxLength == null) {
+            maxLength = Math.min(WordPieceTokenizer.DEFAULT_MAX_LENGTH, modelMax);
+        }
         if (maxLength < 2 || maxLength > modelMax) {
             throw new Main.UsageError("--max-length must be from 2 to " + modelMax + " (the longest sequence "
                     + checked.name() + " takes), found " + maxLength);
