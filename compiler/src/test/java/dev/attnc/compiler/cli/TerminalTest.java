@@ -36,7 +36,7 @@ class TerminalTest {
     @Test
     void errorMessagesEscapeWhatTheUserTyped() {
         CliTest.Run badOut = CliTest.attnc("embed", "x", "--out", dir.resolve("e\u001b[31m.bad").toString());
-        Hostile.assertOneLine(badOut, Main.USAGE, "attnc: --out takes a .safetensors or a .tsv file, found "
+        Hostile.assertOneLine(badOut, Main.USAGE, "attnc: --out takes a .jsonl, .tsv or .safetensors file (or give --format), found "
                 + dir.resolve("e\\x1b[31m.bad"));
         CliTest.Run badBackend = CliTest.attnc("explain", dir.resolve("m.attn").toString(), "--backend", "\u001b[2J");
         Hostile.assertOneLine(badBackend, Main.USAGE, "attnc: unknown --backend '\\x1b[2J': use jvm or tornadovm");
