@@ -60,6 +60,9 @@ public final class JvmModelWriter {
     private static final ClassName THREADS = ClassName.get("dev.attnc.runtime.kernels", "Threads");
     private static final ClassName ATTENTION_KERNELS = ClassName.get("dev.attnc.runtime.kernels", "AttentionKernels");
     private static final ClassName HEAD_COPY = ClassName.get("dev.attnc.runtime.kernels", "HeadCopy");
+    private static final ClassName SEQUENCES = ClassName.get("dev.attnc.runtime", "Sequences");
+    private static final ClassName BATCHES = ClassName.get("dev.attnc.runtime", "Batches");
+    private static final ClassName ARRAY_LIST = ClassName.get("java.util", "ArrayList");
     private static final ClassName WEIGHT_SOURCE = ClassName.get("dev.attnc.runtime.weights", "WeightSource");
     private static final ClassName INIT = ClassName.get("dev.attnc.runtime.weights", "Init");
     private static final ClassName GENERATED = ClassName.get("javax.annotation.processing", "Generated");
@@ -68,6 +71,7 @@ public final class JvmModelWriter {
     private static final ClassName MAP = ClassName.get("java.util", "Map");
     private static final ClassName LINKED_HASH_MAP = ClassName.get("java.util", "LinkedHashMap");
     private static final TypeName TENSOR_MAP = ParameterizedTypeName.get(MAP, ClassName.get(String.class), TENSOR);
+    private static final TypeName TENSOR_MAPS = ParameterizedTypeName.get(LIST, TENSOR_MAP);
     private static final TypeName FLOATS = ArrayTypeName.of(TypeName.FLOAT);
     private static final TypeName FLOATS_PER_LAYER = ArrayTypeName.of(FLOATS);
 
@@ -81,18 +85,20 @@ public final class JvmModelWriter {
             // types called by simple name
             "Math", "Float", "Integer", "String", "Object", "System", "Override", "Arrays", "List", "Map",
             "LinkedHashMap", "Generated", "Tensor", "DType", "Model", "Inputs", "AttentionMaps", "Kernels", "Activation",
-            "BinaryOp", "Positions", "Threads", "AttentionKernels", "HeadCopy", "WeightSource", "Init",
+            "BinaryOp", "Positions", "Threads", "AttentionKernels", "HeadCopy", "WeightSource", "Init", "Sequences", "Batches",
+            "ArrayList",
             // fields and constants
             "arena", "ints", "maps", "cached", "queryTiles", "scoreTiles", "accumulators", "maxima", "sums", "ranges",
             "headCopies", "profileNanos", "QUERY_TILE", "ARENA_FLOATS", "ARENA_INTS",
             // methods
             "load", "inputNames", "outputNames", "recordAttention", "forward", "step", "reset", "cachedPositions", "run", "firstHeld", "ifHeld", "maxPositions",
-            "compute", "close",
+            "compute", "close", "forwardBatch", "packsBatches", "sequenceLength", "copyIn", "copyOut",
             // parameters and locals
             "weights", "inputs", "outputs", "position", "keys", "tiles", "from", "to", "worker", "item", "queriesT",
             "scores", "acc", "max", "sum", "range", "copy", "t0", "rows", "kvHead", "tileFirst", "tileLast", "copied",
             "keyRows", "keyAt", "keyStride", "valueRows", "valueAt", "valueStride", "block", "n", "norm", "outAt", "at",
-            "map", "first", "last", "p", "qAt", "kAt", "head", "batch", "b", "r", "t", "x", "d", "i", "j", "h", "s");
+            "map", "first", "last", "p", "qAt", "kAt", "head", "batch", "b", "r", "t", "x", "d", "i", "j", "h", "s",
+            "sequences", "sequence", "start", "length", "lengths", "results", "tile", "row");
 
 
     /** What the writer needs beyond the graph. */
@@ -118,6 +124,8 @@ public final class JvmModelWriter {
     private final Map<String, String> maxFields = new HashMap<>(); // run-time dim to MAX_ constant
     private final List<String> runTimeDims;
     private final boolean stepping;
+    /** Whether forwardBatch packs sequences row after row (see {@link #canPack}). */
+    private final boolean packable;
     private final String className;
     private int longestValueHead;
 
@@ -138,6 +146,7 @@ public final class JvmModelWriter {
         graph.params().forEach(param -> param.repeats().forEach(index -> names.user(index.name())));
         runTimeDims.forEach(dim -> maxFields.put(dim, names.unique("MAX_" + dim)));
         this.stepping = canStep();
+        this.packable = canPack();
     }
 
     /** The source of the model's class. */
@@ -167,6 +176,68 @@ public final class JvmModelWriter {
                 }
                 default -> {
                 }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A model can run sequences packed row after row (varlen) when it has one run-time dim,
+     * every input and output has it as its first axis and only there (per-position values, which
+     * come back per sequence), and nothing but attention, positions and position tables, which
+     * run per sequence, mixes rows: no matrix product, transpose, softmax or concat across
+     * positions, and no per-call input such as a scalar length.
+     */
+    private boolean canPack() {
+        if (runTimeDims.size() != 1) {
+            return false;
+        }
+        Dim rows = Dim.symbol(runTimeDims.get(0));
+        for (Node value : graph.inputs()) {
+            if (!perRow(value.type(), rows)) {
+                return false;
+            }
+        }
+        for (Node value : graph.outputs()) {
+            if (!perRow(value.type(), rows)) {
+                return false;
+            }
+        }
+        for (Node node : graph.nodes()) {
+            switch (node.op()) {
+                case MATMUL, TRANSPOSE -> {
+                    return false;
+                }
+                case CONCAT, SOFTMAX -> {
+                    if (Integer.parseInt(node.attr("dim")) != node.type().rank() - 1) {
+                        return false;
+                    }
+                }
+                case ROPE, SINUSOIDAL, ARANGE -> {
+                    if (!node.type().dim(0).equals(rows) || node.op() == Op.ROPE && node.type().rank() != 2) {
+                        return false;
+                    }
+                }
+                case ATTENTION -> {
+                    if (!node.input(0).type().dim(0).equals(rows) || !node.input(1).type().dim(0).equals(rows)) {
+                        return false;
+                    }
+                }
+                default -> {
+                }
+            }
+        }
+        return true;
+    }
+
+    /** A shape whose first axis is {@code rows} and no other axis mentions it. */
+    private static boolean perRow(TensorType type, Dim rows) {
+        if (type.rank() == 0 || !type.dim(0).equals(rows)) {
+            return false;
+        }
+        for (int axis = 1; axis < type.rank(); axis++) {
+            if (type.dim(axis).symbols().contains(rows.toString())) {
+                return false;
             }
         }
         return true;
@@ -209,7 +280,11 @@ public final class JvmModelWriter {
                     .build());
         }
         interfaceMethods(type);
-        type.addMethod(run());
+        if (packable) {
+            packedRun().forEach(type::addMethod);
+        } else {
+            type.addMethod(run());
+        }
         type.addMethod(compute());
         for (Node node : graph.nodes()) {
             if (node.op() == Op.ATTENTION) {
@@ -610,6 +685,15 @@ public final class JvmModelWriter {
             forward.addStatement("cached = 0");
         }
         type.addMethod(forward.addStatement("return run(inputs)").build());
+        if (packable) {
+            type.addMethod(forwardBatch());
+            type.addMethod(MethodSpec.methodBuilder("packsBatches")
+                    .addJavadoc("True: {@link #forwardBatch} packs its sequences row after row.\n")
+                    .addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                    .returns(TypeName.BOOLEAN)
+                    .addStatement("return true")
+                    .build());
+        }
         if (!stepping) {
             return;
         }
@@ -646,12 +730,114 @@ public final class JvmModelWriter {
                 .build());
     }
 
-    /** Checks and copies the inputs, binds the run-time dims, computes, copies the outputs out. */
-    private MethodSpec run() {
-        MethodSpec.Builder method = MethodSpec.methodBuilder("run")
+    /**
+     * Runs sequences packed row after row, as many at a time as the arena's rows hold: linear
+     * layers, norms and elementwise steps over all their rows at once, attention and positions
+     * per sequence.
+     */
+    private MethodSpec forwardBatch() {
+        String dim = names.user(runTimeDims.get(0));
+        MethodSpec.Builder method = MethodSpec.methodBuilder("forwardBatch")
+                .addAnnotation(Override.class).addModifiers(Modifier.PUBLIC, Modifier.SYNCHRONIZED)
+                .returns(TENSOR_MAPS)
+                .addParameter(TENSOR_MAPS, "batch");
+        method.addJavadoc("Runs the sequences packed row after row, up to {@link #$L} rows at a time: each linear layer reads its\n"
+                + "weights once for all of them, attention and positions run per sequence. Each sequence's outputs are\n"
+                + "those {@link #forward} gives it alone.$L\n", maxFields.get(runTimeDims.get(0)),
+                stepping ? " The KV caches do not keep a batch: they are empty afterwards." : "");
+        if (stepping) {
+            method.addStatement("cached = 0");
+        }
+        method.beginControlFlow("if (maps != null)");
+        method.addCode("// Attention maps are recorded per call: one sequence at a time.\n");
+        method.addStatement("return $T.oneByOne(this, batch)", BATCHES);
+        method.endControlFlow();
+        method.addStatement("int[] lengths = $T.lengths(batch, this::sequenceLength)", BATCHES);
+        method.addStatement("$T results = new $T<>(batch.size())", TENSOR_MAPS, ARRAY_LIST);
+        method.beginControlFlow("for ($T sequences : $T.chunks(lengths, $L))", SEQUENCES, SEQUENCES, maxFields.get(runTimeDims.get(0)));
+        method.beginControlFlow("for (int s = 0; s < sequences.count(); s++)");
+        method.addStatement("copyIn(batch.get(sequences.first() + s), sequences.start(s))");
+        method.endControlFlow();
+        method.addStatement("compute(sequences.rows()$L, sequences)", stepping ? ", 0" : "");
+        method.beginControlFlow("for (int s = 0; s < sequences.count(); s++)");
+        method.addStatement("results.add(copyOut(sequences.start(s), sequences.length(s)))");
+        method.endControlFlow();
+        method.endControlFlow();
+        method.addStatement("return results");
+        return method.build();
+    }
+
+    /** The packed model's call: one sequence, checked, copied in at row 0, computed and copied out. */
+    private List<MethodSpec> packedRun() {
+        String dim = names.user(runTimeDims.get(0));
+        MethodSpec.Builder run = MethodSpec.methodBuilder("run")
                 .addModifiers(Modifier.PRIVATE)
                 .returns(TENSOR_MAP)
                 .addParameter(TENSOR_MAP, "inputs");
+        run.addStatement("int $L = sequenceLength(inputs)", dim);
+        if (stepping) {
+            run.addStatement("$T.checkCache($S, $L, cached, $L)", INPUTS, runTimeDims.get(0), dim, maxFields.get(runTimeDims.get(0)));
+        }
+        run.addStatement("copyIn(inputs, 0)");
+        run.addStatement("compute($L$L, $T.one($L))", dim, stepping ? ", cached" : "", SEQUENCES, dim);
+        if (stepping) {
+            run.addStatement("cached += $L", dim);
+        }
+        run.addStatement("return copyOut(0, $L)", dim);
+
+        MethodSpec.Builder length = MethodSpec.methodBuilder("sequenceLength")
+                .addJavadoc("Checks one sequence's inputs (tensors, shapes, token ids) and returns its length.\n")
+                .addModifiers(Modifier.PRIVATE)
+                .returns(TypeName.INT)
+                .addParameter(TENSOR_MAP, "inputs");
+        Map<Node, String> locals = inputLocals(length);
+        length.addStatement("int $L = -1", dim);
+        bindDims(length, locals);
+        length.addStatement("$T.checkRange($S, $L, $L)", INPUTS, runTimeDims.get(0), dim, maxFields.get(runTimeDims.get(0)));
+        for (Node node : graph.nodes()) {
+            if (node.op() == Op.EMBEDDING && node.input(0).op() == Op.INPUT && node.input(0).type().rank() == 1) {
+                Param param = graph.param(Integer.parseInt(node.attr("param_id")));
+                length.addStatement("$T.checkIds($S, $L.intData(), 0, $L, $L)", INPUTS, node.input(0).attr("name"),
+                        locals.get(node.input(0)), dim, param.attrs().get("count"));
+            }
+        }
+        checkPositionTables();
+        length.addStatement("return $L", dim);
+
+        MethodSpec.Builder copyIn = MethodSpec.methodBuilder("copyIn")
+                .addJavadoc("Copies one sequence's inputs (checked) into the arena from row {@code row} on.\n")
+                .addModifiers(Modifier.PRIVATE)
+                .addParameter(TENSOR_MAP, "inputs")
+                .addParameter(TypeName.INT, "row");
+        for (Node node : graph.inputs()) {
+            Layout layout = plan.layout(node);
+            String array = layout.storage() == Storage.INTS ? "ints" : "arena";
+            String strides = layout.strides().stream().map(String::valueOf).collect(Collectors.joining(", "));
+            copyIn.addStatement("$T.copy(inputs.get($S), $L, $L + row * $L, $L)", INPUTS, node.attr("name"), array,
+                    offsetNames.get(node.id()), layout.stride(0), strides);
+        }
+
+        MethodSpec.Builder copyOut = MethodSpec.methodBuilder("copyOut")
+                .addJavadoc("The outputs of the sequence at rows {@code row} to {@code row + $L - 1}.\n", dim)
+                .addModifiers(Modifier.PRIVATE)
+                .returns(TENSOR_MAP)
+                .addParameter(TypeName.INT, "row")
+                .addParameter(TypeName.INT, dim);
+        copyOut.addStatement("$T outputs = new $T<>()", TENSOR_MAP, LINKED_HASH_MAP);
+        for (Node output : graph.outputs()) {
+            Layout layout = plan.layout(output);
+            String shape = output.type().shape().stream().map(this::java).collect(Collectors.joining(", "));
+            String strides = layout.strides().stream().map(String::valueOf).collect(Collectors.joining(", "));
+            copyOut.addStatement("outputs.put($S, $T.output($L, $L + row * $L, new int[] {$L}, $L))", output.attr("name"), INPUTS,
+                    layout.storage() == Storage.INTS ? "ints" : "arena", offsetNames.get(output.input(0).id()), layout.stride(0),
+                    strides, shape);
+        }
+        copyOut.addStatement("return outputs");
+        return List.of(run.build(), length.build(), copyIn.build(), copyOut.build());
+    }
+
+    /** {@code Tensor x_input = Inputs.get(...)} for every input; the locals by input. */
+    private Map<Node, String> inputLocals(MethodSpec.Builder method) {
         Map<Node, String> locals = new LinkedHashMap<>();
         for (Node input : graph.inputs()) {
             String name = names.unique(input.attr("name") + "_input");
@@ -660,9 +846,11 @@ public final class JvmModelWriter {
             method.addStatement("$T $L = $T.get(inputs, $S, $T.$L, $L, $S)", TENSOR, name, INPUTS, input.attr("name"),
                     RUNTIME_DTYPE, isInt ? "I32" : "F32", input.type().rank(), input.type().toString());
         }
-        for (String dim : runTimeDims) {
-            method.addStatement("int $L = -1", names.user(dim));
-        }
+        return locals;
+    }
+
+    /** Checks the inputs' fixed dims and binds the run-time dims from them; the dims it bound. */
+    private Set<String> bindDims(MethodSpec.Builder method, Map<Node, String> locals) {
         Set<String> bound = new java.util.HashSet<>();
         for (Map.Entry<Node, String> input : locals.entrySet()) {
             TensorType type = input.getKey().type();
@@ -685,6 +873,38 @@ public final class JvmModelWriter {
             if (!bound.contains(dim)) {
                 throw new CodegenException("run-time dim " + dim + " is not the size of any input, so a call cannot set it");
             }
+        }
+        return bound;
+    }
+
+    /** A learned position table must have a row for every position the dim may reach. */
+    private void checkPositionTables() {
+        for (Node node : graph.nodes()) {
+            if (node.op() == Op.EMBEDDING && node.input(0).op() == Op.ARANGE) {
+                Param param = graph.param(Integer.parseInt(node.attr("param_id")));
+                long rows = Long.parseLong(param.attrs().get("count"));
+                long largest = plan.maxDims().getOrDefault(node.input(0).type().dim(0).toString(), Long.MAX_VALUE);
+                if (largest > rows) {
+                    throw new CodegenException("embedding `" + param.name() + "` has " + rows + " rows but "
+                            + node.input(0).type().dim(0) + " may reach " + largest + "; bound the dim: dim "
+                            + node.input(0).type().dim(0) + " <= " + rows);
+                }
+            }
+        }
+    }
+
+    /** Checks and copies the inputs, binds the run-time dims, computes, copies the outputs out. */
+    private MethodSpec run() {
+        MethodSpec.Builder method = MethodSpec.methodBuilder("run")
+                .addModifiers(Modifier.PRIVATE)
+                .returns(TENSOR_MAP)
+                .addParameter(TENSOR_MAP, "inputs");
+        Map<Node, String> locals = inputLocals(method);
+        for (String dim : runTimeDims) {
+            method.addStatement("int $L = -1", names.user(dim));
+        }
+        bindDims(method, locals);
+        for (String dim : runTimeDims) {
             if (stepping) {
                 method.addStatement("$T.checkCache($S, $L, cached, $L)", INPUTS, dim, names.user(dim), maxFields.get(dim));
             } else {
@@ -706,17 +926,8 @@ public final class JvmModelWriter {
                 method.addStatement("$T.checkIds($S, ints, $L, $L, $L)", INPUTS, node.input(0).attr("name"),
                         offsetNames.get(node.input(0).id()), java(node.input(0).type().dim(0)), param.attrs().get("count"));
             }
-            if (node.op() == Op.EMBEDDING && node.input(0).op() == Op.ARANGE) {
-                Param param = graph.param(Integer.parseInt(node.attr("param_id")));
-                long rows = Long.parseLong(param.attrs().get("count"));
-                long largest = plan.maxDims().getOrDefault(node.input(0).type().dim(0).toString(), Long.MAX_VALUE);
-                if (largest > rows) {
-                    throw new CodegenException("embedding `" + param.name() + "` has " + rows + " rows but "
-                            + node.input(0).type().dim(0) + " may reach " + largest + "; bound the dim: dim "
-                            + node.input(0).type().dim(0) + " <= " + rows);
-                }
-            }
         }
+        checkPositionTables();
         method.addStatement("compute($L)", computeArguments());
         if (stepping) {
             method.addStatement("cached += $L", names.user(runTimeDims.get(0)));
@@ -746,12 +957,16 @@ public final class JvmModelWriter {
 
     private MethodSpec compute() {
         MethodSpec.Builder method = MethodSpec.methodBuilder("compute").addModifiers(Modifier.PRIVATE);
-        method.addJavadoc("The model, statement by statement$L.\n", stepping ? "; rows are positions {@code position} onwards" : "");
+        method.addJavadoc("The model, statement by statement$L$L.\n", stepping ? "; rows are positions {@code position} onwards" : "",
+                packable ? "; the rows hold {@code sequences} one after another, each from its own position 0" : "");
         for (String dim : runTimeDims) {
             method.addParameter(TypeName.INT, names.user(dim));
         }
         if (stepping) {
             method.addParameter(TypeName.INT, "position");
+        }
+        if (packable) {
+            method.addParameter(SEQUENCES, "sequences");
         }
         CodeBlock.Builder body = CodeBlock.builder();
         List<Region> open = new ArrayList<>();
@@ -843,11 +1058,30 @@ public final class JvmModelWriter {
     private void emit(CodeBlock.Builder body, Node node) {
         Map<String, String> a = node.attrs();
         switch (node.op()) {
-            case ARANGE -> body.addStatement("$T.arange($L, $L, ints, $L)", KERNELS, rows(node), stepping ? "position" : "0",
-                    offsetNames.get(node.id()));
-            case SINUSOIDAL -> body.addStatement("$T.sinusoidal($L, $L, $L, $L, arena, $L, $L)", KERNELS, java(node.type().dim(0)),
-                    node.type().dim(1), stepping ? "position" : "0", a.get("base") + (a.get("base").contains(".") ? "" : ".0"),
-                    offsetNames.get(node.id()), plan.layout(node).stride(0));
+            case ARANGE -> {
+                if (packable) {
+                    perSequence(body, "arange");
+                    body.addStatement("$T.arange(sequences.length(s), $L, ints, $L + sequences.start(s))", KERNELS,
+                            stepping ? "position" : "0", offsetNames.get(node.id()));
+                    body.endControlFlow();
+                } else {
+                    body.addStatement("$T.arange($L, $L, ints, $L)", KERNELS, rows(node), stepping ? "position" : "0",
+                            offsetNames.get(node.id()));
+                }
+            }
+            case SINUSOIDAL -> {
+                String base = a.get("base") + (a.get("base").contains(".") ? "" : ".0");
+                long stride = plan.layout(node).stride(0);
+                if (packable) {
+                    perSequence(body, "sinusoidal");
+                    body.addStatement("$T.sinusoidal(sequences.length(s), $L, $L, $L, arena, $L + sequences.start(s) * $L, $L)", KERNELS,
+                            node.type().dim(1), stepping ? "position" : "0", base, offsetNames.get(node.id()), stride, stride);
+                    body.endControlFlow();
+                } else {
+                    body.addStatement("$T.sinusoidal($L, $L, $L, $L, arena, $L, $L)", KERNELS, java(node.type().dim(0)),
+                            node.type().dim(1), stepping ? "position" : "0", base, offsetNames.get(node.id()), stride);
+                }
+            }
             case EMBEDDING -> {
                 Param param = graph.param(Integer.parseInt(a.get("param_id")));
                 Node ids = node.input(0);
@@ -908,6 +1142,15 @@ public final class JvmModelWriter {
                 if (node.inputs().size() == 2) {
                     Node ids = node.input(1);
                     positions = "ints, " + at(ids) + ", " + plan.layout(ids).stride(0);
+                } else if (packable) {
+                    // Rows rotate by their position in their own sequence: one call per sequence.
+                    perSequence(b, "rope");
+                    b.addStatement("$T.rope(sequences.length(s), $L, $L, $L, $L, null, 0, 0, $L, $L, $L + sequences.start(s) * $L, $L, "
+                            + "$L, $L + sequences.start(s) * $L, $L)", KERNELS, heads, width / heads,
+                            a.get("layout").equals("interleaved"), ropeFrequencies.get(node.id()), stepping ? "position" : "0",
+                            in.array(), in.at(), in.rowStride(), in.rowStride(), out.array(), out.at(), out.rowStride(), out.rowStride());
+                    b.endControlFlow();
+                    return;
                 }
                 b.addStatement("$T.rope($L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L, $L)", KERNELS, rows, heads, width / heads,
                         a.get("layout").equals("interleaved"), ropeFrequencies.get(node.id()), positions,
@@ -916,6 +1159,12 @@ public final class JvmModelWriter {
             case ATTENTION -> body.addStatement("$L($L)", attentionMethods.get(node.id()), attentionArguments(node));
             default -> throw new CodegenException("the JVM backend cannot compute " + node.op().spelling() + " yet");
         }
+    }
+
+    /** Opens a loop over the packed sequences, for a step that starts again at position 0 in each. */
+    private static void perSequence(CodeBlock.Builder body, String what) {
+        body.add("// $L: each sequence from its own position 0\n", what);
+        body.beginControlFlow("for (int s = 0; s < sequences.count(); s++)");
     }
 
     private static String activation(String spelling) {
@@ -1223,6 +1472,9 @@ public final class JvmModelWriter {
             args.add("position");
         }
         loopIndices(node).forEach(index -> args.add(names.user(index.name())));
+        if (packable) {
+            args.add("sequences");
+        }
         return String.join(", ", args);
     }
 
@@ -1258,7 +1510,8 @@ public final class JvmModelWriter {
         long valueWidth = v.type().last().constant().orElseThrow();
         String maxRows = runTimeDims.isEmpty() ? "1" : maxFields.get(runTimeDims.get(0));
         MaskBounds bounds = MaskBounds.of(node.exprs().get("mask"));
-        ScalarWriter writer = scalarWriter(node);
+        // Inside the tile loop a packed model sees one sequence: its length and first row.
+        ScalarWriter writer = scalarWriter(node, packable);
 
         MethodSpec.Builder spec = MethodSpec.methodBuilder(method).addModifiers(Modifier.PRIVATE);
         spec.addJavadoc("$L\n\n", sourceText(node));
@@ -1269,9 +1522,17 @@ public final class JvmModelWriter {
         if (cached) {
             spec.addJavadoc("Keys and values come from the cache, which this call extends at {@code position}.\n");
         }
+        if (packable) {
+            spec.addJavadoc("Each of the packed {@code sequences} attends to its own rows only, from its own position 0.\n");
+        }
         attentionParameters(spec, node);
+        if (packable) {
+            spec.addParameter(SEQUENCES, "sequences");
+        }
         CodeBlock.Builder body = CodeBlock.builder();
         String queries = java(q.type().dim(0));
+        String keys;
+        String mapKeys;
         String keyArray;
         String valueArray;
         String keyBase;
@@ -1289,7 +1550,8 @@ public final class JvmModelWriter {
             body.addStatement("$T.arraycopy($L, $L + t * $L, $L[1], $L(position + t) * $L, $L)", System.class,
                     array(v, node), at(v), plan.layout(v).stride(0), cache, valueBase, valueWidth, valueWidth);
             body.endControlFlow();
-            body.addStatement("int keys = position + $L", queries);
+            keys = "position + " + (packable ? "length" : queries);
+            mapKeys = "position + " + queries;
             keyArray = cache + "[0]";
             valueArray = cache + "[1]";
             keyStride = kvWidth;
@@ -1301,7 +1563,11 @@ public final class JvmModelWriter {
             valueBase = at(v) + " + ";
             keyStride = plan.layout(k).stride(0);
             valueStride = plan.layout(v).stride(0);
-            body.addStatement("int keys = $L", java(k.type().dim(0)));
+            keys = packable ? "length" : java(k.type().dim(0));
+            mapKeys = java(k.type().dim(0));
+        }
+        if (!packable) {
+            body.addStatement("int keys = $L", keys);
         }
         String first = bounds.firsts().stream().map(writer::write).map(ScalarWriter.Code::text)
                 .reduce("0", (x, y) -> "Math.max(" + x + ", " + y + ")");
@@ -1309,7 +1575,12 @@ public final class JvmModelWriter {
                 .reduce("keys", (x, y) -> "Math.min(" + x + ", " + y + ")");
         Scalar rest = bounds.rest();
         String queryTile = "QUERY_TILE";
-        body.addStatement("int tiles = ($L + $L - 1) / $L", queries, queryTile, queryTile);
+        if (packable) {
+            body.add("// Tiles of queries never span two sequences.\n");
+            body.addStatement("int tiles = sequences.tiles()");
+        } else {
+            body.addStatement("int tiles = ($L + $L - 1) / $L", queries, queryTile, queryTile);
+        }
         body.beginControlFlow("$T.balanced($L * tiles, (from, to, worker) ->", THREADS, heads);
         body.addStatement("float[] queriesT = queryTiles[worker]");
         body.addStatement("float[] scores = scoreTiles[worker]");
@@ -1321,11 +1592,23 @@ public final class JvmModelWriter {
         body.addStatement("copy.forget()");
         body.beginControlFlow("for (int item = from; item < to; item++)");
         body.addStatement("int h = item / tiles");
-        body.addStatement("int t0 = (item % tiles) * $L", queryTile);
-        body.addStatement("int rows = Math.min($L, $L - t0)", queryTile, queries);
+        if (packable) {
+            body.addStatement("int tile = item % tiles");
+            body.addStatement("int sequence = sequences.sequenceOfTile(tile)");
+            body.addStatement("int start = sequences.start(sequence)");
+            body.addStatement("int length = sequences.length(sequence)");
+            body.addStatement("int t0 = sequences.tileOffset(tile)");
+            body.addStatement("int rows = Math.min($L, length - t0)", queryTile);
+            body.addStatement("int keys = $L", keys);
+        } else {
+            body.addStatement("int t0 = (item % tiles) * $L", queryTile);
+            body.addStatement("int rows = Math.min($L, $L - t0)", queryTile, queries);
+        }
+        // Rows of this sequence in the packed values: from its first row on.
+        String row = packable ? "start + " : "";
         body.addStatement("int kvHead = $L", kvHeads == heads ? "h" : "h / " + (heads / kvHeads));
-        body.addStatement("$T.transposeQueries($L, $L + t0 * $L + h * $L, $L, rows, $L, queriesT)", ATTENTION_KERNELS,
-                array(q, node), at(q), plan.layout(q).stride(0), headDim, plan.layout(q).stride(0), headDim);
+        body.addStatement("$T.transposeQueries($L, $L + ($Lt0) * $L + h * $L, $L, rows, $L, queriesT)", ATTENTION_KERNELS,
+                array(q, node), at(q), row, plan.layout(q).stride(0), headDim, plan.layout(q).stride(0), headDim);
         body.add("// The keys each query of the tile may see, and the span of keys the tile visits.\n");
         body.addStatement("int tileFirst = Integer.MAX_VALUE");
         body.addStatement("int tileLast = 0");
@@ -1346,8 +1629,8 @@ public final class JvmModelWriter {
         body.endControlFlow();
         body.addStatement("$T.fill(acc, 0, $L * $L, 0f)", ARRAYS, queryTile, valueHead);
         body.add("// A tile of many queries reads its head's keys and values from this worker's copy, rows next to each other.\n");
-        String keyHeadAt = keyBase + "kvHead * " + headDim;
-        String valueHeadAt = valueBase + "kvHead * " + valueHead;
+        String keyHeadAt = keyBase + (packable ? "start * " + keyStride + " + " : "") + "kvHead * " + headDim;
+        String valueHeadAt = valueBase + (packable ? "start * " + valueStride + " + " : "") + "kvHead * " + valueHead;
         body.addStatement("boolean copied = copy.cover(rows, tileLast, $L, $L, $L, $L, $L, $L, $L, $L)", keyArray, keyHeadAt,
                 keyStride, headDim, valueArray, valueHeadAt, valueStride, valueHead);
         body.addStatement("float[] keyRows = copied ? copy.keys() : $L", keyArray);
@@ -1410,7 +1693,7 @@ public final class JvmModelWriter {
         body.add("// A query that sees no key at all gets zeros.\n");
         body.beginControlFlow("for (int r = 0; r < rows; r++)");
         body.addStatement("float norm = sum[r] > 0 ? 1 / sum[r] : 0");
-        body.addStatement("int outAt = $L + (t0 + r) * $L + h * $L", at(node), plan.layout(node).stride(0), valueHead);
+        body.addStatement("int outAt = $L + ($Lt0 + r) * $L + h * $L", at(node), row, plan.layout(node).stride(0), valueHead);
         body.beginControlFlow("for (int d = 0; d < $L; d++)", valueHead);
         body.addStatement("arena[outAt + d] = acc[r * $L + d] * norm", valueHead);
         body.endControlFlow();
@@ -1419,11 +1702,17 @@ public final class JvmModelWriter {
         body.unindent();
         body.add("});\n");
         body.beginControlFlow("if (maps != null)");
-        body.addStatement("$L($L)", mapsMethodNames.get(node.id()), attentionMapArguments(node));
+        body.addStatement("$L($L)", mapsMethodNames.get(node.id()), attentionMapArguments(node, packable ? mapKeys : "keys"));
         body.endControlFlow();
         spec.addCode(body.build());
         scoreArrays.put(node.id(), keyArray);
-        mapsMethods.add(mapsMethod(node, keyArray, keyBase, keyStride, first, last, layer, queries));
+        // Maps are recorded for one sequence at a time (forwardBatch runs sequences alone while recording).
+        ScalarWriter plain = scalarWriter(node, false);
+        String mapFirst = bounds.firsts().stream().map(plain::write).map(ScalarWriter.Code::text)
+                .reduce("0", (x, y) -> "Math.max(" + x + ", " + y + ")");
+        String mapLast = bounds.ends().stream().map(plain::write).map(ScalarWriter.Code::text)
+                .reduce("keys", (x, y) -> "Math.min(" + x + ", " + y + ")");
+        mapsMethods.add(mapsMethod(node, keyArray, keyBase, keyStride, mapFirst, mapLast, layer, queries));
         return spec.build();
     }
 
@@ -1481,13 +1770,13 @@ public final class JvmModelWriter {
 
     private final List<MethodSpec> mapsMethods = new ArrayList<>();
 
-    private String attentionMapArguments(Node node) {
+    private String attentionMapArguments(Node node, String keys) {
         List<String> args = new ArrayList<>(runTimeDims.stream().map(names::user).toList());
         if (stepping) {
             args.add("position");
         }
         loopIndices(node).forEach(index -> args.add(names.user(index.name())));
-        args.add("keys");
+        args.add(keys);
         return String.join(", ", args);
     }
 
@@ -1554,7 +1843,7 @@ public final class JvmModelWriter {
 
     /** The score of one query against one key, with the attention's clauses inlined. */
     private MethodSpec score(Node node) {
-        ScalarWriter writer = scalarWriter(node);
+        ScalarWriter writer = scalarWriter(node, false);
         long headDim = Long.parseLong(node.attr("head_dim"));
         MethodSpec.Builder spec = MethodSpec.methodBuilder(scoreMethod(node))
                 .addModifiers(Modifier.PRIVATE)
@@ -1605,15 +1894,25 @@ public final class JvmModelWriter {
         }
     }
 
-    private ScalarWriter scalarWriter(Node node) {
-        return new ScalarWriter(this::clauseVariable, read -> {
+    /**
+     * Writes a clause's expressions. {@code packed}: inside a packed model's tile loop, where the
+     * run-time dim is the sequence's own {@code length} and a per-position tensor is read from
+     * the sequence's first row {@code start} on.
+     */
+    private ScalarWriter scalarWriter(Node node, boolean packed) {
+        String dim = runTimeDims.isEmpty() ? null : runTimeDims.get(0);
+        Dim rows = dim == null ? null : Dim.symbol(dim);
+        return new ScalarWriter(name -> packed && name.equals(dim) ? "length" : clauseVariable(name), read -> {
             Node tensor = node.input(read.input());
             Layout layout = plan.layout(tensor);
             StringBuilder index = new StringBuilder(at(tensor));
             for (int axis = 0; axis < read.indices().size(); axis++) {
+                boolean perRow = packed && tensor.type().dim(axis).equals(rows);
                 // Checked unless the checker proved it inside; an index may itself read a tensor.
-                String value = scalarWriter(node).index(read, axis, java(tensor.type().dim(axis)), cacheFields.containsKey(node.id()));
-                index.append(" + ").append(ScalarWriter.paren(value)).append(" * ").append(layout.stride(axis));
+                String value = scalarWriter(node, packed).index(read, axis, perRow ? "length" : java(tensor.type().dim(axis)),
+                        cacheFields.containsKey(node.id()));
+                String shifted = perRow ? "start + " + ScalarWriter.paren(value) : value;
+                index.append(" + ").append(ScalarWriter.paren(shifted)).append(" * ").append(layout.stride(axis));
             }
             return array(tensor, node) + "[" + index + "]";
         }, slopeFields.get(node.id()));
