@@ -581,8 +581,11 @@ public final class AttentionKernels {
             }
         }
 
-        /** Lane l reads row l further down and one query further: a stride of QUERIES + 1 floats. */
-        private static final int[] DIAGONAL = java.util.stream.IntStream.range(0, L).map(l -> l * (QUERIES + 1)).toArray();
+        /**
+         * Lane l reads row l further down and one query further: a stride of QUERIES + 1 floats.
+         * Written as 4 * L, not QUERIES, which is still 0 while AttentionKernels initialises this class.
+         */
+        private static final int[] DIAGONAL = java.util.stream.IntStream.range(0, L).map(l -> l * (4 * L + 1)).toArray();
 
         static void addRelative(float[] s, int block, int keys, int queries, int firstQuery, float[] products, int firstRow,
                 int rows, int clip) {
