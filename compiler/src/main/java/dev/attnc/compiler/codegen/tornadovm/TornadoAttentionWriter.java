@@ -421,7 +421,7 @@ final class TornadoAttentionWriter {
 
         /** Products a tile of {@code queries} queries by {@code keys} keys keeps per query: a row per distance it meets. */
         int relativeSlots(int queries, int keys) {
-            return (int) Math.min(queries + keys - 1, 2 * clip() + 1);
+            return relative == null ? 0 : (int) Math.min(queries + keys - 1, 2 * clip() + 1);
         }
 
         private String clamped(String distance) {
