@@ -42,52 +42,64 @@ public final class SinkRelativeReference {
 
     /** The output rows for queries {@code q} (rows firstQuery on) against keys and values {@code k}, {@code v} (rows 0 on). */
     public double[][] run(double[][] q, double[][] k, double[][] v) {
-        int dk = q[0].length / heads;
         int dv = v[0].length / kvHeads;
         int group = heads / kvHeads;
-        int clip = relative == null ? 0 : (relative.length - 1) / 2;
-        boolean perHead = relative != null && relative[0].length == heads * dk && heads > 1;
         double[][] y = new double[q.length][heads * dv];
-        for (int t = 0; t < q.length; t++) {
-            int i = firstQuery + t;
-            for (int h = 0; h < heads; h++) {
-                int kv = h / group;
-                double[] scores = new double[k.length];
-                double max = sinks == null ? Double.NEGATIVE_INFINITY : sinks[h];
+        for (int h = 0; h < heads; h++) {
+            int kv = h / group;
+            double[][] w = weights(q, k, h);
+            for (int t = 0; t < q.length; t++) {
                 for (int j = 0; j < k.length; j++) {
-                    if (!mask.visible(i, j, h)) {
-                        scores[j] = Double.NEGATIVE_INFINITY;
-                        continue;
-                    }
-                    double dot = 0;
-                    for (int d = 0; d < dk; d++) {
-                        dot += q[t][h * dk + d] * k[j][kv * dk + d];
-                    }
-                    if (relative != null) {
-                        double[] row = relative[Math.clamp(i - j, -clip, clip) + clip];
-                        for (int d = 0; d < dk; d++) {
-                            dot += q[t][h * dk + d] * row[(perHead ? h * dk : 0) + d];
-                        }
-                    }
-                    scores[j] = score.apply(scale * dot, i, j, h);
-                    max = Math.max(max, scores[j]);
-                }
-                if (max == Double.NEGATIVE_INFINITY) {
-                    continue; // no key and no sink: zeros
-                }
-                double sum = sinks == null ? 0 : Math.exp(sinks[h] - max);
-                for (int j = 0; j < k.length; j++) {
-                    sum += Math.exp(scores[j] - max);
-                }
-                for (int j = 0; j < k.length; j++) {
-                    double w = Math.exp(scores[j] - max) / sum;
                     for (int d = 0; d < dv; d++) {
-                        y[t][h * dv + d] += w * v[j][kv * dv + d];
+                        y[t][h * dv + d] += w[t][j] * v[j][kv * dv + d];
                     }
                 }
             }
         }
         return y;
+    }
+
+    /** The softmax weights of head h, [query][key]: without the sink's share, so a row sums to less than 1 with a sink. */
+    public double[][] weights(double[][] q, double[][] k, int h) {
+        int dk = q[0].length / heads;
+        int kv = h / (heads / kvHeads);
+        int clip = relative == null ? 0 : (relative.length - 1) / 2;
+        boolean perHead = relative != null && relative[0].length == heads * dk && heads > 1;
+        double[][] w = new double[q.length][k.length];
+        for (int t = 0; t < q.length; t++) {
+            int i = firstQuery + t;
+            double[] scores = new double[k.length];
+            double max = sinks == null ? Double.NEGATIVE_INFINITY : sinks[h];
+            for (int j = 0; j < k.length; j++) {
+                if (!mask.visible(i, j, h)) {
+                    scores[j] = Double.NEGATIVE_INFINITY;
+                    continue;
+                }
+                double dot = 0;
+                for (int d = 0; d < dk; d++) {
+                    dot += q[t][h * dk + d] * k[j][kv * dk + d];
+                }
+                if (relative != null) {
+                    double[] row = relative[Math.clamp(i - j, -clip, clip) + clip];
+                    for (int d = 0; d < dk; d++) {
+                        dot += q[t][h * dk + d] * row[(perHead ? h * dk : 0) + d];
+                    }
+                }
+                scores[j] = score.apply(scale * dot, i, j, h);
+                max = Math.max(max, scores[j]);
+            }
+            if (max == Double.NEGATIVE_INFINITY) {
+                continue; // no key and no sink: zeros
+            }
+            double sum = sinks == null ? 0 : Math.exp(sinks[h] - max);
+            for (int j = 0; j < k.length; j++) {
+                sum += Math.exp(scores[j] - max);
+            }
+            for (int j = 0; j < k.length; j++) {
+                w[t][j] = Math.exp(scores[j] - max) / sum;
+            }
+        }
+        return w;
     }
 
     /** Seeded N(0, 1) rows, rounded to float as the model sees them. */

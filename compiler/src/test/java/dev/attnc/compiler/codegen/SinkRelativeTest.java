@@ -30,6 +30,13 @@ class SinkRelativeTest {
 
     private final SplittableRandom random = new SplittableRandom(SEED);
 
+    /** Which kernels ran: SIMD by default; the scalar ones with -Dattnc.simd=false on the Maven command line. */
+    @org.junit.jupiter.api.BeforeAll
+    static void sayWhichKernels() {
+        System.out.println("SinkRelativeTest: " + (dev.attnc.runtime.kernels.Simd.enabled() ? "SIMD" : "scalar") + " attention kernels, "
+                + dev.attnc.runtime.kernels.AttentionKernels.QUERIES + " queries a tile");
+    }
+
     /** q : [T, H * 16], k and v : [T, KV * 16], params as declared, one attention with the clauses. */
     static String model(String name, int heads, int kvHeads, String declarations, String clauses, boolean cache) {
         return """
@@ -190,6 +197,36 @@ class SinkRelativeTest {
         double error = maxDifference(expected, actual);
         System.out.printf("decoding with sink and relative: max abs error %.3g%n", error);
         assertTrue(error <= TOLERANCE, "max abs error " + error);
+    }
+
+    @Test
+    void attentionMapsLeaveTheSinksShareOut() {
+        RecordingWeights weights = new RecordingWeights(SEED);
+        Model model = Compiled.source("Maps.attn", model("Maps", 2, 1, "param sinks : [H]\n  param R : [9, Dh]",
+                "sink sinks[h]\n    relative R\n    mask causal", false)).load(weights);
+        dev.attnc.runtime.AttentionMaps maps = new dev.attnc.runtime.AttentionMaps(java.util.Set.of(), java.util.Set.of(1));
+        model.recordAttention(maps);
+        int t = 30;
+        Run run = run(model, t, 2, 1);
+        SinkRelativeReference reference = reference(2, 1);
+        reference.sinks = SinkRelativeReference.vector(weights.get("sinks"));
+        reference.relative = SinkRelativeReference.rows(weights.get("R"), DH);
+        reference.mask = SinkRelativeReference.CAUSAL;
+        double[][] expected = reference.weights(run.q(), run.k(), 1);
+        dev.attnc.runtime.AttentionMaps.Map map = maps.maps().get(0);
+        double error = 0;
+        double smallestRow = 1;
+        for (int i = 0; i < t; i++) {
+            double row = 0;
+            for (int j = 0; j < t; j++) {
+                error = Math.max(error, Math.abs(expected[i][j] - map.weight(i, j)));
+                row += map.weight(i, j);
+            }
+            smallestRow = Math.min(smallestRow, row);
+        }
+        System.out.printf("attention map with sink and relative: max abs error %.3g, smallest row sum %.3f%n", error, smallestRow);
+        assertTrue(error <= TOLERANCE, "max abs error " + error);
+        assertTrue(smallestRow < 0.99, "the sink takes a share: row sums down to " + smallestRow);
     }
 
     static Map<String, Tensor> inputs(double[][] q, double[][] k, double[][] v, int from, int to) {
