@@ -32,7 +32,11 @@ import java.util.Set;
 final class Modifiers {
 
     enum ClauseKind {
-        SCALE("scale"), TEMPERATURE("temperature"), SCORE("score"), MASK("mask"), SOFTCAP("softcap");
+        SCALE("scale"), TEMPERATURE("temperature"), SCORE("score"), MASK("mask"), SOFTCAP("softcap"),
+        /** A learned logit per head that joins the softmax's denominator and has no value row (gpt-oss). */
+        SINK("sink"),
+        /** A table of relative embeddings R: the raw score gains {@code q_i . R[clamp(i - j, -K, K) + K]} (Shaw et al.). */
+        RELATIVE("relative");
 
         final String spelling;
 
@@ -69,6 +73,12 @@ final class Modifiers {
             Map.entry("abs", 1), Map.entry("min", 2), Map.entry("max", 2), Map.entry("exp", 1), Map.entry("log", 1),
             Map.entry("sqrt", 1), Map.entry("tanh", 1), Map.entry("sigmoid", 1), Map.entry("floor", 1),
             Map.entry("ceil", 1), Map.entry("where", 3), Map.entry("alibi_slope", 1), Map.entry("clamp", 3));
+
+    /** The clause names, in the order the documentation lists them. */
+    static final List<String> CLAUSE_NAMES = List.of("scale", "temperature", "score", "mask", "softcap", "sink", "relative");
+
+    /** The most rows a {@code relative} table may have: each kernel thread keeps a tile of queries times this many products. */
+    static final long MAX_RELATIVE_ROWS = 8193;
 
     private final Diagnostics diagnostics;
 
@@ -129,9 +139,23 @@ final class Modifiers {
                 }
                 continue;
             }
+            if (kind == ClauseKind.RELATIVE) {
+                ok &= relative(expr, context, scope, checker, reads, attrs);
+                continue;
+            }
             Scalar typed = new Typer(kind, scope, checker, reads, readSources).type(expr);
             if (typed == null) {
                 ok = false;
+                continue;
+            }
+            if (kind == ClauseKind.SINK) {
+                if (typed.type() == Scalar.Type.BOOL) {
+                    diagnostics.error(expr.span(), "`sink` must be a number (a logit per head, such as `sinks[h]`), found a condition");
+                    ok = false;
+                } else {
+                    attrs.put("sink", text(expr));
+                    exprs.put("sink", typed);
+                }
                 continue;
             }
             if (kind == ClauseKind.MASK) {
@@ -166,6 +190,9 @@ final class Modifiers {
                 exprs.put("score", ranges.annotate(exprs.get("score"), maskedBounded, maskedOpen));
             }
             mask = mask == null ? null : ranges.annotateMask(mask, bounded, open);
+            if (exprs.containsKey("sink")) {
+                exprs.put("sink", ranges.annotate(exprs.get("sink"), bounded, open));
+            }
             if (diagnostics.errorCount() > errors) {
                 return null;
             }
@@ -176,6 +203,75 @@ final class Modifiers {
         }
         attrs.put("causal", Boolean.toString(causal));
         return new Result(attrs, exprs, reads, causal);
+    }
+
+    /**
+     * {@code relative R}: R names a float tensor of {@code 2K + 1} rows (K a constant), each
+     * as wide as a head ({@code [2K + 1, dk]}, shared by the heads, as Shaw et al.) or as all
+     * the query heads ({@code [2K + 1, heads * dk]}, a table per head). Its rows join the node's
+     * reads; the attributes say which input it is, K, and whether it has a table per head.
+     */
+    private boolean relative(Expr expr, Context context, Scope scope, Checker checker, List<Node> reads, Map<String, String> attrs) {
+        if (!(expr instanceof Expr.Ref ref)) {
+            diagnostics.error(expr.span(), "`relative` takes the name of a table of relative embeddings, such as `relative R` with"
+                    + " `param R : [2 * K + 1, " + context.headDim() + "]`; found an expression");
+            return false;
+        }
+        String name = ref.name().text();
+        Binding binding = scope.lookup(name);
+        Value.Tensor tensor = switch (binding) {
+            case Binding.Input in -> {
+                checker.markUsed(in.decl());
+                yield in.value();
+            }
+            case Binding.Param p when p.info().kind() == ParamInfo.Kind.TENSOR -> {
+                checker.markUsed(p.info().decl());
+                yield new Value.Tensor(checker.paramNode(p.info(), ref.span()));
+            }
+            case Binding.Var v when v.value() instanceof Value.Tensor t -> t;
+            case null -> {
+                diagnostics.error(ref.span(), Checker.unknownName(name, scope, scope.visibleNames()));
+                yield null;
+            }
+            default -> {
+                diagnostics.error(ref.span(), "`relative` needs a tensor of relative embeddings, but `" + name + "` is "
+                        + Checker.describe(binding));
+                yield null;
+            }
+        };
+        if (tensor == null) {
+            return false;
+        }
+        TensorType type = tensor.type();
+        long dk = context.headDim();
+        long perHead = context.heads() * dk;
+        java.util.Optional<Long> rows = type.rank() == 2 ? type.dim(0).constant() : java.util.Optional.empty();
+        java.util.Optional<Long> width = type.rank() == 2 ? type.dim(1).constant() : java.util.Optional.empty();
+        String wanted = "[2 * K + 1, " + dk + "] (one table for every head) or [2 * K + 1, " + perHead + "] (one per head)";
+        if (type.dtype() != DType.FLOAT || rows.isEmpty() || width.isEmpty()
+                || width.get() != dk && width.get() != perHead) {
+            diagnostics.error(ref.span(), "`relative " + name + "`: the table must be " + wanted + " with K a constant, but `" + name
+                    + "` is " + type);
+            return false;
+        }
+        if (rows.get() % 2 == 0) {
+            diagnostics.error(ref.span(), "`relative " + name + "`: the table must have an odd number of rows, 2 * K + 1 for the"
+                    + " distances -K to K, but `" + name + "` has " + rows.get());
+            return false;
+        }
+        if (rows.get() > MAX_RELATIVE_ROWS) {
+            diagnostics.error(ref.span(), "`relative " + name + "`: a table of " + rows.get() + " rows is too large; at most "
+                    + MAX_RELATIVE_ROWS + " (distances up to " + (MAX_RELATIVE_ROWS - 1) / 2 + ")");
+            return false;
+        }
+        if (!reads.contains(tensor.node())) {
+            reads.add(tensor.node());
+        }
+        attrs.put("relative", name);
+        attrs.put("relative_input", Integer.toString(3 + reads.indexOf(tensor.node())));
+        attrs.put("relative_clip", Long.toString((rows.get() - 1) / 2));
+        attrs.put("relative_per_head", Boolean.toString(width.get() == perHead && perHead != dk));
+        return true;
     }
 
     /**
@@ -304,7 +400,7 @@ final class Modifiers {
             ClauseKind kind = ClauseKind.of(clause.key().text());
             if (kind == null) {
                 diagnostics.error(clause.key().span(), Messages.unknownClause(clause.key().text(),
-                        Suggest.closest(clause.key().text(), List.of("scale", "temperature", "score", "mask", "softcap"))));
+                        Suggest.closest(clause.key().text(), CLAUSE_NAMES)));
                 ok = false;
                 continue;
             }
@@ -325,11 +421,17 @@ final class Modifiers {
         walk(expr, e -> {
             if (e instanceof Expr.Ref ref) {
                 String name = ref.name().text();
-                if (name.equals("s") && kind != ClauseKind.SCORE) {
-                    diagnostics.error(ref.span(), kind == ClauseKind.MASK ? Messages.SCORE_IN_MASK : Messages.scoreInConstant(kind.spelling));
+                if (name.equals("s") && kind != ClauseKind.SCORE && kind != ClauseKind.RELATIVE) {
+                    diagnostics.error(ref.span(), kind == ClauseKind.MASK ? Messages.SCORE_IN_MASK
+                            : kind == ClauseKind.SINK ? "`s` cannot be read in `sink`: the sink is a logit of its own, not a change of the scores"
+                            : Messages.scoreInConstant(kind.spelling));
                     ok[0] = false;
                 } else if (POSITION_VARIABLES.contains(name) && kind.isConstant()) {
                     diagnostics.error(ref.span(), Messages.positionInConstant(name, kind.spelling));
+                    ok[0] = false;
+                } else if ((name.equals("i") || name.equals("j")) && kind == ClauseKind.SINK) {
+                    diagnostics.error(ref.span(), "`sink` is one logit per head, the same for every query and key, so it cannot read `"
+                            + name + "`; it may read `h`, constants and tensors (`sinks[h]`)");
                     ok[0] = false;
                 }
             }

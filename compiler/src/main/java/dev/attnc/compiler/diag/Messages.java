@@ -615,7 +615,7 @@ public final class Messages {
 
     public static String unknownClause(String key, String suggestion) {
         return "unknown attention clause `" + key + "`" + didYouMean(suggestion)
-                + " (clauses are scale, temperature, score, mask and softcap)";
+                + " (clauses are scale, temperature, score, mask, softcap, sink and relative)";
     }
 
     public static String duplicateClause(String key, int line) {

@@ -54,7 +54,7 @@ public final class GraphPrinter {
         if (!a.get("kv_heads").equals(a.get("heads"))) {
             out.append(" kv_heads=").append(a.get("kv_heads"));
         }
-        for (String key : List.of("mask", "score", "softcap", "temperature")) {
+        for (String key : List.of("mask", "score", "softcap", "temperature", "sink", "relative")) {
             if (a.containsKey(key)) {
                 out.append(" | ").append(key).append(": ").append(a.get(key));
             }

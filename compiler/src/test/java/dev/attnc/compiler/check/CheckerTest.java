@@ -287,7 +287,7 @@ class CheckerTest {
         @Test
         void unknownAndDuplicateClauses() {
             assertEquals("5:39: unknown attention clause `mask_`; did you mean `mask`? "
-                    + "(clauses are scale, temperature, score, mask and softcap)",
+                    + "(clauses are scale, temperature, score, mask, softcap, sink and relative)",
                     error(model("  a = attention(x, x, x, heads = H) { mask_ causal }\n  output a")));
             assertEquals("5:47: `scale` is already given on line 5",
                     error(model("  a = attention(x, x, x, heads = H) { scale 1 scale 2 }\n  output a")));

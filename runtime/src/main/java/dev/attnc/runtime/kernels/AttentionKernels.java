@@ -104,6 +104,35 @@ public final class AttentionKernels {
     }
 
     /**
+     * Adds the query-by-distance products of a relative table (Shaw et al.) to the scores:
+     * {@code s[x * QUERIES + r] += products[(row - firstRow) * QUERIES + r]} with
+     * {@code row = clamp((firstQuery + r) - (block + x), -clip, clip) + clip}, for the first
+     * {@code queries} queries of the tile (with SIMD, every query of the vectors that hold them,
+     * their rows kept inside the {@code rows} rows computed). {@code products} holds the tile's
+     * queries against table rows {@code firstRow} on, as {@link #scores} writes them: each
+     * product was computed once for the tile, and here only gathered.
+     */
+    public static void addRelative(float[] s, int block, int keys, int queries, int firstQuery, float[] products, int firstRow,
+            int rows, int clip) {
+        if (Simd.enabled()) {
+            Lanes.addRelative(s, block, keys, queries, firstQuery, products, firstRow, rows, clip);
+            return;
+        }
+        addRelativeScalar(s, block, keys, queries, firstQuery, products, firstRow, rows, clip);
+    }
+
+    /** The scalar path of {@link #addRelative}. */
+    static void addRelativeScalar(float[] s, int block, int keys, int queries, int firstQuery, float[] products, int firstRow,
+            int rows, int clip) {
+        for (int x = 0; x < keys; x++) {
+            for (int r = 0; r < queries; r++) {
+                int row = Math.clamp((long) firstQuery + r - (block + x), -clip, clip) + clip - firstRow;
+                s[x * QUERIES + r] += products[row * QUERIES + r];
+            }
+        }
+    }
+
+    /**
      * Soft-caps the scores, as Gemma 2 does: {@code s = cap * tanh(s / cap)}, for the first
      * {@code queries} queries of the tile (with SIMD, every query of the vectors that hold them).
      */
@@ -548,6 +577,41 @@ public final class AttentionKernels {
                         tanh = tanh.blend(one.sub(two.div(e.add(one))), large);
                     }
                     tanh.reinterpretAsInts().or(sign).reinterpretAsFloats().mul(cap).intoArray(s, at);
+                }
+            }
+        }
+
+        /**
+         * Lane l reads row l further down and one query further: a stride of QUERIES + 1 floats.
+         * Written as 4 * L, not QUERIES, which is still 0 while AttentionKernels initialises this class.
+         */
+        private static final int[] DIAGONAL = java.util.stream.IntStream.range(0, L).map(l -> l * (4 * L + 1)).toArray();
+
+        static void addRelative(float[] s, int block, int keys, int queries, int firstQuery, float[] products, int firstRow,
+                int rows, int clip) {
+            for (int g = 0; g < queries; g += L) {
+                for (int x = 0; x < keys; x++) {
+                    int at = x * QUERIES + g;
+                    // The distances of the vector's lanes: one apart, from lowest to lowest + L - 1.
+                    long lowest = (long) firstQuery + g - (block + x);
+                    FloatVector gathered;
+                    if (lowest + L - 1 <= -clip || lowest >= clip) {
+                        // Every lane past the clip on one side: one table row, the lanes' queries side by side.
+                        int row = (lowest >= clip ? 2 * clip : 0) - firstRow;
+                        gathered = FloatVector.fromArray(S, products, row * QUERIES + g);
+                    } else if (lowest > -clip && lowest + L - 1 < clip && lowest + L - 1 + clip - firstRow < rows) {
+                        // Every lane inside the clip: the rows run down the diagonal.
+                        int row = (int) lowest + clip - firstRow;
+                        gathered = FloatVector.fromArray(S, products, row * QUERIES + g, DIAGONAL, 0);
+                    } else {
+                        // The lanes where the clip starts, or past the rows computed (padding): one at a time.
+                        for (int l = 0; l < L; l++) {
+                            int row = Math.clamp(Math.clamp(lowest + l, -clip, clip) + clip - firstRow, 0, rows - 1);
+                            s[at + l] += products[row * QUERIES + g + l];
+                        }
+                        continue;
+                    }
+                    FloatVector.fromArray(S, s, at).add(gathered).intoArray(s, at);
                 }
             }
         }

@@ -89,7 +89,7 @@ public final class JvmModelWriter {
             "ArrayList",
             // fields and constants
             "arena", "ints", "maps", "cached", "queryTiles", "scoreTiles", "accumulators", "maxima", "sums", "ranges",
-            "headCopies", "profileNanos", "QUERY_TILE", "ARENA_FLOATS", "ARENA_INTS",
+            "headCopies", "profileNanos", "QUERY_TILE", "ARENA_FLOATS", "ARENA_INTS", "relativeTiles",
             // methods
             "load", "inputNames", "outputNames", "recordAttention", "forward", "step", "reset", "cachedPositions", "run", "firstHeld", "ifHeld", "maxPositions",
             "compute", "close", "forwardBatch", "packsBatches", "sequenceLength", "copyIn", "copyOut",
@@ -98,7 +98,8 @@ public final class JvmModelWriter {
             "scores", "acc", "max", "sum", "range", "copy", "t0", "rows", "kvHead", "tileFirst", "tileLast", "copied",
             "keyRows", "keyAt", "keyStride", "valueRows", "valueAt", "valueStride", "block", "n", "norm", "outAt", "at",
             "map", "first", "last", "p", "qAt", "kAt", "head", "batch", "b", "r", "t", "x", "d", "i", "j", "h", "s",
-            "sequences", "sequence", "start", "length", "lengths", "results", "tile", "row");
+            "sequences", "sequence", "start", "length", "lengths", "results", "tile", "row",
+            "sinkLogit", "relativeProducts", "relativeFirst", "relativeRows", "distance");
 
 
     /** What the writer needs beyond the graph. */
@@ -455,6 +456,13 @@ public final class JvmModelWriter {
         type.addField(FieldSpec.builder(FLOATS_PER_LAYER, "sums", Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("Per kernel thread: the tile's running sums of exp(score - max).\n")
                 .initializer("new float[$T.count()][QUERY_TILE]", THREADS).build());
+        long relativeRows = graph.nodes().stream().filter(n -> n.op() == Op.ATTENTION && n.attrs().containsKey("relative"))
+                .mapToLong(n -> 2 * Long.parseLong(n.attr("relative_clip")) + 1).max().orElse(0);
+        if (relativeRows > 0) {
+            type.addField(FieldSpec.builder(FLOATS_PER_LAYER, "relativeTiles", Modifier.PRIVATE, Modifier.FINAL)
+                    .addJavadoc("Per kernel thread: the tile's queries times the rows of a relative table, computed once per tile.\n")
+                    .initializer("new float[$T.count()][$L * QUERY_TILE]", THREADS, relativeRows).build());
+        }
         type.addField(FieldSpec.builder(ArrayTypeName.of(ArrayTypeName.of(TypeName.INT)), "ranges", Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("Per kernel thread: the first key each query r of the tile may see ([r]) and the end of its keys ([QUERY_TILE + r]).\n")
                 .initializer("new int[$T.count()][2 * QUERY_TILE]", THREADS).build());
@@ -1609,6 +1617,11 @@ public final class JvmModelWriter {
         body.addStatement("int kvHead = $L", kvHeads == heads ? "h" : "h / " + (heads / kvHeads));
         body.addStatement("$T.transposeQueries($L, $L + ($Lt0) * $L + h * $L, $L, rows, $L, queriesT)", ATTENTION_KERNELS,
                 array(q, node), at(q), row, plan.layout(q).stride(0), headDim, plan.layout(q).stride(0), headDim);
+        Scalar sink = node.exprs().get("sink");
+        if (sink != null) {
+            body.add("// sink $L\n", JavaText.lineComment(node.attr("sink")));
+            body.addStatement("float sinkLogit = $L", writer.asFloat(sink));
+        }
         body.add("// The keys each query of the tile may see, and the span of keys the tile visits.\n");
         body.addStatement("int tileFirst = Integer.MAX_VALUE");
         body.addStatement("int tileLast = 0");
@@ -1624,8 +1637,14 @@ public final class JvmModelWriter {
         body.addStatement("tileFirst = Math.min(tileFirst, range[r])");
         body.addStatement("tileLast = Math.max(tileLast, range[QUERY_TILE + r])");
         body.endControlFlow();
-        body.addStatement("max[r] = Float.NEGATIVE_INFINITY");
-        body.addStatement("sum[r] = 0");
+        if (sink != null) {
+            body.add("// The sink starts each query's softmax as a key of weight exp(sink - max) and no value.\n");
+            body.addStatement("max[r] = sinkLogit");
+            body.addStatement("sum[r] = 1");
+        } else {
+            body.addStatement("max[r] = Float.NEGATIVE_INFINITY");
+            body.addStatement("sum[r] = 0");
+        }
         body.endControlFlow();
         body.addStatement("$T.fill(acc, 0, $L * $L, 0f)", ARRAYS, queryTile, valueHead);
         body.add("// A tile of many queries reads its head's keys and values from this worker's copy, rows next to each other.\n");
@@ -1639,10 +1658,30 @@ public final class JvmModelWriter {
         body.addStatement("float[] valueRows = copied ? copy.values() : $L", valueArray);
         body.addStatement("int valueAt = copied ? 0 : $L", valueHeadAt);
         body.addStatement("int valueStride = copied ? $L : $L", valueHead, valueStride);
+        Relative relative = relative(node);
+        String firstQuery = stepping ? "position + t0" : "t0";
+        if (relative != null) {
+            body.add("// relative $L: the tile's queries against the table rows of the distances it meets, once per tile.\n",
+                    relative.name());
+            body.addStatement("float[] relativeProducts = relativeTiles[worker]");
+            body.addStatement("int relativeFirst = Math.clamp($L - (tileLast - 1), $L, $L) + $L", firstQuery, -relative.clip(),
+                    relative.clip(), relative.clip());
+            body.addStatement("int relativeRows = Math.clamp($L + rows - 1 - tileFirst, $L, $L) + $L - relativeFirst + 1", firstQuery,
+                    -relative.clip(), relative.clip(), relative.clip());
+            body.beginControlFlow("if (tileFirst < tileLast)");
+            body.addStatement("$T.scores(queriesT, $L, $L + relativeFirst * $L$L, $L, relativeRows, rows, $L, $Lf, relativeProducts)",
+                    ATTENTION_KERNELS, relative.array(), relative.at(), relative.stride(),
+                    relative.perHead() ? " + h * " + headDim : "", relative.stride(), headDim, floatLiteral(node.attr("scale")));
+            body.endControlFlow();
+        }
         body.beginControlFlow("for (int block = tileFirst; block < tileLast; block += $L)", KEY_BLOCK);
         body.addStatement("int n = Math.min($L, tileLast - block)", KEY_BLOCK);
         body.addStatement("$T.scores(queriesT, keyRows, keyAt + block * keyStride, keyStride, n, rows, $L, $Lf, scores)",
                 ATTENTION_KERNELS, headDim, floatLiteral(node.attr("scale")));
+        if (relative != null) {
+            body.addStatement("$T.addRelative(scores, block, n, rows, $L, relativeProducts, relativeFirst, relativeRows, $L)",
+                    ATTENTION_KERNELS, firstQuery, relative.clip());
+        }
         Scalar score = node.exprs().get("score");
         boolean softcap = node.attrs().containsKey("softcap");
         boolean temperature = node.attrs().containsKey("temperature");
@@ -1714,6 +1753,19 @@ public final class JvmModelWriter {
                 .reduce("keys", (x, y) -> "Math.min(" + x + ", " + y + ")");
         mapsMethods.add(mapsMethod(node, keyArray, keyBase, keyStride, mapFirst, mapLast, layer, queries));
         return spec.build();
+    }
+
+    /** A {@code relative} clause as the generated code reads it: the table's array, offset, row stride and clip K. */
+    private record Relative(String name, String array, String at, long stride, long clip, boolean perHead) {
+    }
+
+    private Relative relative(Node node) {
+        if (!node.attrs().containsKey("relative")) {
+            return null;
+        }
+        Node table = node.input(Integer.parseInt(node.attr("relative_input")));
+        return new Relative(node.attr("relative"), array(table, node), at(table), plan.layout(table).stride(0),
+                Long.parseLong(node.attr("relative_clip")), Boolean.parseBoolean(node.attr("relative_per_head")));
     }
 
     /**
@@ -1807,11 +1859,16 @@ public final class JvmModelWriter {
         body.addStatement("int qAt = $L + t * $L + h * $L", at(q), plan.layout(q).stride(0), headDim);
         body.addStatement("int first = $L", first);
         body.addStatement("int last = $L", last);
-        body.addStatement("float max = Float.NEGATIVE_INFINITY");
+        Scalar sink = node.exprs().get("sink");
+        if (sink != null) {
+            body.add("// sink $L: a logit with no value, in the denominator only\n", JavaText.lineComment(node.attr("sink")));
+            body.addStatement("float sinkLogit = $L", scalarWriter(node).asFloat(sink));
+        }
+        body.addStatement("float max = $L", sink != null ? "sinkLogit" : "Float.NEGATIVE_INFINITY");
         body.beginControlFlow("for (int j = first; j < last; j++)");
         body.addStatement("max = Math.max(max, $L)", scoreCall);
         body.endControlFlow();
-        body.addStatement("float sum = 0");
+        body.addStatement("float sum = $L", sink != null ? "(float) Math.exp(sinkLogit - max)" : "0");
         body.beginControlFlow("for (int j = first; j < last; j++)");
         body.addStatement("float p = (float) Math.exp($L - max)", scoreCall);
         body.addStatement("map[t * keys + j] = p");
@@ -1869,6 +1926,16 @@ public final class JvmModelWriter {
         spec.beginControlFlow("for (int d = 0; d < $L; d++)", headDim);
         spec.addStatement("s += $L[qAt + d] * $L[kAt + d]", array(node.input(0), node), scoreArrays.get(node.id()));
         spec.endControlFlow();
+        Relative relative = relative(node);
+        if (relative != null) {
+            spec.addComment("relative $L: q_i . $L[clamp(i - j, -$L, $L) + $L]", relative.name(), relative.name(), relative.clip(),
+                    relative.clip(), relative.clip());
+            spec.addStatement("int distance = Math.clamp(i - j, $L, $L) + $L", -relative.clip(), relative.clip(), relative.clip());
+            spec.beginControlFlow("for (int d = 0; d < $L; d++)", headDim);
+            spec.addStatement("s += $L[qAt + d] * $L[$L + distance * $L$L + d]", array(node.input(0), node), relative.array(),
+                    relative.at(), relative.stride(), relative.perHead() ? " + h * " + headDim : "");
+            spec.endControlFlow();
+        }
         spec.addStatement("s *= $Lf", floatLiteral(node.attr("scale")));
         CodeBlock.Builder clauses = CodeBlock.builder();
         clauseStatements(clauses, node, writer);

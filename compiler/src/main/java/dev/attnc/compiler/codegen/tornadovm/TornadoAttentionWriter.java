@@ -88,7 +88,8 @@ final class TornadoAttentionWriter {
                     "lane", "group", "row", "col", "split", "n", "queries", "keys", "kvHead", "queryStart", "keyStart", "count", "e",
                     "key", "r", "first", "last", "lo", "hi", "span", "chunk", "qTile", "kTile", "vTile", "scores", "weights",
                     "rowFirst", "rowLast", "rowMax", "rowSum", "tileMax", "newMax", "rescale", "p", "norm", "visible", "base",
-                    "part", "best", "total", "m", "o"),
+                    "part", "best", "total", "m", "o",
+                    "sinkLogit", "relTile", "rowLo", "rowHi", "relRows"),
             IntStream.range(0, MAX_CONDITIONS).mapToObj(n -> "cond" + n),
             IntStream.range(0, 16).mapToObj(n -> "read" + n),
             IntStream.range(0, 64).mapToObj(n -> "acc" + n))
@@ -210,12 +211,15 @@ final class TornadoAttentionWriter {
         }
         int queryTile = QUERY_TILE;
         int keyTile = KEY_TILE;
-        while (prefillFloats(queryTile, keyTile, headDim, valueHead) > LOCAL_FLOATS && keyTile > 8) {
+        long relativeRows = node.attrs().containsKey("relative") ? 2 * Long.parseLong(node.attr("relative_clip")) + 1 : 0;
+        while (prefillFloats(queryTile, keyTile, headDim, valueHead) + queryTile * Math.min(queryTile + keyTile - 1, relativeRows)
+                > LOCAL_FLOATS && keyTile > 8) {
             keyTile /= 2;
             queryTile = Math.min(queryTile, keyTile);
         }
         int decodeKeyTile = DECODE_GROUP;
-        while (headDim + headDim * (decodeKeyTile + 1) + decodeKeyTile * (valueHead + 2) > LOCAL_FLOATS && decodeKeyTile > 8) {
+        while (headDim + headDim * (decodeKeyTile + 1) + decodeKeyTile * (valueHead + 2) + Math.min(decodeKeyTile, relativeRows)
+                > LOCAL_FLOATS && decodeKeyTile > 8) {
             decodeKeyTile /= 2;
         }
         int decodeColumns = (int) ((valueHead + DECODE_GROUP - 1) / DECODE_GROUP);
@@ -371,6 +375,8 @@ final class TornadoAttentionWriter {
         final MaskBounds bounds;
         /** Conditions declared so far in this kernel: their names stay unique across its scopes. */
         final int[] declared = {0};
+        /** The relative table's input, or null without a {@code relative} clause. */
+        final Node relative;
 
         Clauses(Node node) {
             this.node = node;
@@ -391,6 +397,75 @@ final class TornadoAttentionWriter {
                 return readNames.get(read.input() - 3) + ".get(" + index + ")";
             }, "slopes.get(#)", true);
             this.bounds = MaskBounds.of(node.exprs().get("mask"));
+            this.relative = node.attrs().containsKey("relative") ? node.input(Integer.parseInt(node.attr("relative_input"))) : null;
+        }
+
+        boolean hasSink() {
+            return node.exprs().containsKey("sink");
+        }
+
+        /** Declares {@code sinkLogit}, the head's sink, where the clause gives one. */
+        String sink(String indent) {
+            if (!hasSink()) {
+                return "";
+            }
+            Conditions conditions = new Conditions(writer, declared);
+            String value = conditions.floatValue(node.exprs().get("sink"));
+            return indent + "// sink " + JavaText.lineComment(node.attr("sink")) + ": a logit with no value row\n"
+                    + conditions.statements(indent) + indent + "float sinkLogit = " + value + ";\n";
+        }
+
+        long clip() {
+            return Long.parseLong(node.attr("relative_clip"));
+        }
+
+        /** Products a tile of {@code queries} queries by {@code keys} keys keeps per query: a row per distance it meets. */
+        int relativeSlots(int queries, int keys) {
+            return relative == null ? 0 : (int) Math.min(queries + keys - 1, 2 * clip() + 1);
+        }
+
+        private String clamped(String distance) {
+            return "TornadoMath.min(" + clip() + ", TornadoMath.max(" + -clip() + ", " + distance + ")) + " + clip();
+        }
+
+        /**
+         * Fills {@code relTile} with the tile's queries (rows of {@code qTile}) times the table
+         * rows of the distances from its first query {@code firstQuery} to its last
+         * {@code lastQuery} against the keys loaded: each product once per tile, {@code slots}
+         * per query. Before the barrier that follows the tile loads.
+         */
+        String relativeProducts(String firstQuery, String lastQuery, int queries, int slots, String queryOpen, String queryClose,
+                int group) {
+            if (relative == null) {
+                return "";
+            }
+            boolean perHead = Boolean.parseBoolean(node.attr("relative_per_head"));
+            long dk = Long.parseLong(node.attr("head_dim"));
+            String table = readNames.get(Integer.parseInt(node.attr("relative_input")) - 3);
+            StringBuilder b = new StringBuilder();
+            b.append("// relative ").append(node.attr("relative")).append(": the tile's queries times the rows of the distances it meets, once per tile\n");
+            b.append("int rowLo = ").append(clamped(firstQuery + " - (keyStart + count - 1)")).append(";\n");
+            b.append("int rowHi = ").append(clamped(lastQuery + " - keyStart")).append(";\n");
+            b.append("int relRows = rowHi - rowLo + 1;\n");
+            b.append("for (int e = lane; e < ").append(queries).append(" * relRows; e += ").append(group).append(") {\n");
+            b.append("int r = e / relRows;\n");
+            b.append("float p = 0.0f;\n");
+            b.append("for (int d = 0; d < ").append(dk).append("; d++) {\n");
+            b.append("p += ").append(queryOpen).append("d").append(queryClose).append(" * ").append(table).append(".get(")
+                    .append(plus(host.at(relative))).append("(rowLo + e % relRows) * ").append(plan.layout(relative).stride(0))
+                    .append(perHead ? " + h * " + dk : "").append(" + d);\n");
+            b.append("}\n");
+            b.append("relTile[r * ").append(slots).append(" + e % relRows] = p;\n");
+            b.append("}\n");
+            return b.toString();
+        }
+
+        /** Adds the gathered product of query i and key j's distance to the raw score s. */
+        String relativeTerm(String indent, String rowBase) {
+            if (relative == null) {
+                return "";
+            }
+            return indent + "s += relTile[" + (rowBase.equals("0") ? "" : rowBase + " + ") + clamped("i - j") + " - rowLo];\n";
         }
 
         void parameters(MethodSpec.Builder method) {
@@ -491,6 +566,9 @@ final class TornadoAttentionWriter {
         b.append("float[] scores = context.allocateFloatLocalArray(").append(bq * sRow).append(");\n");
         b.append("float[] weights = context.allocateFloatLocalArray(").append(bq * sRow).append(");\n");
         b.append("int[] rowFirst = context.allocateIntLocalArray(").append(bq).append(");\n");
+        if (clauses.relative != null) {
+            b.append("float[] relTile = context.allocateFloatLocalArray(").append(bq * clauses.relativeSlots(bq, bk)).append(");\n");
+        }
         b.append("int[] rowLast = context.allocateIntLocalArray(").append(bq).append(");\n");
         b.append("int queries = ").append(clauses.queries()).append(";\n");
         if (decodes(node)) {
@@ -526,14 +604,17 @@ final class TornadoAttentionWriter {
         b.append("hi = TornadoMath.max(hi, rowLast[r]);\n");
         b.append("}\n");
         b.append("}\n");
-        b.append("float rowMax = ").append(MASKED).append(";\n");
-        b.append("float rowSum = 0.0f;\n");
+        b.append(clauses.sink(""));
+        b.append("float rowMax = ").append(clauses.hasSink() ? "sinkLogit" : MASKED).append(";\n");
+        b.append("float rowSum = ").append(clauses.hasSink() ? "1.0f" : "0.0f").append(";\n");
         for (int m = 0; m < shape.columns(); m++) {
             b.append("float acc").append(m).append(" = 0.0f;\n");
         }
         b.append("for (int keyStart = lo; keyStart < hi; keyStart += ").append(bk).append(") {\n");
         b.append("int count = TornadoMath.min(").append(bk).append(", hi - keyStart);\n");
         tileLoads(b, node, shape, group, bk, "kvHead");
+        b.append(clauses.relativeProducts("dims.get(0) + queryStart", "dims.get(0) + TornadoMath.min(queryStart + " + bq + ", queries) - 1",
+                bq, clauses.relativeSlots(bq, bk), "qTile[r * " + qRow + " + ", "]", group));
         b.append("context.localBarrier();\n");
         b.append("// The same trip count on every work-item (vectorisable across them), keys past the tile skipped.\n");
         b.append("for (int n = 0; n < ").append(bk / lanes).append("; n++) {\n");
@@ -548,6 +629,7 @@ final class TornadoAttentionWriter {
         b.append("for (int d = 0; d < ").append(dk).append("; d++) {\n");
         b.append("s += qTile[row * ").append(qRow).append(" + d] * kTile[d * ").append(bk + 1).append(" + key];\n");
         b.append("}\n");
+        b.append(clauses.relativeTerm("", "row * " + clauses.relativeSlots(bq, bk)));
         b.append(clauses.score(""));
         b.append("}\n");
         b.append("scores[row * ").append(sRow).append(" + key] = s;\n");
@@ -653,6 +735,9 @@ final class TornadoAttentionWriter {
         b.append("float[] vTile = context.allocateFloatLocalArray(").append(bk * dv).append(");\n");
         b.append("float[] scores = context.allocateFloatLocalArray(").append(bk).append(");\n");
         b.append("float[] weights = context.allocateFloatLocalArray(").append(bk).append(");\n");
+        if (clauses.relative != null) {
+            b.append("float[] relTile = context.allocateFloatLocalArray(").append(clauses.relativeSlots(1, bk)).append(");\n");
+        }
         b.append("int queries = ").append(clauses.queries()).append(";\n");
         b.append("if (queries <= ").append(DECODE_ROWS).append(") {\n");
         b.append("if (t < queries) {\n");
@@ -671,14 +756,17 @@ final class TornadoAttentionWriter {
                 .append(" + e);\n");
         b.append("}\n");
         b.append("context.localBarrier();\n");
-        b.append("float rowMax = ").append(MASKED).append(";\n");
-        b.append("float rowSum = 0.0f;\n");
+        b.append(clauses.sink(""));
+        b.append(clauses.hasSink() ? "// The sink joins the softmax once, in the first split.\n" : "");
+        b.append("float rowMax = ").append(clauses.hasSink() ? "split == 0 ? sinkLogit : " + MASKED : MASKED).append(";\n");
+        b.append("float rowSum = ").append(clauses.hasSink() ? "split == 0 ? 1.0f : 0.0f" : "0.0f").append(";\n");
         for (int m = 0; m < shape.decodeColumns(); m++) {
             b.append("float acc").append(m).append(" = 0.0f;\n");
         }
         b.append("for (int keyStart = lo; keyStart < hi; keyStart += ").append(bk).append(") {\n");
         b.append("int count = TornadoMath.min(").append(bk).append(", hi - keyStart);\n");
         tileLoads(b, node, shape, DECODE_GROUP, bk, "kvHead");
+        b.append(clauses.relativeProducts("i", "i", 1, clauses.relativeSlots(1, bk), "qTile[", "]", DECODE_GROUP));
         b.append("context.localBarrier();\n");
         b.append("if (lane < count) {\n");
         b.append("int key = lane;\n");
@@ -690,6 +778,7 @@ final class TornadoAttentionWriter {
         b.append("for (int d = 0; d < ").append(dk).append("; d++) {\n");
         b.append("s += qTile[d] * kTile[d * ").append(bk + 1).append(" + key];\n");
         b.append("}\n");
+        b.append(clauses.relativeTerm("", "0"));
         b.append(clauses.score(""));
         b.append("}\n");
         b.append("scores[key] = s;\n");
