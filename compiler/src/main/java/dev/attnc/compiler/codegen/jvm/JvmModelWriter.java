@@ -1862,7 +1862,7 @@ public final class JvmModelWriter {
         Scalar sink = node.exprs().get("sink");
         if (sink != null) {
             body.add("// sink $L: a logit with no value, in the denominator only\n", JavaText.lineComment(node.attr("sink")));
-            body.addStatement("float sinkLogit = $L", scalarWriter(node).asFloat(sink));
+            body.addStatement("float sinkLogit = $L", scalarWriter(node, false).asFloat(sink));
         }
         body.addStatement("float max = $L", sink != null ? "sinkLogit" : "Float.NEGATIVE_INFINITY");
         body.beginControlFlow("for (int j = first; j < last; j++)");
