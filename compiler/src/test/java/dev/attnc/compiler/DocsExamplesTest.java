@@ -30,14 +30,6 @@ class DocsExamplesTest {
         return examples.stream().map(DocsExamplesTest::test);
     }
 
-    /** The sink and relative clauses' text, until it is merged into language.md. */
-    @TestFactory
-    Stream<DynamicTest> attentionAdditionsExamples() {
-        List<Example> examples = examples("docs/attention-additions.md");
-        assertEquals(4, examples.size(), "two examples and two mistakes");
-        return examples.stream().map(DocsExamplesTest::test);
-    }
-
     @TestFactory
     Stream<DynamicTest> readmeExamples() {
         return examples("README.md").stream().map(DocsExamplesTest::test);
