@@ -145,21 +145,23 @@ final class TensorMathTasks {
         helpers(kernel);
     }
 
-    /** {@code where(c, a, b)}: a number side passes the condition's array, never read, and its number. */
+    /** {@code where(c, a, b)}: three tensors, or a tensor and a number, or two numbers (attrs "a", "b"). */
     private void where(Node node, Map<String, Long> layers, String base) {
-        Node cond = node.input(0);
-        String condOperand = operand(cond, node, layers);
-        List<String> sides = new ArrayList<>();
-        int next = 1;
-        for (String side : List.of("a", "b")) {
-            if (node.attrs().containsKey(side)) {
-                sides.add(join(host.array(cond, layers), host.at(cond), "0", "0", "1", floatLiteral(node.attrs().get(side))));
-            } else {
-                sides.add(join(operand(node.input(next++), node, layers), "0", "0f"));
-            }
+        Map<String, String> a = node.attrs();
+        String cond = operand(node.input(0), node, layers);
+        String out = join(host.array(node, layers), host.at(node), rowStride(node), "dims", rowsAndCols(node));
+        String id;
+        if (a.containsKey("a") && a.containsKey("b")) {
+            id = host.task(node, "whereNumbers", layers, base, join(NEW_CONTEXT, cond, floatLiteral(a.get("a")), floatLiteral(a.get("b")),
+                    out));
+        } else if (a.containsKey("a") || a.containsKey("b")) {
+            boolean numberFirst = a.containsKey("a");
+            id = host.task(node, "whereNumber", layers, base, join(NEW_CONTEXT, cond, operand(node.input(1), node, layers),
+                    floatLiteral(a.get(numberFirst ? "a" : "b")), numberFirst ? "1" : "0", out));
+        } else {
+            id = host.task(node, "where", layers, base, join(NEW_CONTEXT, cond, operand(node.input(1), node, layers),
+                    operand(node.input(2), node, layers), out));
         }
-        String id = host.task(node, "where", layers, base, join(NEW_CONTEXT, condOperand, sides.get(0), sides.get(1),
-                host.array(node, layers), host.at(node), rowStride(node), "dims", rowsAndCols(node)));
         grid(id, node);
     }
 

@@ -348,25 +348,52 @@ final class TornadoKernels {
                     out.set(outAt + r * outRowStride + c, math(function, x, y));
                 }
                 """));
+        // where: TaskGraph.task takes at most 20 arguments, so a number side has kernels of its own.
         kernels.put("where", kernel("where",
-                "{@code out = cond != 0 ? a : b} elementwise, a work-item per (feature, row); a side with {@code isNumber} 1 is "
-                        + "its number (its array is then any array, read nowhere); a stride of 0 broadcasts an operand.",
+                "{@code out = cond != 0 ? a : b} elementwise, a work-item per (feature, row); a stride of 0 broadcasts an operand.",
                 "KernelContext context, FloatArray cond, int cAt, int cRowStride, int cColStride, FloatArray a, int aAt, "
-                        + "int aRowStride, int aColStride, int aIsNumber, float aNumber, FloatArray b, int bAt, int bRowStride, "
-                        + "int bColStride, int bIsNumber, float bNumber, FloatArray out, int outAt, int outRowStride, IntArray dims, "
-                        + "int rows, int cols",
+                        + "int aRowStride, int aColStride, FloatArray b, int bAt, int bRowStride, int bColStride, "
+                        + "FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int cols",
                 """
                 int c = context.globalIdx;
                 int r = context.globalIdy;
                 if (r < rows(dims, rows) && c < rows(dims, cols)) {
-                    float value = bNumber;
+                    float value = b.get(bAt + r * bRowStride + c * bColStride);
                     if (cond.get(cAt + r * cRowStride + c * cColStride) != 0.0f) {
-                        value = aNumber;
-                        if (aIsNumber == 0) {
-                            value = a.get(aAt + r * aRowStride + c * aColStride);
-                        }
-                    } else if (bIsNumber == 0) {
-                        value = b.get(bAt + r * bRowStride + c * bColStride);
+                        value = a.get(aAt + r * aRowStride + c * aColStride);
+                    }
+                    out.set(outAt + r * outRowStride + c, value);
+                }
+                """));
+        kernels.put("whereNumber", kernel("whereNumber",
+                "{@code where} with one side a number: {@code cond != 0 ? x : number} when {@code numberFirst} is 0, "
+                        + "{@code cond != 0 ? number : x} when it is 1.",
+                "KernelContext context, FloatArray cond, int cAt, int cRowStride, int cColStride, FloatArray x, int xAt, "
+                        + "int xRowStride, int xColStride, float number, int numberFirst, "
+                        + "FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int cols",
+                """
+                int c = context.globalIdx;
+                int r = context.globalIdy;
+                if (r < rows(dims, rows) && c < rows(dims, cols)) {
+                    boolean pick = cond.get(cAt + r * cRowStride + c * cColStride) != 0.0f;
+                    float value = number;
+                    if (pick == (numberFirst == 0)) {
+                        value = x.get(xAt + r * xRowStride + c * xColStride);
+                    }
+                    out.set(outAt + r * outRowStride + c, value);
+                }
+                """));
+        kernels.put("whereNumbers", kernel("whereNumbers",
+                "{@code where} with two numbers: {@code cond != 0 ? a : b}.",
+                "KernelContext context, FloatArray cond, int cAt, int cRowStride, int cColStride, float a, float b, "
+                        + "FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int cols",
+                """
+                int c = context.globalIdx;
+                int r = context.globalIdy;
+                if (r < rows(dims, rows) && c < rows(dims, cols)) {
+                    float value = b;
+                    if (cond.get(cAt + r * cRowStride + c * cColStride) != 0.0f) {
+                        value = a;
                     }
                     out.set(outAt + r * outRowStride + c, value);
                 }

@@ -1013,7 +1013,8 @@ public final class TornadoModelWriter {
                 int inputAxis = axis - shift;
                 boolean broadcast = inputAxis < 0 || input.type().shape().get(inputAxis).equals(Dim.of(1))
                         && !node.type().shape().get(axis).equals(Dim.of(1));
-                strides[axis - (rank - 2) + (rank < 2 ? 2 - rank : 0) - (rank < 2 ? 0 : 0)] = broadcast ? "0"
+                // The last axis is the column (slot 1), the one before it the row (slot 0): rank 1 too.
+                strides[axis - rank + 2] = broadcast ? "0"
                         : Long.toString(plan.layout(input).stride(inputAxis));
             }
             String rowStride = rank == 2 ? strides[0] : "0";
