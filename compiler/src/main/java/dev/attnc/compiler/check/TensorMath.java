@@ -186,10 +186,14 @@ final class TensorMath {
                 return null;
             }
         }
-        boolean ints = left instanceof Value.Tensor a && a.type().dtype() == DType.INT
-                || right instanceof Value.Tensor b && b.type().dtype() == DType.INT;
-        if (ints) {
+        // Whole numbers only (int tensors, whole constants): int arithmetic; else every tensor must be float.
+        if (isWholeOperand(left) && isWholeOperand(right)) {
             return intArithmetic(irOp, symbol, left, right, span, leftSpan, rightSpan);
+        }
+        for (var side : List.of(Map.entry(left, leftSpan), Map.entry(right, rightSpan))) {
+            if (side.getKey() instanceof Value.Tensor t && !checker.requireFloat(t, side.getValue(), symbol)) {
+                return null;
+            }
         }
         Map<String, String> attrs = new LinkedHashMap<>();
         if (irOp == Op.COMPARE) {
@@ -221,16 +225,12 @@ final class TensorMath {
         return tensor(irOp, List.of(t.node()), t.type(), attrs, span);
     }
 
+    private static boolean isWholeOperand(Value value) {
+        return value instanceof Value.Tensor t ? t.type().dtype() == DType.INT : value instanceof Value.Num n && n.isInt();
+    }
+
     /** {@code arange(T) + 2}, {@code ids * 3}: +, - and * of int tensors and whole numbers give int tensors. */
     private Value intArithmetic(Op irOp, String symbol, Value left, Value right, Span span, Span leftSpan, Span rightSpan) {
-        for (var side : List.of(Map.entry(left, leftSpan), Map.entry(right, rightSpan))) {
-            Value value = side.getKey();
-            boolean whole = value instanceof Value.Tensor t ? t.type().dtype() == DType.INT : value instanceof Value.Num n && n.isInt();
-            if (!whole) {
-                diagnostics.error(side.getValue(), Messages.intArithmeticOperand(symbol, Checker.describe(value)));
-                return null;
-            }
-        }
         if (irOp != Op.ADD && irOp != Op.SUB && irOp != Op.MUL && irOp != Op.MINIMUM && irOp != Op.MAXIMUM) {
             diagnostics.error(span, Messages.intArithmeticOperator(symbol));
             return null;

@@ -374,7 +374,6 @@ public final class Messages {
 
     public static final String POSITIONAL_AFTER_NAMED = "positional argument after a named one";
     public static final String SPLIT_NEEDS_TWO = "split needs at least 2 parts";
-    public static final String INDEX_OUTSIDE_MODIFIER = "indexing like `x[i]` is only for attention clauses; to cut a tensor use `split`";
     public static final String LIST_OUTSIDE_SPLIT = "a list `[...]` is only allowed as the sizes of `split`";
     public static final String STRING_OUTSIDE_PREFIX = "a string is only allowed as a block call's `prefix = \"...\"`";
     public static final String PREFIX_NOT_STRING = "`prefix` must be a string such as \"h.{layer}\"";
@@ -693,10 +692,6 @@ public final class Messages {
     public static String elementwiseTakesNoDim(String function, String option) {
         return "`" + function + "(a, b)` is elementwise and takes no `" + option + "`; `" + function
                 + "(x, dim = 0)` reduces one tensor";
-    }
-
-    public static String intArithmeticOperand(String op, String found) {
-        return "`" + op + "` on an int tensor needs whole numbers or int tensors on both sides, found " + found;
     }
 
     public static String intArithmeticOperator(String op) {

@@ -203,6 +203,38 @@ class TensorMathTest {
 
     @ParameterizedTest
     @EnumSource(Backend.class)
+    void miniLmEndsInItsPooledNormalisedSentenceEmbedding(Backend backend) {
+        // samples/minilm on seeded random weights, with padding: `embedding` must be the float64
+        // mean of the hidden states `x` of the real tokens, divided by its L2 norm.
+        int t = 12;
+        int real = 9;
+        SplittableRandom random = new SplittableRandom(SEED + 6);
+        int[] ids = new int[t];
+        int[] types = new int[t];
+        int[] mask = new int[t];
+        for (int i = 0; i < t; i++) {
+            ids[i] = i < real ? random.nextInt(30522) : 0;
+            types[i] = i < real / 2 ? 0 : 1;
+            mask[i] = i < real ? 1 : 0;
+        }
+        RecordingTornadoWeights weights = new RecordingTornadoWeights(SEED);
+        Model model = backend == Backend.JVM ? Compiled.sample("minilm").load(weights) : TornadoCompiled.sample("minilm").load(weights);
+        assertEquals(java.util.List.of("x", "embedding"), model.outputNames(), "hidden states first, as `attnc embed` reads them");
+        Map<String, Tensor> out = model.forward(Map.of("input_ids", Tensor.ints(ids, t), "token_type_ids", Tensor.ints(types, t),
+                "attention_mask", Tensor.ints(mask, t)));
+        float[] hidden = out.get("x").floatData();
+        double[] mean = new double[384];
+        for (int i = 0; i < real; i++) {
+            for (int c = 0; c < 384; c++) {
+                mean[c] += hidden[i * 384 + c] / (double) real;
+            }
+        }
+        assertEquals(java.util.List.of(384), shape(out.get("embedding")));
+        assertClose(new double[][] {normalized(mean)}, out.get("embedding"), "embedding");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
     void positionIdsComputedFromArange(Backend backend) {
         int t = 64; // the largest T: arange(T) + 2 reaches row 65 of 66, arange(T) * 2 + 1 row 127 of 132
         SplittableRandom random = new SplittableRandom(SEED + 4);
