@@ -246,8 +246,10 @@ final class TensorMathTasks {
                     + " cannot check them against the table's " + rows + " rows; compute them on the host and pass them as an input");
         }
         if (!range.inside(rows)) {
-            throw new CodegenException("the ids of embedding `" + param.name() + "` reach " + (range.low() < 0 ? range.low() : range.high())
-                    + " but the table has rows 0 to " + (rows - 1) + "; bound the dim or change the ids");
+            String text = embedding.span().file().text().substring(embedding.span().start(), embedding.span().end())
+                    .replaceAll("\\s+", " ");
+            throw new CodegenException("ids of `" + text + "` reach " + (range.low() < 0 ? range.low() : range.high())
+                    + " but embedding `" + param.name() + "` has rows 0 to " + (rows - 1) + "; bound the dim or change the ids");
         }
     }
 

@@ -273,8 +273,8 @@ class TensorMathTest {
                   output y
                 }
                 """;
-        String message = generateFailure(backend, "toofew.attn", text);
-        assertTrue(message.contains("reach 66") && message.contains("rows 0 to 65"), message);
+        assertEquals("toofew.attn:6:11: ids of `pos(arange(T) + 2)` reach 66 but embedding `pos` has rows 0 to 65;"
+                + " bound the dim or change the ids", generateFailure(backend, "toofew.attn", text));
     }
 
     @Test
