@@ -93,6 +93,47 @@ class TensorMathTest {
 
     @ParameterizedTest
     @EnumSource(Backend.class)
+    void whereWithNumbersAndBroadcasting(Backend backend) {
+        String text = """
+                model Sides {
+                  const D = 16
+                  dim T <= 64
+                  input x : [T, D]
+                  input g : [D]
+                  first  = where(x > g, 1.0, x)          // a number, then a tensor
+                  second = where(x > 0, x * g, 0.0)      // a tensor, then a number
+                  both   = where(x < g, -1.0, 1.0)       // two numbers
+                  scaled = where(x > 0, x, x * (sqrt(T) / 8)) // a run-time number inside
+                  output first, second, both, scaled
+                }
+                """;
+        int t = 13;
+        SplittableRandom random = new SplittableRandom(SEED + 7);
+        double[][] x = normal(random, t, 16);
+        double[][] g = normal(random, 1, 16);
+        Model model = load(backend, "sides.attn", text, new RecordingTornadoWeights(SEED));
+        Map<String, Tensor> out = model.forward(Map.of("x", tensor(x), "g", Tensor.floats(tensor(g).floatData(), 16)));
+        double[][] first = new double[t][16];
+        double[][] second = new double[t][16];
+        double[][] both = new double[t][16];
+        double[][] scaled = new double[t][16];
+        for (int i = 0; i < t; i++) {
+            for (int c = 0; c < 16; c++) {
+                double u = x[i][c];
+                first[i][c] = u > g[0][c] ? 1.0 : u;
+                second[i][c] = u > 0 ? u * g[0][c] : 0.0;
+                both[i][c] = u < g[0][c] ? -1.0 : 1.0;
+                scaled[i][c] = u > 0 ? u : u * (Math.sqrt(t) / 8);
+            }
+        }
+        assertClose(first, out.get("first"), "first");
+        assertClose(second, out.get("second"), "second");
+        assertClose(both, out.get("both"), "both");
+        assertClose(scaled, out.get("scaled"), "scaled");
+    }
+
+    @ParameterizedTest
+    @EnumSource(Backend.class)
     void reductions(Backend backend) {
         int t = 37;
         double[][] x = normal(new SplittableRandom(SEED + 1), t, 16);
@@ -321,6 +362,25 @@ class TensorMathTest {
         assertClose(y, out.get("y"), "y");
         double[][] z = Ref.attention(x, x, x, 4, 4, Double.NaN, (s, i, j, h) -> s * scale, Ref.CAUSAL, 0, 1);
         assertClose(z, out.get("z"), "z", 1e-4);
+    }
+
+    @Test
+    void powersBindAsInPython() {
+        String text = """
+                model Powers {
+                  const A = -2 ** 2, B = 2 ** 3 ** 2, C = 2 ** -1, E = (-2) ** 2
+                  dim T
+                  input x : [T, 4]
+                  output x
+                }
+                """;
+        FrontEnd.Result result = FrontEnd.check(new SourceFile("powers.attn", text));
+        assertFalse(result.diagnostics().hasErrors(), result.diagnostics().render());
+        Map<String, Number> constants = result.models().get(0).constants();
+        assertEquals(-4.0, constants.get("A").doubleValue(), "-2 ** 2 is -(2 ** 2)");
+        assertEquals(512.0, constants.get("B").doubleValue(), "2 ** 3 ** 2 is 2 ** 9");
+        assertEquals(0.5, constants.get("C").doubleValue());
+        assertEquals(4.0, constants.get("E").doubleValue());
     }
 
     @Test
