@@ -81,12 +81,13 @@ class TensorMathKernelsTest {
     void powersMinMaxAndComparisons() {
         assertEquals(2.25f, BinaryOp.POW.apply(-1.5f, 2));
         assertEquals((float) Math.pow(2.5, 0.5), BinaryOp.POW.apply(2.5f, 0.5f));
-        assertEquals(-1f, BinaryOp.MIN.apply(-1, 3f));
-        assertEquals(3f, BinaryOp.MAX.apply(-1, 3f));
-        assertEquals(1f, BinaryOp.LT.apply(1, 2));
-        assertEquals(0f, BinaryOp.LT.apply(2, 2));
-        assertEquals(1f, BinaryOp.LE.apply(2, 2));
-        assertEquals(0f, BinaryOp.NE.apply(2, 2));
+        assertEquals(-1f, BinaryOp.MIN.apply(-1f, 3f));
+        assertEquals(3f, BinaryOp.MAX.apply(-1f, 3f));
+        assertEquals(1f, BinaryOp.LT.apply(1f, 2f));
+        assertEquals(0f, BinaryOp.LT.apply(2f, 2f));
+        assertEquals(1f, BinaryOp.LE.apply(2f, 2f));
+        assertEquals(0f, BinaryOp.NE.apply(2f, 2f));
+        assertEquals(-3, BinaryOp.MIN.apply(-3, 2));
     }
 
     @Test
