@@ -109,6 +109,8 @@ returnStmt
 expr
     : primary                                           # primaryExpr
     | expr '[' expr (',' expr)* ']'                     # indexExpr
+    // Python's power: binds tighter than unary minus on its left (-x ** 2 is -(x ** 2)), right to left.
+    | <assoc=right> expr '**' expr                      # powExpr
     | op=('-' | '!') expr                               # unaryExpr
     | expr '@' expr                                     # matmulExpr
     | expr op=('*' | '/' | '%') expr                    # mulExpr

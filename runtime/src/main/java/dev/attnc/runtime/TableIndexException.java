@@ -57,6 +57,23 @@ public final class TableIndexException extends IndexOutOfBoundsException {
         return index;
     }
 
+    /**
+     * Checks computed ids (such as {@code arange(T) + 2}) before an embedding reads its table:
+     * each must be in {@code [0, rows)}.
+     *
+     * @param read  the lookup as written, e.g. {@code position(arange(T) + 2)}
+     * @param where the source position, e.g. {@code embedding at model.attn:12:7}
+     */
+    public static void checkIds(int[] ids, int at, int stride, int count, int rows, String read, String where) {
+        for (int index = 0; index < count; index++) {
+            int id = ids[at + index * stride];
+            if (id < 0 || id >= rows) {
+                throw new TableIndexException(read + ": id " + id + " at position " + index + " is outside [0, " + rows
+                        + "), the rows of the table (" + where + ")");
+            }
+        }
+    }
+
     /** As above with any number of variables (an array is made per call: only for rare reads). */
     public static int check(int index, int size, String read, int axis, String where, String names, int... values) {
         if (index < 0 || index >= size) {

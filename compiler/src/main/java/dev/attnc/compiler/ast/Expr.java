@@ -52,7 +52,7 @@ public sealed interface Expr extends Node {
     }
 
     enum BinaryOp {
-        MATMUL("@"), MUL("*"), DIV("/"), MOD("%"), ADD("+"), SUB("-"),
+        MATMUL("@"), POW("**"), MUL("*"), DIV("/"), MOD("%"), ADD("+"), SUB("-"),
         LT("<"), LE("<="), GT(">"), GE(">="), EQ("=="), NE("!="), AND("&&"), OR("||");
 
         public final String symbol;

@@ -769,7 +769,7 @@ public final class Checker {
     /** A carried value's storage is a carried buffer, or was made before the layer began (seen through views). */
     private static boolean aliasesAcrossLayers(Node value, int firstBodyNode) {
         Node root = value;
-        while (root.op() == Op.SLICE || root.op() == Op.HEADS || root.op() == Op.MERGE_HEADS) {
+        while (root.op() == Op.SLICE || root.op() == Op.SELECT || root.op() == Op.HEADS || root.op() == Op.MERGE_HEADS) {
             root = root.input(0);
         }
         return root.op() == Op.CARRY || root.id() < firstBodyNode;
@@ -911,10 +911,7 @@ public final class Checker {
                 case Expr.Ref ref -> reference(ref.name(), scope);
                 case Expr.Call call -> call(call, scope);
                 case Expr.Attention attention -> ops.attention(attention.args(), null, attention.clauses(), attention.span(), scope);
-                case Expr.Index index -> {
-                    diagnostics.error(index.span(), Messages.INDEX_OUTSIDE_MODIFIER);
-                    yield null;
-                }
+                case Expr.Index index -> ops.math().select(index, scope);
                 case Expr.Unary unary -> unary(unary, scope);
                 case Expr.Binary binary -> binary(binary, scope);
                 case Expr.ListLit list -> {
@@ -1180,6 +1177,7 @@ public final class Checker {
         return switch (operand) {
             case Value.Num n -> new Value.Num(-n.value(), n.isInt());
             case Value.Size s -> new Value.Size(s.dim().times(Dim.of(-1)));
+            case Value.RunNum r -> new Value.RunNum(new Scalar.Unary("-", r.scalar(), Scalar.Type.FLOAT));
             case Value.Tensor t -> {
                 if (!requireFloat(t, unary.operand().span(), "-")) {
                     yield null;
@@ -1195,7 +1193,7 @@ public final class Checker {
 
     private Value binary(Expr.Binary binary, Scope scope) {
         Expr.BinaryOp op = binary.op();
-        if (op.isComparison() || op.isLogical()) {
+        if (op.isLogical()) {
             diagnostics.error(binary.span(), Messages.conditionOutsideMask(op.symbol));
             return null;
         }
@@ -1207,14 +1205,19 @@ public final class Checker {
         if (op == Expr.BinaryOp.MATMUL) {
             return ops.matmul(left, right, binary.left().span(), binary.right().span(), binary.span());
         }
+        // Comparisons of tensors (0/1 floats), powers, int tensors and run-time numbers: see TensorMath.
+        if (op.isComparison() || op == Expr.BinaryOp.POW) {
+            return ops.math().binary(op, left, right, binary.span(), binary.left().span(), binary.right().span());
+        }
         if (left instanceof Value.Num a && right instanceof Value.Num b) {
             return foldNumbers(op, a, b, binary);
         }
         if (isWhole(left) && isWhole(right)) {
             return sizeArithmetic(op, left, right, binary);
         }
-        if (left instanceof Value.Tensor || right instanceof Value.Tensor) {
-            return ops.elementwise(op, left, right, binary);
+        if (left instanceof Value.Tensor || right instanceof Value.Tensor || left instanceof Value.RunNum
+                || right instanceof Value.RunNum) {
+            return ops.math().binary(op, left, right, binary.span(), binary.left().span(), binary.right().span());
         }
         diagnostics.error(binary.span(), Messages.badOperands(op.symbol, describe(left), describe(right)));
         return null;
@@ -1404,6 +1407,7 @@ public final class Checker {
         return switch (value) {
             case Value.Num n -> "the number " + n;
             case Value.Size s -> "the run-time size " + s.dim();
+            case Value.RunNum r -> "a number known at run time";
             case Value.Flag f -> "the flag " + f.value();
             case Value.Tensor t -> "a tensor " + t.type();
             case Value.Tuple t -> t.items().size() + " values";

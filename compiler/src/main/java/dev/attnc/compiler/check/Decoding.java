@@ -53,6 +53,9 @@ final class Decoding {
             boolean mixes = switch (node.op()) {
                 case MATMUL, TRANSPOSE -> true;
                 case CONCAT, SOFTMAX -> Integer.parseInt(node.attr("dim")) != node.type().rank() - 1;
+                case REDUCE -> Integer.parseInt(node.attr("dim")) != node.input(0).type().rank() - 1;
+                case SELECT -> node.input(0).type().shape().subList(0, node.attr("index").split(",").length).stream()
+                        .anyMatch(d -> d.constant().isEmpty());
                 default -> false;
             };
             if (mixes) {

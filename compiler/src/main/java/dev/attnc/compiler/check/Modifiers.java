@@ -388,6 +388,7 @@ final class Modifiers {
             case LT, LE, GT, GE -> 4;
             case ADD, SUB -> 5;
             case MUL, DIV, MOD, MATMUL -> 6;
+            case POW -> 7;
         };
     }
 
@@ -564,6 +565,7 @@ final class Modifiers {
                 }
                 case Binding.Var v when v.value() instanceof Value.Num n -> constant(n);
                 case Binding.Var v when v.value() instanceof Value.Size size -> dim(size.dim());
+                case Binding.Var v when v.value() instanceof Value.RunNum number -> number.scalar();
                 case Binding.Var v when v.value() instanceof Value.Tensor t -> scalar(name, t, ref.span());
                 case Binding.Param p when p.info().kind() == ParamInfo.Kind.TENSOR -> {
                     checker.markUsed(p.info().decl());
@@ -753,6 +755,10 @@ final class Modifiers {
             String symbol = op.symbol;
             if (op == Expr.BinaryOp.MATMUL) {
                 diagnostics.error(binary.span(), Messages.MATMUL_IN_MODIFIER);
+                return null;
+            }
+            if (op == Expr.BinaryOp.POW) {
+                diagnostics.error(binary.span(), Messages.POW_IN_MODIFIER);
                 return null;
             }
             if (op.isLogical()) {

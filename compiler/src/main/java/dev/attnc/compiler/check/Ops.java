@@ -34,15 +34,22 @@ final class Ops {
     private final Checker checker;
     private final Diagnostics diagnostics;
     private final Modifiers modifiers;
+    private final TensorMath math;
 
     Ops(Checker checker, Modifiers modifiers, Diagnostics diagnostics) {
         this.checker = checker;
         this.modifiers = modifiers;
         this.diagnostics = diagnostics;
+        this.math = new TensorMath(checker, diagnostics);
+    }
+
+    /** abs, min, max, where, powers, comparisons, reductions, x[k] and run-time numbers. */
+    TensorMath math() {
+        return math;
     }
 
     static boolean isBuiltin(String name) {
-        return UNARY.containsKey(name) || OTHERS.contains(name);
+        return UNARY.containsKey(name) || OTHERS.contains(name) || TensorMath.NAMES.contains(name);
     }
 
     /** A built-in applied to one tensor, such as {@code gelu}: for the hint "call it: `gelu(x)`". */
@@ -53,6 +60,7 @@ final class Ops {
     static Set<String> builtinNames() {
         Set<String> names = new TreeSet<>(UNARY.keySet());
         names.addAll(OTHERS);
+        names.addAll(TensorMath.NAMES);
         return names;
     }
 
@@ -202,6 +210,9 @@ final class Ops {
         if (unary != null) {
             return unaryOp(name, unary, call, scope);
         }
+        if (TensorMath.NAMES.contains(name)) {
+            return math.call(call, scope);
+        }
         return switch (name) {
             case "softmax" -> softmax(call, scope);
             case "swiglu" -> swiglu(call, scope);
@@ -254,6 +265,9 @@ final class Ops {
             }
             diagnostics.error(call.span(), Messages.cannotFold(name, n.toString()));
             return null;
+        }
+        if ((value instanceof Value.Size || value instanceof Value.RunNum) && TensorMath.RUN_TIME_FUNCTIONS.contains(name)) {
+            return math.runTime(name, List.of(value)); // log(T): known when the model runs
         }
         if (!(value instanceof Value.Tensor x)) {
             diagnostics.error(argExpr.span(), Messages.needsTensor(name, Checker.describe(value)));
@@ -804,50 +818,6 @@ final class Ops {
     }
 
     // ---------------------------------------------------------------- elementwise arithmetic
-
-    /** {@code a + b} and friends where a tensor is involved: broadcasting as in PyTorch. */
-    Value elementwise(Expr.BinaryOp op, Value left, Value right, Expr.Binary binary) {
-        Op irOp = switch (op) {
-            case ADD -> Op.ADD;
-            case SUB -> Op.SUB;
-            case MUL -> Op.MUL;
-            case DIV -> Op.DIV;
-            default -> null;
-        };
-        if (irOp == null) {
-            diagnostics.error(binary.span(), Messages.badOperands(op.symbol, Checker.describe(left), Checker.describe(right)));
-            return null;
-        }
-        for (var side : List.of(Map.entry(left, binary.left().span()), Map.entry(right, binary.right().span()))) {
-            Value value = side.getKey();
-            if (value instanceof Value.Tensor t) {
-                if (!checker.requireFloat(t, side.getValue(), op.symbol)) {
-                    return null;
-                }
-            } else if (!(value instanceof Value.Num)) {
-                diagnostics.error(side.getValue(), Messages.badOperand(op.symbol, Checker.describe(value)));
-                return null;
-            }
-        }
-        if (left instanceof Value.Tensor a && right instanceof Value.Tensor b) {
-            List<Dim> shape = broadcast(a.type().shape(), b.type().shape());
-            if (shape == null) {
-                diagnostics.error(binary.span(), Messages.cannotBroadcast(op.symbol, a.type(), b.type()));
-                return null;
-            }
-            return tensorNode(irOp, List.of(a.node(), b.node()), a.type().withShape(shape), Map.of(), binary.span());
-        }
-        // A tensor and a number: the number rides along as an attribute.
-        boolean tensorLeft = left instanceof Value.Tensor;
-        Value.Tensor t = (Value.Tensor) (tensorLeft ? left : right);
-        Value.Num n = (Value.Num) (tensorLeft ? right : left);
-        if (op == Expr.BinaryOp.DIV && tensorLeft && n.value() == 0) {
-            diagnostics.error(binary.span(), Messages.DIVISION_BY_ZERO);
-            return null;
-        }
-        return tensorNode(irOp, List.of(t.node()), t.type(),
-                Map.of("scalar", n.toString(), "scalar_side", tensorLeft ? "right" : "left"), binary.span());
-    }
 
     /** PyTorch broadcasting: align from the right; equal dims or a 1 on either side. */
     static List<Dim> broadcast(List<Dim> a, List<Dim> b) {

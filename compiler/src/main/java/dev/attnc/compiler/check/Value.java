@@ -25,6 +25,13 @@ sealed interface Value {
     record Size(Dim dim) implements Value {
     }
 
+    /**
+     * A number known only when the model runs, such as {@code log(T) / log(512)}: its expression
+     * over the run-time dims, evaluated once per call where a tensor or a clause uses it.
+     */
+    record RunNum(dev.attnc.compiler.ir.Scalar scalar) implements Value {
+    }
+
     /** {@code true} or {@code false}, for flags such as {@code bias = false}. */
     record Flag(boolean value) implements Value {
     }

@@ -374,7 +374,6 @@ public final class Messages {
 
     public static final String POSITIONAL_AFTER_NAMED = "positional argument after a named one";
     public static final String SPLIT_NEEDS_TWO = "split needs at least 2 parts";
-    public static final String INDEX_OUTSIDE_MODIFIER = "indexing like `x[i]` is only for attention clauses; to cut a tensor use `split`";
     public static final String LIST_OUTSIDE_SPLIT = "a list `[...]` is only allowed as the sizes of `split`";
     public static final String STRING_OUTSIDE_PREFIX = "a string is only allowed as a block call's `prefix = \"...\"`";
     public static final String PREFIX_NOT_STRING = "`prefix` must be a string such as \"h.{layer}\"";
@@ -678,5 +677,55 @@ public final class Messages {
 
     public static String modifierMix(String op, String a, String b) {
         return "`" + op + "` cannot mix " + a + " and " + b;
+    }
+
+    // ---------------------------------------------------------------- tensor math outside clauses
+
+    public static final String POW_IN_MODIFIER = "`**` is not available in attention clauses; multiply instead (`x * x`)";
+
+    public static String reductionNeedsDim(String function) {
+        return "`" + function + "` reduces over one dim: give it, as in `" + function + "(x, dim = 0)` or `" + function
+                + "(x, dim = T)`" + (function.equals("min") || function.equals("max")
+                        ? "; `" + function + "(a, b)` compares two values elementwise" : "");
+    }
+
+    public static String elementwiseTakesNoDim(String function, String option) {
+        return "`" + function + "(a, b)` is elementwise and takes no `" + option + "`; `" + function
+                + "(x, dim = 0)` reduces one tensor";
+    }
+
+    public static String intArithmeticOperator(String op) {
+        return "int tensors support `+`, `-`, `*`, `min` and `max`, not `" + op + "`";
+    }
+
+    public static String whereNeedsTensorCondition(String found) {
+        return "the condition of `where` must be a tensor, such as `x > 0` (1 where true, 0 where false), found " + found;
+    }
+
+    public static String reductionMask(String function, Object expected, String found) {
+        return "the mask of `" + function + "` must be " + expected + " (along the reduced dim; 0 leaves a position out), found "
+                + found;
+    }
+
+    public static String axisBySize(String size, Object type, int matches) {
+        return matches == 0
+                ? "no dim of " + type + " has size " + size
+                : "several dims of " + type + " have size " + size + "; give the dim by its position: `dim = 0`";
+    }
+
+    public static String tooManyIndices(Object type, int rank, int found) {
+        return "a tensor " + type + " takes at most " + rank + " indices, found " + found;
+    }
+
+    public static String indexNotConstant(String found) {
+        return "an index outside attention clauses must be a whole constant, such as `x[0]`, found " + found;
+    }
+
+    public static String selectOutside(long index, int axis, Object type) {
+        return "index " + index + " is outside dim " + axis + " of " + type;
+    }
+
+    public static String selectRunTimeAxis(long index, String dim) {
+        return "index " + index + " may be outside a dim of run-time size " + dim + "; only index 0 is inside for every " + dim;
     }
 }

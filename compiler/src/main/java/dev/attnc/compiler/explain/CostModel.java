@@ -50,6 +50,7 @@ public final class CostModel {
             case INPUT -> new Cost(0, BYTES * out, BYTES * out, "copied in");
             case PARAM -> Cost.free("weights, read by their users");
             case ARANGE -> new Cost(0, 0, BYTES * out, "");
+            case NUMBER -> new Cost(1, 0, BYTES, "computed from the run-time dims");
             case SINUSOIDAL -> new Cost(3 * out, 0, BYTES * out, "");
             case LINEAR -> linear(node, dims);
             case MATMUL -> {
@@ -59,9 +60,11 @@ public final class CostModel {
             case EMBEDDING -> new Cost(0, BYTES * (elements(node.input(0).type(), dims) + out), BYTES * out,
                     "gathers " + value(node.type().last(), dims) + " floats per id");
             case LAYERNORM, RMSNORM -> norm(graph, node, dims, out);
-            case ADD, SUB, MUL, DIV, NEG, RELU, GELU, GELU_TANH, SILU, SIGMOID, TANH, EXP, LOG, SQRT, SWIGLU, SOFTCAP ->
+            case ADD, SUB, MUL, DIV, NEG, RELU, GELU, GELU_TANH, SILU, SIGMOID, TANH, EXP, LOG, SQRT, SWIGLU, SOFTCAP, ABS, POW,
+                    MINIMUM, MAXIMUM, COMPARE, WHERE ->
                     new Cost(perElement(node.op()) * out, BYTES * inputElements(node, dims), BYTES * out, "");
             case SOFTMAX -> new Cost(5 * out, BYTES * inputElements(node, dims), BYTES * out, "");
+            case REDUCE -> new Cost(elements(node.input(0).type(), dims), BYTES * inputElements(node, dims), BYTES * out, "");
             case ROPE -> {
                 long heads = Long.parseLong(node.attr("heads"));
                 long rotary = Long.parseLong(node.attr("rotary_dim"));
@@ -69,7 +72,7 @@ public final class CostModel {
                 yield new Cost(3 * rows * heads * rotary + 3 * rows * (rotary / 2), BYTES * inputElements(node, dims),
                         BYTES * out, "");
             }
-            case SLICE, HEADS, MERGE_HEADS, TRANSPOSE, CONCAT, COPY -> views.contains(node.id())
+            case SLICE, SELECT, HEADS, MERGE_HEADS, TRANSPOSE, CONCAT, COPY -> views.contains(node.id())
                     ? Cost.free("view, no copy")
                     : new Cost(0, BYTES * out, BYTES * out, "copy");
             case CARRY -> new Cost(0, BYTES * out, BYTES * out, "copied to the next layer");

@@ -34,10 +34,14 @@ public final class GraphPrinter {
             case HEADS -> "heads " + a.get("heads");
             case ROPE -> "rope heads=" + a.get("heads") + " " + a.get("layout");
             case SOFTCAP -> "softcap " + a.get("cap");
+            case REDUCE -> a.get("reduce") + " dim=" + a.get("dim") + ("true".equals(a.get("keepdim")) ? " keepdim" : "")
+                    + (node.inputs().size() == 2 ? " masked" : "");
+            case COMPARE -> "compare " + a.get("cmp");
+            case SELECT -> "select [" + a.get("index") + "]";
             case ATTENTION -> attentionTitle(a);
             case OUTPUT -> "output";
             case CARRY -> "carried from the previous layer";
-            case ADD, SUB, MUL, DIV -> a.containsKey("scalar")
+            case ADD, SUB, MUL, DIV, POW, MINIMUM, MAXIMUM -> a.containsKey("scalar")
                     ? node.op().spelling() + " " + a.get("scalar")
                     : node.op().spelling();
             default -> node.op().spelling();

@@ -7,6 +7,8 @@ public enum Op {
     PARAM(Kind.SOURCE, "param"),
     ARANGE(Kind.SOURCE, "arange"),
     SINUSOIDAL(Kind.POSITION, "sinusoidal"),
+    /** A number known only when the model runs ({@code log(T) / log(512)}): a rank-0 float, its expression in exprs "value". */
+    NUMBER(Kind.SOURCE, "number"),
 
     // layers with weights
     LINEAR(Kind.LAYER, "linear"),
@@ -31,9 +33,22 @@ public enum Op {
     SQRT(Kind.ELEMENTWISE, "sqrt"),
     SWIGLU(Kind.ELEMENTWISE, "swiglu"),
     SOFTCAP(Kind.ELEMENTWISE, "softcap"),
+    ABS(Kind.ELEMENTWISE, "abs"),
+    POW(Kind.ELEMENTWISE, "pow"),
+    MINIMUM(Kind.ELEMENTWISE, "min"),
+    MAXIMUM(Kind.ELEMENTWISE, "max"),
+    /** {@code a < b} and the other comparisons (attr "cmp"): 1 where true, 0 where false, as floats. */
+    COMPARE(Kind.ELEMENTWISE, "compare"),
+    /** {@code where(c, a, b)}: a where c is not 0, else b; a number side is attr "a" or "b" instead of an input. */
+    WHERE(Kind.ELEMENTWISE, "where"),
 
     // reductions and contractions
     SOFTMAX(Kind.REDUCE, "softmax"),
+    /**
+     * sum, mean, max or min (attr "reduce") over axis "dim" of input 0, the axis kept as 1 when
+     * "keepdim" is true; an optional int input 1 along that axis leaves out positions where it is 0.
+     */
+    REDUCE(Kind.REDUCE, "reduce"),
     MATMUL(Kind.CONTRACT, "matmul"),
 
     // movement
@@ -42,6 +57,8 @@ public enum Op {
     TRANSPOSE(Kind.MOVEMENT, "transpose"),
     HEADS(Kind.MOVEMENT, "heads"),
     MERGE_HEADS(Kind.MOVEMENT, "merge_heads"),
+    /** {@code x[k]}: the leading axes fixed at constant indices (attr "index", comma-separated); a view. */
+    SELECT(Kind.MOVEMENT, "select"),
     /** A fresh copy: what a repeat hands the next layer when its value would otherwise alias another. */
     COPY(Kind.MOVEMENT, "copy"),
 

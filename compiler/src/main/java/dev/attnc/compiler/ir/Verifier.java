@@ -49,7 +49,7 @@ public final class Verifier {
     private void checkOp(Node node) {
         TensorType type = node.type();
         switch (node.op()) {
-            case INPUT, ARANGE, SINUSOIDAL -> arity(node, 0);
+            case INPUT, ARANGE, SINUSOIDAL, NUMBER -> arity(node, 0);
             case PARAM -> {
                 arity(node, 0);
                 param(node);
@@ -69,14 +69,14 @@ public final class Verifier {
                     problem(node, "looks up a non-int tensor");
                 }
             }
-            case LAYERNORM, RMSNORM, RELU, GELU, GELU_TANH, SILU, SIGMOID, TANH, EXP, LOG, SQRT, SOFTMAX, SOFTCAP, NEG, ROPE -> {
+            case LAYERNORM, RMSNORM, RELU, GELU, GELU_TANH, SILU, SIGMOID, TANH, EXP, LOG, SQRT, SOFTMAX, SOFTCAP, NEG, ROPE, ABS -> {
                 arity(node, node.op() == Op.ROPE && node.inputs().size() == 2 ? 2 : 1); // rope may take positions
                 sameTypeAsInput(node);
                 if (node.op() == Op.LAYERNORM || node.op() == Op.RMSNORM) {
                     param(node);
                 }
             }
-            case ADD, SUB, MUL, DIV -> {
+            case ADD, SUB, MUL, DIV, POW, MINIMUM, MAXIMUM, COMPARE -> {
                 if (node.attrs().containsKey("scalar")) {
                     arity(node, 1);
                     sameTypeAsInput(node);
@@ -103,7 +103,13 @@ public final class Verifier {
                 sameTypeAsInput(node);
             }
             case MATMUL -> arity(node, 2);
-            case SLICE, TRANSPOSE, HEADS, MERGE_HEADS -> arity(node, 1);
+            case SLICE, SELECT, TRANSPOSE, HEADS, MERGE_HEADS -> arity(node, 1);
+            case REDUCE -> arity(node, node.inputs().size() == 2 ? 2 : 1); // a mask may come second
+            case WHERE -> {
+                if (node.inputs().isEmpty() || node.inputs().size() > 3) {
+                    problem(node, "needs a condition and up to two tensors");
+                }
+            }
             case CONCAT -> {
                 if (node.inputs().isEmpty()) {
                     problem(node, "has no input");

@@ -161,6 +161,7 @@ final class AstBuilder {
             case AttnParser.UnaryExprContext u -> new Expr.Unary(
                     u.op.getText().equals("-") ? Expr.UnaryOp.NEG : Expr.UnaryOp.NOT, expr(u.expr()), span);
             case AttnParser.MatmulExprContext m -> binary(Expr.BinaryOp.MATMUL, m.expr(0), m.expr(1), span);
+            case AttnParser.PowExprContext p -> binary(Expr.BinaryOp.POW, p.expr(0), p.expr(1), span);
             case AttnParser.MulExprContext m -> binary(binaryOp(m.op), m.expr(0), m.expr(1), span);
             case AttnParser.AddExprContext a -> binary(binaryOp(a.op), a.expr(0), a.expr(1), span);
             case AttnParser.CompareExprContext c -> binary(binaryOp(c.op), c.expr(0), c.expr(1), span);

@@ -107,7 +107,7 @@ public final class BufferPlanner {
     /** The node a view looks into, or null for a value with storage of its own. */
     private Node viewOf(Node node) {
         return switch (node.op()) {
-            case SLICE, HEADS, OUTPUT -> node.input(0);
+            case SLICE, SELECT, HEADS, OUTPUT -> node.input(0);
             case MERGE_HEADS -> isHeadsView(node.input(0)) ? node.input(0) : null;
             default -> null;
         };
@@ -126,6 +126,16 @@ public final class BufferPlanner {
                 long start = constant(node.attr("start"));
                 yield new Layout(parent.storage(), parent.param(), parent.offset() + start * parent.stride(axis),
                         parent.strides(), parent.root());
+            }
+            case SELECT -> {
+                // x[k, ...]: the leading axes fixed, the others kept with their strides.
+                String[] index = node.attr("index").split(",");
+                long offset = parent.offset();
+                for (int axis = 0; axis < index.length; axis++) {
+                    offset += Long.parseLong(index[axis].trim()) * parent.stride(axis);
+                }
+                yield new Layout(parent.storage(), parent.param(), offset,
+                        parent.strides().subList(index.length, parent.strides().size()), parent.root());
             }
             case HEADS -> {
                 long headWidth = node.type().dim(2).constant().orElseThrow();

@@ -2,7 +2,7 @@ package dev.attnc.runtime.kernels;
 
 /** Elementwise functions of one value, as applied by {@link Kernels}. */
 public enum Activation {
-    NONE, RELU, GELU, GELU_TANH, SILU, SIGMOID, TANH, EXP, LOG, SQRT, NEG;
+    NONE, RELU, GELU, GELU_TANH, SILU, SIGMOID, TANH, EXP, LOG, SQRT, NEG, ABS;
 
     private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
     private static final double INV_SQRT_2 = 1 / Math.sqrt(2);
@@ -20,6 +20,7 @@ public enum Activation {
             case LOG -> (float) Math.log(x);
             case SQRT -> (float) Math.sqrt(x);
             case NEG -> -x;
+            case ABS -> Math.abs(x);
         };
     }
 }

@@ -326,6 +326,87 @@ public final class Kernels {
         }
     }
 
+    /** {@code out = a op b} elementwise on whole numbers ({@code arange(T) + ids}); a stride of 0 broadcasts. */
+    public static void binary(BinaryOp op, int rows, int cols,
+            int[] a, int aAt, int aRowStride, int aColStride,
+            int[] b, int bAt, int bRowStride, int bColStride,
+            int[] out, int outAt, int outRowStride, int outColStride) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                out[outAt + r * outRowStride + c * outColStride] =
+                        op.apply(a[aAt + r * aRowStride + c * aColStride], b[bAt + r * bRowStride + c * bColStride]);
+            }
+        }
+    }
+
+    /** {@code out = in op value} on whole numbers ({@code arange(T) + 2}), or {@code value op in}. */
+    public static void scalar(BinaryOp op, int value, boolean numberOnLeft, int rows, int cols,
+            int[] in, int inAt, int inRowStride, int inColStride,
+            int[] out, int outAt, int outRowStride, int outColStride) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                int x = in[inAt + r * inRowStride + c * inColStride];
+                out[outAt + r * outRowStride + c * outColStride] = numberOnLeft ? op.apply(value, x) : op.apply(x, value);
+            }
+        }
+    }
+
+    /**
+     * {@code out = cond != 0 ? a : b} elementwise. A side given as a null array is the number
+     * after it ({@code where(x > 0, x, 0.0)}); a stride of 0 broadcasts an operand.
+     */
+    public static void where(int rows, int cols,
+            float[] cond, int cAt, int cRowStride, int cColStride,
+            float[] a, int aAt, int aRowStride, int aColStride, float aNumber,
+            float[] b, int bAt, int bRowStride, int bColStride, float bNumber,
+            float[] out, int outAt, int outRowStride, int outColStride) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                boolean pick = cond[cAt + r * cRowStride + c * cColStride] != 0;
+                float value = pick
+                        ? a == null ? aNumber : a[aAt + r * aRowStride + c * aColStride]
+                        : b == null ? bNumber : b[bAt + r * bRowStride + c * bColStride];
+                out[outAt + r * outRowStride + c * outColStride] = value;
+            }
+        }
+    }
+
+    /**
+     * Reduces {@code count} values {@code step} apart, for each element of a rows x cols view of
+     * the result: sums and means in double precision, max and min exactly. With a {@code mask}
+     * (whole numbers {@code maskStep} apart along the reduced axis), positions where it is 0 are
+     * left out; a reduction over no position gives 0, as sentence-transformers' mean pooling
+     * does for an all-padding sequence.
+     */
+    public static void reduce(ReduceOp op, int rows, int cols, int count,
+            float[] in, int inAt, int inRowStride, int inColStride, int step,
+            int[] mask, int maskAt, int maskStep,
+            float[] out, int outAt, int outRowStride, int outColStride) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                int x = inAt + r * inRowStride + c * inColStride;
+                double sum = 0;
+                float best = op == ReduceOp.MAX ? Float.NEGATIVE_INFINITY : Float.POSITIVE_INFINITY;
+                int seen = 0;
+                for (int k = 0; k < count; k++) {
+                    if (mask != null && mask[maskAt + k * maskStep] == 0) {
+                        continue;
+                    }
+                    float value = in[x + k * step];
+                    seen++;
+                    sum += value;
+                    best = op == ReduceOp.MAX ? Math.max(best, value) : Math.min(best, value);
+                }
+                float result = switch (op) {
+                    case SUM -> (float) sum;
+                    case MEAN -> seen == 0 ? 0 : (float) (sum / seen);
+                    case MAX, MIN -> seen == 0 ? 0 : best;
+                };
+                out[outAt + r * outRowStride + c * outColStride] = result;
+            }
+        }
+    }
+
     /** {@code cap * tanh(x / cap)} elementwise. */
     public static void softcap(float cap, int rows, int cols,
             float[] in, int inAt, int inRowStride, int inColStride,

@@ -12,8 +12,10 @@ import com.palantir.javapoet.TypeName;
 import com.palantir.javapoet.TypeSpec;
 import dev.attnc.compiler.check.CheckedModel;
 import dev.attnc.compiler.codegen.CodegenException;
+import dev.attnc.compiler.codegen.IdRanges;
 import dev.attnc.compiler.codegen.JavaNames;
 import dev.attnc.compiler.codegen.JavaText;
+import dev.attnc.compiler.codegen.RunTimeNumbers;
 import dev.attnc.compiler.ir.DType;
 import dev.attnc.compiler.ir.Dim;
 import dev.attnc.compiler.ir.Graph;
@@ -56,6 +58,8 @@ public final class JvmModelWriter {
     private static final ClassName MATRIX = KERNELS.nestedClass("Matrix");
     private static final ClassName ACTIVATION = ClassName.get("dev.attnc.runtime.kernels", "Activation");
     private static final ClassName BINARY = ClassName.get("dev.attnc.runtime.kernels", "BinaryOp");
+    private static final ClassName REDUCE_OP = ClassName.get("dev.attnc.runtime.kernels", "ReduceOp");
+    private static final ClassName TABLE_INDEX_EXCEPTION = ClassName.get("dev.attnc.runtime", "TableIndexException");
     private static final ClassName POSITIONS = ClassName.get("dev.attnc.runtime.kernels", "Positions");
     private static final ClassName THREADS = ClassName.get("dev.attnc.runtime.kernels", "Threads");
     private static final ClassName ATTENTION_KERNELS = ClassName.get("dev.attnc.runtime.kernels", "AttentionKernels");
@@ -85,8 +89,8 @@ public final class JvmModelWriter {
             // types called by simple name
             "Math", "Float", "Integer", "String", "Object", "System", "Override", "Arrays", "List", "Map",
             "LinkedHashMap", "Generated", "Tensor", "DType", "Model", "Inputs", "AttentionMaps", "Kernels", "Activation",
-            "BinaryOp", "Positions", "Threads", "AttentionKernels", "HeadCopy", "WeightSource", "Init", "Sequences", "Batches",
-            "ArrayList",
+            "BinaryOp", "ReduceOp", "TableIndexException", "Positions", "Threads", "AttentionKernels", "HeadCopy", "WeightSource",
+            "Init", "Sequences", "Batches", "ArrayList",
             // fields and constants
             "arena", "ints", "maps", "cached", "queryTiles", "scoreTiles", "accumulators", "maxima", "sums", "ranges",
             "headCopies", "profileNanos", "QUERY_TILE", "ARENA_FLOATS", "ARENA_INTS", "relativeTiles",
@@ -205,6 +209,12 @@ public final class JvmModelWriter {
             }
         }
         for (Node node : graph.nodes()) {
+            // A step that turns rows into something else (a reduction over T, `h[0]`) mixes the sequences.
+            boolean fromRows = node.inputs().stream().anyMatch(input -> input.type().rank() > 0
+                    && input.type().dim(0).equals(rows));
+            if (fromRows && (node.type().rank() == 0 || !node.type().dim(0).equals(rows))) {
+                return false;
+            }
             switch (node.op()) {
                 case MATMUL, TRANSPOSE -> {
                     return false;
@@ -897,6 +907,8 @@ public final class JvmModelWriter {
                             + node.input(0).type().dim(0) + " may reach " + largest + "; bound the dim: dim "
                             + node.input(0).type().dim(0) + " <= " + rows);
                 }
+            } else if (node.op() == Op.EMBEDDING && node.input(0).op() != Op.INPUT) {
+                computedIdsOutside(node); // arange(T) + 2 and other computed ids
             }
         }
     }
@@ -1022,7 +1034,7 @@ public final class JvmModelWriter {
 
     private static boolean emitsNothing(Node node) {
         return switch (node.op()) {
-            case INPUT, PARAM, OUTPUT, CARRY, SLICE, HEADS -> true;
+            case INPUT, PARAM, OUTPUT, CARRY, SLICE, SELECT, HEADS -> true;
             case MERGE_HEADS -> node.input(0).op() == Op.HEADS;
             default -> false;
         };
@@ -1065,6 +1077,10 @@ public final class JvmModelWriter {
     /** One node's kernel call(s). */
     private void emit(CodeBlock.Builder body, Node node) {
         Map<String, String> a = node.attrs();
+        if (node.type().dtype() == DType.INT && Set.of(Op.ADD, Op.SUB, Op.MUL, Op.MINIMUM, Op.MAXIMUM).contains(node.op())) {
+            intArithmetic(body, node); // arange(T) + 2
+            return;
+        }
         switch (node.op()) {
             case ARANGE -> {
                 if (packable) {
@@ -1096,6 +1112,12 @@ public final class JvmModelWriter {
                 if (ids.type().rank() != 1) {
                     throw new CodegenException("embedding of a rank-" + ids.type().rank() + " id tensor is not supported yet");
                 }
+                if (ids.op() != Op.INPUT && ids.op() != Op.ARANGE && IdRanges.of(ids, this::largest) == null) {
+                    // Ids computed from an input: checked against the table where they are read.
+                    body.addStatement("$T.checkIds(ints, $L, $L, $L, $L, $L, $L)", TABLE_INDEX_EXCEPTION, at(ids),
+                            plan.layout(ids).stride(0), java(ids.type().dim(0)), param.attrs().get("count"),
+                            JavaText.stringLiteral(attnText(node)), JavaText.stringLiteral("embedding at " + position(node)));
+                }
                 body.addStatement("$T.embedding($L, ints, $L, $L, $L, $L, arena, $L, $L)", KERNELS, java(ids.type().dim(0)),
                         at(ids), plan.layout(ids).stride(0), weight(param, "weight", node), param.attrs().get("dim"),
                         offsetNames.get(node.id()), plan.layout(node).stride(0));
@@ -1122,21 +1144,23 @@ public final class JvmModelWriter {
                         floatLiteral(param.attrs().getOrDefault("weight_offset", "0")), floatLiteral(param.attrs().get("eps")),
                         out.array(), out.at(), out.rowStride());
             });
-            case RELU, GELU, GELU_TANH, SILU, SIGMOID, TANH, EXP, LOG, SQRT, NEG -> elementwise(body, node, List.of(node.input(0)),
+            case NUMBER -> body.addStatement("arena[$L] = (float) $L", at(node),
+                    RunTimeNumbers.java(node.exprs().get("value"), name -> names.user(name), false));
+            case POW, MINIMUM, MAXIMUM, COMPARE -> {
+                String op = switch (node.op()) {
+                    case POW -> "POW";
+                    case MINIMUM -> "MIN";
+                    case MAXIMUM -> "MAX";
+                    default -> comparison(a.get("cmp"));
+                };
+                binaryKernel(body, node, op);
+            }
+            case WHERE -> where(body, node);
+            case REDUCE -> reduce(body, node);
+            case RELU, GELU, GELU_TANH, SILU, SIGMOID, TANH, EXP, LOG, SQRT, NEG, ABS -> elementwise(body, node, List.of(node.input(0)),
                     (b, ops, out, rows, cols) -> b.addStatement("$T.unary($T.$L, $L, $L, $L, $L)", KERNELS, ACTIVATION,
                             activation(node.op().spelling()), rows, cols, ops.get(0), out));
-            case ADD, SUB, MUL, DIV, SWIGLU -> {
-                String op = node.op() == Op.SWIGLU ? "SWIGLU" : node.op().name();
-                if (a.containsKey("scalar")) {
-                    elementwise(body, node, List.of(node.input(0)), (b, ops, out, rows, cols) ->
-                            b.addStatement("$T.scalar($T.$L, $Lf, $L, $L, $L, $L, $L)", KERNELS, BINARY, op,
-                                    floatLiteral(a.get("scalar")), "left".equals(a.get("scalar_side")), rows, cols, ops.get(0), out));
-                } else {
-                    elementwise(body, node, List.of(node.input(0), node.input(1)), (b, ops, out, rows, cols) ->
-                            b.addStatement("$T.binary($T.$L, $L, $L, $L, $L, $L)", KERNELS, BINARY, op, rows, cols,
-                                    ops.get(0), ops.get(1), out));
-                }
-            }
+            case ADD, SUB, MUL, DIV, SWIGLU -> binaryKernel(body, node, node.op() == Op.SWIGLU ? "SWIGLU" : node.op().name());
             case SOFTCAP -> elementwise(body, node, List.of(node.input(0)), (b, ops, out, rows, cols) ->
                     b.addStatement("$T.softcap($Lf, $L, $L, $L, $L)", KERNELS, floatLiteral(a.get("cap")), rows, cols, ops.get(0), out));
             case SOFTMAX -> softmax(body, node);
@@ -1173,6 +1197,152 @@ public final class JvmModelWriter {
     private static void perSequence(CodeBlock.Builder body, String what) {
         body.add("// $L: each sequence from its own position 0\n", what);
         body.beginControlFlow("for (int s = 0; s < sequences.count(); s++)");
+    }
+
+    /** A BinaryOp kernel over two tensors, or a tensor and the number in attr "scalar". */
+    private void binaryKernel(CodeBlock.Builder body, Node node, String op) {
+        Map<String, String> a = node.attrs();
+        if (a.containsKey("scalar")) {
+            elementwise(body, node, List.of(node.input(0)), (b, ops, out, rows, cols) ->
+                    b.addStatement("$T.scalar($T.$L, $Lf, $L, $L, $L, $L, $L)", KERNELS, BINARY, op,
+                            floatLiteral(a.get("scalar")), "left".equals(a.get("scalar_side")), rows, cols, ops.get(0), out));
+        } else {
+            elementwise(body, node, List.of(node.input(0), node.input(1)), (b, ops, out, rows, cols) ->
+                    b.addStatement("$T.binary($T.$L, $L, $L, $L, $L, $L)", KERNELS, BINARY, op, rows, cols,
+                            ops.get(0), ops.get(1), out));
+        }
+    }
+
+    /** {@code arange(T) + 2}: whole-number arithmetic on int tensors. */
+    private void intArithmetic(CodeBlock.Builder body, Node node) {
+        String op = switch (node.op()) {
+            case MINIMUM -> "MIN";
+            case MAXIMUM -> "MAX";
+            default -> node.op().name();
+        };
+        Map<String, String> a = node.attrs();
+        if (a.containsKey("scalar")) {
+            elementwise(body, node, List.of(node.input(0)), (b, ops, out, rows, cols) ->
+                    b.addStatement("$T.scalar($T.$L, $L, $L, $L, $L, $L, $L)", KERNELS, BINARY, op,
+                            (long) Double.parseDouble(a.get("scalar")), "left".equals(a.get("scalar_side")), rows, cols, ops.get(0), out));
+        } else {
+            elementwise(body, node, List.of(node.input(0), node.input(1)), (b, ops, out, rows, cols) ->
+                    b.addStatement("$T.binary($T.$L, $L, $L, $L, $L, $L)", KERNELS, BINARY, op, rows, cols,
+                            ops.get(0), ops.get(1), out));
+        }
+    }
+
+    private static String comparison(String symbol) {
+        return switch (symbol) {
+            case "<" -> "LT";
+            case "<=" -> "LE";
+            case ">" -> "GT";
+            case ">=" -> "GE";
+            case "==" -> "EQ";
+            case "!=" -> "NE";
+            default -> throw new CodegenException("comparison " + symbol);
+        };
+    }
+
+    /** {@code where(c, a, b)}: a side that is a number (attr "a" or "b") is passed as a null array and the number. */
+    private void where(CodeBlock.Builder body, Node node) {
+        Map<String, String> a = node.attrs();
+        elementwise(body, node, node.inputs(), (b, ops, out, rows, cols) -> {
+            int next = 1;
+            List<String> sides = new ArrayList<>();
+            for (String side : List.of("a", "b")) {
+                if (a.containsKey(side)) {
+                    sides.add("null, 0, 0, 0, " + floatLiteral(a.get(side)) + "f");
+                } else {
+                    sides.add(ops.get(next++) + ", 0f");
+                }
+            }
+            b.addStatement("$T.where($L, $L, $L, $L, $L, $L)", KERNELS, rows, cols, ops.get(0), sides.get(0), sides.get(1), out);
+        });
+    }
+
+    /**
+     * sum, mean, max, min over one axis of a rank-1 to rank-3 tensor: the result's elements as a
+     * rows x cols view (the input's other axes, in order), the reduced axis as a count and a step.
+     */
+    private void reduce(CodeBlock.Builder body, Node node) {
+        Node input = node.input(0);
+        int axis = Integer.parseInt(node.attr("dim"));
+        int rank = input.type().rank();
+        if (rank > 3) {
+            throw new CodegenException(node.attr("reduce") + " of a rank-" + rank + " tensor is not supported yet");
+        }
+        Layout in = plan.layout(input);
+        Layout out = plan.layout(node);
+        boolean keep = "true".equals(node.attr("keepdim"));
+        List<Integer> kept = new ArrayList<>();
+        for (int d = 0; d < rank; d++) {
+            if (d != axis) {
+                kept.add(d);
+            }
+        }
+        // The result's axes, matched to the input's kept axes: with keepdim the reduced axis is a 1 to skip.
+        List<Integer> outAxes = new ArrayList<>();
+        for (int d = 0; d < node.type().rank(); d++) {
+            if (!(keep && d == axis)) {
+                outAxes.add(d);
+            }
+        }
+        String rows = "1";
+        String cols = "1";
+        long inRow = 0;
+        long inCol = 0;
+        long outRow = 0;
+        long outCol = 0;
+        int colAxis = kept.isEmpty() ? -1 : kept.get(kept.size() - 1);
+        int rowAxis = kept.size() >= 2 ? kept.get(kept.size() - 2) : -1;
+        if (colAxis >= 0) {
+            cols = java(input.type().dim(colAxis));
+            inCol = in.stride(colAxis);
+            outCol = out.stride(outAxes.get(outAxes.size() - 1));
+        }
+        if (rowAxis >= 0) {
+            rows = java(input.type().dim(rowAxis));
+            inRow = in.stride(rowAxis);
+            outRow = out.stride(outAxes.get(outAxes.size() - 2));
+        }
+        String mask = "null, 0, 0";
+        if (node.inputs().size() == 2) {
+            Node m = node.input(1);
+            mask = array(m, node) + ", " + at(m) + ", " + plan.layout(m).stride(0);
+        }
+        body.addStatement("$T.reduce($T.$L, $L, $L, $L, $L, $L, $L, $L, $L, $L, arena, $L, $L, $L)", KERNELS, REDUCE_OP,
+                node.attr("reduce").toUpperCase(java.util.Locale.ROOT), rows, cols, java(input.type().dim(axis)),
+                array(input, node), at(input), inRow, inCol, in.stride(axis), mask, at(node), outRow, outCol);
+    }
+
+    /** A computed id tensor whose values are known to leave the table: refused (at run time it could never work). */
+    private void computedIdsOutside(Node node) {
+        Param param = graph.param(Integer.parseInt(node.attr("param_id")));
+        long rows = Long.parseLong(param.attrs().get("count"));
+        IdRanges.Range range = IdRanges.of(node.input(0), this::largest);
+        if (range != null && !range.inside(rows)) {
+            throw new CodegenException(position(node) + ": ids of `" + attnText(node) + "` reach " + (range.low() < 0 ? range.low()
+                    : range.high()) + " but embedding `" + param.name() + "` has rows 0 to " + (rows - 1)
+                    + "; bound the dim or change the ids");
+        }
+    }
+
+    private long largest(Dim dim) {
+        if (dim.constant().isPresent()) {
+            return dim.constant().get();
+        }
+        return plan.maxDims().getOrDefault(dim.toString(), (long) Integer.MAX_VALUE);
+    }
+
+    /** A node's .attn text, as written, on one line. */
+    private static String attnText(Node node) {
+        return node.span().file().text().substring(node.span().start(), node.span().end()).replaceAll("\\s+", " ");
+    }
+
+    /** {@code model.attn:12:7}. */
+    private static String position(Node node) {
+        return fileName(node.span().file().name()) + ":" + node.span().line() + ":" + node.span().column();
     }
 
     private static String activation(String spelling) {

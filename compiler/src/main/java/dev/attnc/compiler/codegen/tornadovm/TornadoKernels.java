@@ -55,6 +55,25 @@ final class TornadoKernels {
         }
     }
 
+    /**
+     * Codes of the tensor-math functions of {@code math} (abs, powers, min, max, comparisons), kept
+     * apart from FUNCTIONS so that models without them compile to the same kernels as before.
+     * A comparison with the number on the left uses the mirrored code ({@code 2 < x} is {@code x > 2}).
+     */
+    static final Map<String, Integer> MATH_FUNCTIONS = new LinkedHashMap<>();
+
+    /** Codes of the whole-number functions of {@code mapInts} and {@code combineInts}. */
+    static final Map<String, Integer> INT_FUNCTIONS = new LinkedHashMap<>();
+
+    static {
+        for (String name : List.of("abs", "pow", "scalar_pow", "min", "max", "<", "<=", ">", ">=", "==", "!=")) {
+            MATH_FUNCTIONS.put(name, MATH_FUNCTIONS.size());
+        }
+        for (String name : List.of("add", "sub", "scalar_sub", "mul", "min", "max")) {
+            INT_FUNCTIONS.put(name, INT_FUNCTIONS.size());
+        }
+    }
+
     private static final Pattern TYPES = Pattern.compile("\\b(FloatArray|IntArray|KernelContext|TornadoMath|Parallel)\\b");
 
     private TornadoKernels() {
@@ -296,6 +315,172 @@ final class TornadoKernels {
                     out.set(outAt + r * outRowStride + c, apply(function, x, y));
                 }
                 """));
+        kernels.put("math", MethodSpec.methodBuilder("math")
+                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                .returns(TypeName.FLOAT)
+                .addJavadoc("Tensor-math function {@code function} of {@code x} and {@code y}: the codes of MATH_FUNCTIONS.\n")
+                .addParameter(TypeName.INT, "function")
+                .addParameter(TypeName.FLOAT, "x")
+                .addParameter(TypeName.FLOAT, "y")
+                .addCode(code(MATH))
+                .build());
+        kernels.put("mathMap", kernel("mathMap",
+                "{@code out = math(in, number)} elementwise over a rows x cols view: a work-item per (feature, row).",
+                "KernelContext context, FloatArray in, int inAt, int inRowStride, int inColStride, int function, float number, "
+                        + "FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int cols",
+                """
+                int c = context.globalIdx;
+                int r = context.globalIdy;
+                if (r < rows(dims, rows) && c < rows(dims, cols)) {
+                    out.set(outAt + r * outRowStride + c, math(function, in.get(inAt + r * inRowStride + c * inColStride), number));
+                }
+                """));
+        kernels.put("mathCombine", kernel("mathCombine",
+                "{@code out = math(a, b)} elementwise, a work-item per (feature, row); a stride of 0 broadcasts an operand.",
+                "KernelContext context, FloatArray a, int aAt, int aRowStride, int aColStride, FloatArray b, int bAt, int bRowStride, "
+                        + "int bColStride, int function, FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int cols",
+                """
+                int c = context.globalIdx;
+                int r = context.globalIdy;
+                if (r < rows(dims, rows) && c < rows(dims, cols)) {
+                    float x = a.get(aAt + r * aRowStride + c * aColStride);
+                    float y = b.get(bAt + r * bRowStride + c * bColStride);
+                    out.set(outAt + r * outRowStride + c, math(function, x, y));
+                }
+                """));
+        // where: TaskGraph.task takes at most 20 arguments, so a number side has kernels of its own.
+        kernels.put("where", kernel("where",
+                "{@code out = cond != 0 ? a : b} elementwise, a work-item per (feature, row); a stride of 0 broadcasts an operand.",
+                "KernelContext context, FloatArray cond, int cAt, int cRowStride, int cColStride, FloatArray a, int aAt, "
+                        + "int aRowStride, int aColStride, FloatArray b, int bAt, int bRowStride, int bColStride, "
+                        + "FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int cols",
+                """
+                int c = context.globalIdx;
+                int r = context.globalIdy;
+                if (r < rows(dims, rows) && c < rows(dims, cols)) {
+                    float value = b.get(bAt + r * bRowStride + c * bColStride);
+                    if (cond.get(cAt + r * cRowStride + c * cColStride) != 0.0f) {
+                        value = a.get(aAt + r * aRowStride + c * aColStride);
+                    }
+                    out.set(outAt + r * outRowStride + c, value);
+                }
+                """));
+        kernels.put("whereNumber", kernel("whereNumber",
+                "{@code where} with one side a number: {@code cond != 0 ? x : number} when {@code numberFirst} is 0, "
+                        + "{@code cond != 0 ? number : x} when it is 1.",
+                "KernelContext context, FloatArray cond, int cAt, int cRowStride, int cColStride, FloatArray x, int xAt, "
+                        + "int xRowStride, int xColStride, float number, int numberFirst, "
+                        + "FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int cols",
+                """
+                int c = context.globalIdx;
+                int r = context.globalIdy;
+                if (r < rows(dims, rows) && c < rows(dims, cols)) {
+                    boolean pick = cond.get(cAt + r * cRowStride + c * cColStride) != 0.0f;
+                    float value = number;
+                    if (pick == (numberFirst == 0)) {
+                        value = x.get(xAt + r * xRowStride + c * xColStride);
+                    }
+                    out.set(outAt + r * outRowStride + c, value);
+                }
+                """));
+        kernels.put("whereNumbers", kernel("whereNumbers",
+                "{@code where} with two numbers: {@code cond != 0 ? a : b}.",
+                "KernelContext context, FloatArray cond, int cAt, int cRowStride, int cColStride, float a, float b, "
+                        + "FloatArray out, int outAt, int outRowStride, IntArray dims, int rows, int cols",
+                """
+                int c = context.globalIdx;
+                int r = context.globalIdy;
+                if (r < rows(dims, rows) && c < rows(dims, cols)) {
+                    float value = b;
+                    if (cond.get(cAt + r * cRowStride + c * cColStride) != 0.0f) {
+                        value = a;
+                    }
+                    out.set(outAt + r * outRowStride + c, value);
+                }
+                """));
+        String reduceBody = """
+                int c = context.globalIdx;
+                int r = context.globalIdy;
+                if (r < rows(dims, rows) && c < rows(dims, cols)) {
+                    int x = inAt + r * inRowStride + c * inColStride;
+                    int n = rows(dims, count);
+                    float sum = 0.0f;
+                    float best = op == 2 ? -3.4028235E38f : 3.4028235E38f;
+                    int seen = 0;
+                    for (int k = 0; k < n; k++) {
+                        if (KEEP) {
+                            float value = in.get(x + k * step);
+                            sum += value;
+                            best = op == 2 ? TornadoMath.max(best, value) : TornadoMath.min(best, value);
+                            seen++;
+                        }
+                    }
+                    float result = sum;
+                    if (op == 1) {
+                        result = seen == 0 ? 0.0f : sum / seen;
+                    } else if (op >= 2) {
+                        result = seen == 0 ? 0.0f : best;
+                    }
+                    out.set(outAt + r * outRowStride + c * outColStride, result);
+                }
+                """;
+        String reduceParameters = "KernelContext context, FloatArray in, int inAt, int inRowStride, int inColStride, int step, %s"
+                + "FloatArray out, int outAt, int outRowStride, int outColStride, IntArray dims, int rows, int cols, int count, int op";
+        kernels.put("reduce", kernel("reduce",
+                "Sum (op 0), mean (1), max (2) or min (3) of {@code count} values {@code step} apart, for each element of a rows x "
+                        + "cols view of the result: a work-item per element. A reduction over no value gives 0.",
+                reduceParameters.formatted(""), reduceBody.replace("KEEP", "k >= 0")));
+        kernels.put("reduceMasked", kernel("reduceMasked",
+                "As {@code reduce}, leaving out the positions k where {@code mask[maskAt + k * maskStep]} is 0 (padding).",
+                reduceParameters.formatted("IntArray mask, int maskAt, int maskStep, "),
+                reduceBody.replace("KEEP", "mask.get(maskAt + k * maskStep) != 0")));
+        kernels.put("mapInts", kernel("mapInts",
+                "{@code out = f(in, number)} on whole numbers ({@code arange(T) + 2}): a work-item per (column, row); codes of INT_FUNCTIONS.",
+                "KernelContext context, IntArray in, int inAt, int inRowStride, int inColStride, int function, int number, "
+                        + "IntArray out, int outAt, int outRowStride, IntArray dims, int rows, int cols",
+                """
+                int c = context.globalIdx;
+                int r = context.globalIdy;
+                if (r < rows(dims, rows) && c < rows(dims, cols)) {
+                    out.set(outAt + r * outRowStride + c, whole(function, in.get(inAt + r * inRowStride + c * inColStride), number));
+                }
+                """));
+        kernels.put("combineInts", kernel("combineInts",
+                "{@code out = f(a, b)} on whole numbers, a work-item per (column, row); a stride of 0 broadcasts an operand.",
+                "KernelContext context, IntArray a, int aAt, int aRowStride, int aColStride, IntArray b, int bAt, int bRowStride, "
+                        + "int bColStride, int function, IntArray out, int outAt, int outRowStride, IntArray dims, int rows, int cols",
+                """
+                int c = context.globalIdx;
+                int r = context.globalIdy;
+                if (r < rows(dims, rows) && c < rows(dims, cols)) {
+                    int x = a.get(aAt + r * aRowStride + c * aColStride);
+                    int y = b.get(bAt + r * bRowStride + c * bColStride);
+                    out.set(outAt + r * outRowStride + c, whole(function, x, y));
+                }
+                """));
+        kernels.put("whole", MethodSpec.methodBuilder("whole")
+                .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                .returns(TypeName.INT)
+                .addJavadoc("Whole-number function {@code function} of {@code x} and {@code y}: the codes of INT_FUNCTIONS.\n")
+                .addParameter(TypeName.INT, "function")
+                .addParameter(TypeName.INT, "x")
+                .addParameter(TypeName.INT, "y")
+                .addCode(code("""
+                        int result = x + y;
+                        if (function == 1) {
+                            result = x - y;
+                        } else if (function == 2) {
+                            result = y - x;
+                        } else if (function == 3) {
+                            result = x * y;
+                        } else if (function == 4) {
+                            result = TornadoMath.min(x, y);
+                        } else if (function == 5) {
+                            result = TornadoMath.max(x, y);
+                        }
+                        return result;
+                        """))
+                .build());
         kernels.put("copy", kernel("copy",
                 "Copies a rows x cols view, a work-item per (feature, row), to {@code outAt + rows(shift) * shiftStride}: a concat "
                         + "part whose offset is a run-time size gives it as {@code shift}.",
@@ -436,6 +621,32 @@ final class TornadoKernels {
                 result = y * TornadoMath.tanh(x / y);
             } else if (function == 22) {
                 result = x / (1.0f + TornadoMath.exp(-x)) * y;
+            }
+            return result;
+            """;
+
+    private static final String MATH = """
+            float result = TornadoMath.abs(x);
+            if (function == 1) {
+                result = y == 2.0f ? x * x : TornadoMath.pow(x, y);
+            } else if (function == 2) {
+                result = x == 2.0f ? y * y : TornadoMath.pow(y, x);
+            } else if (function == 3) {
+                result = TornadoMath.min(x, y);
+            } else if (function == 4) {
+                result = TornadoMath.max(x, y);
+            } else if (function == 5) {
+                result = x < y ? 1.0f : 0.0f;
+            } else if (function == 6) {
+                result = x <= y ? 1.0f : 0.0f;
+            } else if (function == 7) {
+                result = x > y ? 1.0f : 0.0f;
+            } else if (function == 8) {
+                result = x >= y ? 1.0f : 0.0f;
+            } else if (function == 9) {
+                result = x == y ? 1.0f : 0.0f;
+            } else if (function == 10) {
+                result = x != y ? 1.0f : 0.0f;
             }
             return result;
             """;

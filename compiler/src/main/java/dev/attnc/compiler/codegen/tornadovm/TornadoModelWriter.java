@@ -137,6 +137,52 @@ public final class TornadoModelWriter {
     private String lastComment = "";
     private final boolean stepping;
     private final TornadoLinearWriter linear;
+    private final TensorMathTasks tensorMath = new TensorMathTasks(new TensorMathTasks.Host() {
+        @Override
+        public String task(Node node, String kernel, Map<String, Long> layers, String base, String args) {
+            return TornadoModelWriter.this.task(node, kernel, layers, base, args);
+        }
+
+        @Override
+        public void featureGrid(String taskId, Dim width, Dim rows) {
+            TornadoModelWriter.this.featureGrid(taskId, width, rows);
+        }
+
+        @Override
+        public String array(Node value, Map<String, Long> layers) {
+            return TornadoModelWriter.this.array(value, layers);
+        }
+
+        @Override
+        public String at(Node value) {
+            return TornadoModelWriter.this.at(value);
+        }
+
+        @Override
+        public long stride(Node value, int axis) {
+            return plan.layout(value).stride(axis);
+        }
+
+        @Override
+        public String rows(Dim dim) {
+            return TornadoModelWriter.this.rows(dim);
+        }
+
+        @Override
+        public long largest(Dim dim) {
+            return TornadoModelWriter.this.max(dim);
+        }
+
+        @Override
+        public String unique(String name) {
+            return names.unique(name);
+        }
+
+        @Override
+        public void use(String kernel) {
+            usedKernels.add(kernel);
+        }
+    });
 
     private TornadoModelWriter(CheckedModel model, Graph graph, BufferPlan plan, Options options) {
         this.model = model;
@@ -292,6 +338,7 @@ public final class TornadoModelWriter {
             }
         }
         attentionKernels.forEach(type::addMethod);
+        tensorMath.kernels().forEach(type::addMethod);
         return JavaFile.builder(options.packageName(), type.build()).skipJavaLangImports(true).indent("    ").build();
     }
 
@@ -766,8 +813,12 @@ public final class TornadoModelWriter {
     private void emit(Node node, Map<String, Long> layers) {
         Map<String, String> a = node.attrs();
         String base = node.name().isEmpty() ? node.op().spelling() : node.name();
+        if (TensorMathTasks.handles(node)) {
+            tensorMath.emit(node, layers, base);
+            return;
+        }
         switch (node.op()) {
-            case INPUT, PARAM, OUTPUT, CARRY, SLICE, HEADS -> {
+            case INPUT, PARAM, OUTPUT, CARRY, SLICE, SELECT, HEADS -> {
             }
             case MERGE_HEADS -> {
                 if (!plan.layout(node).isView(node)) {
@@ -795,6 +846,9 @@ public final class TornadoModelWriter {
             case EMBEDDING -> {
                 Param param = graph.param(Integer.parseInt(a.get("param_id")));
                 Node ids = node.input(0);
+                if (ids.op() != Op.INPUT) {
+                    tensorMath.requireIdsInside(node, param); // arange(T) + 2: a kernel cannot check ids
+                }
                 String id = task(node, "embedding", layers, base + "_" + param.name(), join(NEW_CONTEXT, array(ids, layers), at(ids),
                         weight(param, "weight", layers), param.attrs().get("dim"), array(node, layers), at(node), stride(node, 0),
                         "dims", rows(ids.type().dim(0))));
@@ -959,7 +1013,8 @@ public final class TornadoModelWriter {
                 int inputAxis = axis - shift;
                 boolean broadcast = inputAxis < 0 || input.type().shape().get(inputAxis).equals(Dim.of(1))
                         && !node.type().shape().get(axis).equals(Dim.of(1));
-                strides[axis - (rank - 2) + (rank < 2 ? 2 - rank : 0) - (rank < 2 ? 0 : 0)] = broadcast ? "0"
+                // The last axis is the column (slot 1), the one before it the row (slot 0): rank 1 too.
+                strides[axis - rank + 2] = broadcast ? "0"
                         : Long.toString(plan.layout(input).stride(inputAxis));
             }
             String rowStride = rank == 2 ? strides[0] : "0";

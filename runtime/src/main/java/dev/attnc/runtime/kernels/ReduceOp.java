@@ -1,0 +1,6 @@
+package dev.attnc.runtime.kernels;
+
+/** Reductions over one axis, as applied by {@link Kernels#reduce}. */
+public enum ReduceOp {
+    SUM, MEAN, MAX, MIN
+}
