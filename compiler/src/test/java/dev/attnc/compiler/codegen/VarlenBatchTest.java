@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.attnc.compiler.Repo;
 import dev.attnc.compiler.reference.Samples;
 import dev.attnc.runtime.AttentionMaps;
 import dev.attnc.runtime.Decoder;
@@ -99,7 +100,7 @@ class VarlenBatchTest {
     @Test
     void minilmBatchEqualsEachSequenceAloneAcrossSeveralPackedCalls() {
         SplittableRandom random = new SplittableRandom(SEED);
-        Model model = Compiled.sample("minilm").load(new RecordingWeights(SEED));
+        Model model = minilmHiddenState().load(new RecordingWeights(SEED));
         List<Map<String, Tensor>> batch = new ArrayList<>();
         int rows = 0;
         for (int t : lengths(random)) {
@@ -211,7 +212,7 @@ class VarlenBatchTest {
     void minilmBatchMatchesTheFloat64Reference() {
         SplittableRandom random = new SplittableRandom(SEED + 6);
         RecordingWeights weights = new RecordingWeights(SEED);
-        Model model = Compiled.sample("minilm").load(weights);
+        Model model = minilmHiddenState().load(weights);
         List<Map<String, Tensor>> batch = new ArrayList<>();
         for (int t : new int[] {12, 1, 33, 7, 40, 2}) {
             batch.add(minilmInputs(random, t));
@@ -262,7 +263,7 @@ class VarlenBatchTest {
     @Test
     void aBadSequenceIsNamedAndAnEmptyBatchRefused() {
         SplittableRandom random = new SplittableRandom(SEED + 8);
-        Model model = Compiled.sample("minilm").load(new RecordingWeights(SEED));
+        Model model = minilmHiddenState().load(new RecordingWeights(SEED));
         Map<String, Tensor> good = minilmInputs(random, 5);
         Map<String, Tensor> bad = Map.of("input_ids", Tensor.ints(new int[] {1, 2, 40000}, 3),
                 "token_type_ids", Tensor.ints(new int[3], 3), "attention_mask", Tensor.ints(new int[] {1, 1, 1}, 3));
@@ -305,5 +306,30 @@ class VarlenBatchTest {
         assertEquals(5, maps.maps().get(0).queries());
         assertEquals(3, maps.maps().get(1).queries());
         assertArrayEquals(model.forward(batch.get(1)).get("x").floatData(), results.get(1).get("x").floatData(), 0f);
+    }
+
+    /** A pooled output (a mean over T) is not per row: such a model runs its batch one sequence at a time, correctly. */
+    @Test
+    void aModelThatPoolsOverTheSequenceDoesNotPack() {
+        Model model = Compiled.sample("minilm").load(new RecordingWeights(SEED));
+        assertFalse(model.packsBatches(), "minilm's pooled embedding mixes the rows of a sequence");
+        SplittableRandom random = new SplittableRandom(SEED);
+        List<Map<String, Tensor>> batch = List.of(minilmInputs(random, 7), minilmInputs(random, 3), minilmInputs(random, 12));
+        List<Map<String, Tensor>> packed = model.forwardBatch(batch);
+        for (int n = 0; n < batch.size(); n++) {
+            float[] alone = model.forward(batch.get(n)).get("embedding").floatData();
+            assertTrue(java.util.Arrays.equals(alone, packed.get(n).get("embedding").floatData()), "sequence " + n);
+        }
+    }
+
+    /**
+     * samples/minilm without its pooled {@code embedding} output: a sentence's pooled vector is not a row
+     * of the packed result, so the sample as published runs its batches one sequence at a time.
+     */
+    private static Compiled minilmHiddenState() {
+        java.nio.file.Path path = Repo.path("samples/minilm/minilm.attn");
+        String text = Repo.read(path);
+        assertTrue(text.contains("output x, embedding"), "samples/minilm should end in `output x, embedding`");
+        return Compiled.source(path.toString(), text.replace("output x, embedding", "output x"));
     }
 }

@@ -209,10 +209,9 @@ public final class JvmModelWriter {
             }
         }
         for (Node node : graph.nodes()) {
-            // A step that turns rows into something else (a reduction over T, `h[0]`) mixes the sequences.
-            boolean fromRows = node.inputs().stream().anyMatch(input -> input.type().rank() > 0
-                    && input.type().dim(0).equals(rows));
-            if (fromRows && (node.type().rank() == 0 || !node.type().dim(0).equals(rows))) {
+            // A step whose result has lost the rows (a reduction over T, `h[0]`) mixes the sequences.
+            if (node.inputs().stream().anyMatch(input -> input.type().shape().contains(rows))
+                    && !node.type().shape().contains(rows)) {
                 return false;
             }
             switch (node.op()) {
