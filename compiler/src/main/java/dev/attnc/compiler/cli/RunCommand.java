@@ -122,6 +122,9 @@ final class RunCommand implements Callable<Integer> {
             throw new Main.UsageError("--device needs --backend tornadovm");
         }
         int length = length(model);
+        if (CheckCommand.generationErrors(source, List.of(model), err) > 0) {
+            return Main.INPUT_ERRORS;
+        }
         long started = System.nanoTime();
         try {
             model.modelClass();
@@ -214,9 +217,18 @@ final class RunCommand implements Callable<Integer> {
             return (int) Math.min(DEFAULT_SEQ, bound);
         }
         if (seq > bound) {
+            String why;
+            if (model.dims().get(bounded).isPresent()) {
+                // --max-seq sizes only dims without a bound: name the bound and where to raise it.
+                var declared = dev.attnc.compiler.check.ActivationMemory.dimDeclarations(SourceFiles.read(file), model.name())
+                        .get(bounded);
+                why = " (`dim " + bounded + " <= " + bound + "`" + (declared == null ? "" : " on line " + declared.line()
+                        + " of " + file.getFileName()) + "; raise that bound to take more)";
+            } else {
+                why = " (--max-seq " + maxSeq + ", since the model declares no bound for it)";
+            }
             throw new Main.UsageError("--seq " + seq + " is more than the model takes: " + Terminal.safe(bounded)
-                    + " is at most " + bound + (model.dims().get(bounded).isPresent() ? "" : " (--max-seq)")
-                    + "; pass --seq " + bound + " or less");
+                    + " is at most " + bound + Terminal.safe(why) + "; pass --seq " + bound + " or less");
         }
         return seq;
     }
