@@ -62,7 +62,8 @@ final class CheckpointOption {
             } catch (Exception ignored) {
                 // the report below is what matters
             }
-            boolean missing = collecting.problems().keySet().stream().anyMatch(name -> !checkpoint.contains(name));
+            // Several names missing at once usually means the checkpoint names them differently.
+            boolean missing = collecting.problems().keySet().stream().filter(name -> !checkpoint.contains(name)).count() > 1;
             throw new WeightException(e.getMessage() + (missing
                     ? "\nnames differ? map them with --weights-prefix FROM=TO or --weights-map FILE instead of editing"
                             + " every `from \"...\"`" : ""), e);

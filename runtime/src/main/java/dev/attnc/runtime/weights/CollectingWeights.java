@@ -69,13 +69,17 @@ public final class CollectingWeights implements WeightSource {
 
     /**
      * Throws one exception listing every tensor that could not be read, if any: a headline with
-     * the counts, then a line a tensor (at most {@link #SHOWN}), then how many more.
+     * the counts, then a line a tensor (at most {@link #SHOWN}), then how many more. A single
+     * problem is thrown with the source's own message.
      *
      * @param model what was loaded, for the headline: {@code model Gpt2}
      */
     public synchronized void throwIfProblems(String model) {
         if (problems.isEmpty()) {
             return;
+        }
+        if (problems.size() == 1) {
+            throw new WeightException(problems.values().iterator().next()); // as the source said it
         }
         int other = problems.size() - missing;
         StringBuilder message = new StringBuilder(checkpoint.description() + " does not fit " + model + ": ");

@@ -67,6 +67,15 @@ class CollectingWeightsTest {
     }
 
     @Test
+    void oneProblemIsTheSourcesOwnMessage() throws IOException {
+        try (CollectingWeights weights = new CollectingWeights(Safetensors.open(checkpoint(1)))) {
+            weights.floats("h.0.w", new int[] {2, 4}, Init.LINEAR);
+            assertEquals("h.0.w: expected [2, 4], found [4, 2] in c.safetensors",
+                    assertThrows(WeightException.class, () -> weights.throwIfProblems("model M")).getMessage());
+        }
+    }
+
+    @Test
     void aGoodCheckpointReportsNothing() throws IOException {
         try (CollectingWeights weights = new CollectingWeights(Safetensors.open(checkpoint(1)))) {
             weights.floats("h.0.w", new int[] {4, 2}, Init.LINEAR);
