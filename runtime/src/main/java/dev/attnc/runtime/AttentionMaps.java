@@ -11,10 +11,21 @@ import java.util.Set;
  * buffer, which the attention path itself never has.
  */
 public final class AttentionMaps {
-    /** One recorded map: weights[query * keys + key]. */
+    /**
+     * Marks a cell whose key the mask hides from its query: negative zero, which adds, compares
+     * and prints as 0 (a row still sums to 1) and which no softmax weight ever is.
+     */
+    public static final float MASKED = -0.0f;
+
+    /** One recorded map: weights[query * keys + key]; masked cells hold {@link #MASKED}. */
     public record Map(String attention, int layer, int head, int queries, int keys, float[] weights) {
         public float weight(int query, int key) {
             return weights[query * keys + key];
+        }
+
+        /** Whether the mask hides key {@code key} from query {@code query} (its weight is 0 either way). */
+        public boolean masked(int query, int key) {
+            return Float.floatToRawIntBits(weights[query * keys + key]) == Float.floatToRawIntBits(MASKED);
         }
     }
 
@@ -36,9 +47,13 @@ public final class AttentionMaps {
         return (layers.isEmpty() || layers.contains(layer)) && (heads.isEmpty() || heads.contains(head));
     }
 
-    /** A zeroed buffer for one head's map, kept in {@link #maps()}. */
+    /**
+     * A buffer for one head's map, kept in {@link #maps()}: every cell {@link #MASKED} until the
+     * model writes the weight of a key its query sees.
+     */
     public float[] record(String attention, int layer, int head, int queries, int keys) {
         float[] weights = new float[Math.multiplyExact(queries, keys)];
+        java.util.Arrays.fill(weights, MASKED);
         recorded.add(new Map(attention, layer, head, queries, keys, weights));
         return weights;
     }

@@ -1019,6 +1019,7 @@ public final class Checker {
             }
             List<String> candidates = new ArrayList<>(Ops.builtinNames());
             candidates.addAll(scope.visibleNames());
+            candidates.add("attention"); // a keyword, but called like a function
             Scope.RepeatLocal local = scope.repeatLocal(callee);
             diagnostics.error(call.callee().span(), local != null ? unknownName(callee, scope, candidates)
                     : Messages.unknownFunction(callee, Suggest.closest(callee, candidates)));

@@ -101,6 +101,36 @@ final class Modifiers {
         }
     }
 
+    /**
+     * What can be checked of inline clauses when the attention's arguments failed (a misspelt
+     * q, say), so that their own mistakes come out in the same run: clause names, where i, j, h
+     * and s may be read, names that exist, functions that exist, and names the clause hides.
+     */
+    void checkWithoutShapes(List<Clause> clauses, Scope scope) {
+        clauseKinds(clauses);
+        for (Clause clause : clauses) {
+            ClauseKind kind = ClauseKind.of(clause.key().text());
+            if (kind == null || !placement(clause.value(), kind)) {
+                continue;
+            }
+            walk(clause.value(), e -> {
+                if (e instanceof Expr.Ref ref) {
+                    String name = ref.name().text();
+                    if (POSITION_VARIABLES.contains(name) || name.equals("s")) {
+                        warnIfHidden(ref, scope);
+                    } else if (scope.lookup(name) == null && !Set.of("causal", "inf", "pi").contains(name)) {
+                        List<String> candidates = new ArrayList<>(scope.visibleNames());
+                        candidates.addAll(List.of("i", "j", "h", "causal"));
+                        diagnostics.error(ref.span(), Checker.unknownName(name, scope, candidates));
+                    }
+                } else if (e instanceof Expr.Call call && !FUNCTIONS.containsKey(call.callee().text())) {
+                    diagnostics.error(call.callee().span(), Messages.unknownModifierFunction(call.callee().text(),
+                            Suggest.closest(call.callee().text(), FUNCTIONS.keySet())));
+                }
+            });
+        }
+    }
+
     /** Every clause fully typed in the scope of a use; null after reporting. */
     Result check(List<Clause> clauses, Context context, Scope scope, Checker checker) {
         Map<Clause, ClauseKind> kinds = clauseKinds(clauses);
@@ -484,6 +514,19 @@ final class Modifiers {
         }
     }
 
+    /**
+     * In a clause, {@code i}, {@code j}, {@code h} and {@code s} are the query, key, head and
+     * score: a tensor, param, constant or repeat index of the same name is hidden there, which a
+     * reader easily takes the other way round.
+     */
+    private void warnIfHidden(Expr.Ref ref, Scope scope) {
+        Binding hidden = scope.lookup(ref.name().text());
+        if (hidden != null) {
+            diagnostics.warning(ref.span(), Messages.clauseVariableHides(ref.name().text(), Checker.noun(hidden),
+                    hidden.declared().line()));
+        }
+    }
+
     /** Types one score or mask expression and builds its {@link Scalar} form; null after reporting. */
     private final class Typer {
         private final ClauseKind kind;
@@ -531,8 +574,10 @@ final class Modifiers {
             String name = ref.name().text();
             switch (name) {
                 case "i", "j", "h":
+                    warnIfHidden(ref, scope);
                     return new Scalar.Var(name, Type.INT);
                 case "s":
+                    warnIfHidden(ref, scope);
                     return new Scalar.Var(name, Type.FLOAT); // placement() already kept it to score
                 case "causal":
                     return new Scalar.Binary("<=", new Scalar.Var("j", Type.INT), new Scalar.Var("i", Type.INT), Type.BOOL);

@@ -719,6 +719,7 @@ final class Ops {
         Long kvHeads = args.has("kv_heads") ? checker.wholeNumber(args.get("kv_heads").value(), scope, "kv_heads") : heads;
         Boolean cache = flag(args.get("cache"), false, scope);
         if (q == null || k == null || v == null || heads == null || kvHeads == null || cache == null) {
+            modifiers.checkWithoutShapes(inline, scope); // their own mistakes, in the same run
             return null;
         }
         Span headsSpan = args.get("heads").span();

@@ -1,11 +1,19 @@
 package dev.attnc.compiler.cli;
 
+import dev.attnc.compiler.api.AttnModel;
 import dev.attnc.compiler.api.Attnc;
+import dev.attnc.compiler.api.Backend;
+import dev.attnc.compiler.api.CompilationException;
 import dev.attnc.compiler.api.Compilation;
 import dev.attnc.compiler.api.CompileOptions;
+import dev.attnc.compiler.check.ActivationMemory;
+import dev.attnc.compiler.codegen.JvmBackend;
+import dev.attnc.compiler.diag.Diagnostic;
 import dev.attnc.compiler.diag.SourceFile;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -22,31 +30,73 @@ final class CheckCommand implements Callable<Integer> {
             description = "the checkpoint to check against: its metadata gives the sizes meta(...) reads")
     Path weights;
 
+    @picocli.CommandLine.Option(names = "--max-seq", paramLabel = "N",
+            description = "the largest value of run-time dims that declare no bound, as compile and run take it;"
+                    + " the activations must fit at it (default: ${DEFAULT-VALUE})")
+    long maxSeq = JvmBackend.DEFAULT_MAX_SEQ;
+
+    @picocli.CommandLine.Option(names = "--backend", paramLabel = "B",
+            description = "the backend whose code generation to check against: jvm (default) or tornadovm")
+    String backend = "jvm";
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
+        if (maxSeq < 1) {
+            throw new Main.UsageError("--max-seq must be at least 1, not " + maxSeq);
+        }
         int errors = 0;
         int warnings = 0;
-        CompileOptions options = CompileOptions.defaults();
+        CompileOptions options = CompileOptions.defaults().withMaxSeq(maxSeq)
+                .withBackend(Backends.parse(backend) == Backends.JVM ? Backend.JVM : Backend.TORNADOVM);
         try {
             var metadata = CheckpointOption.metadata(weights);
             options = metadata == null ? options : options.withCheckpoint(metadata);
         } catch (dev.attnc.runtime.weights.WeightException e) {
             return CheckpointOption.unreadable(e, spec.commandLine().getErr());
         }
+        PrintWriter err = spec.commandLine().getErr();
         for (Path path : files) {
             SourceFile source = SourceFiles.read(path);
             Compilation checked = Attnc.check(source.name(), source.text(), options);
-            spec.commandLine().getErr().print(checked.render());
+            err.print(checked.render());
             errors += checked.errorCount();
             warnings += checked.warningCount();
+            // What code generation would refuse, so that check reports everything compile does.
+            errors += generationErrors(source, checked.models(), err);
         }
-        spec.commandLine().getErr().flush();
+        err.flush();
         String summary = summary(files.size(), errors, warnings);
         (errors > 0 ? spec.commandLine().getErr() : spec.commandLine().getOut()).println(summary);
         return errors > 0 ? Main.INPUT_ERRORS : Main.OK;
+    }
+
+    /**
+     * Reports what stops the models of a clean file from being generated: activations that do
+     * not fit (at the statement of the largest value), then anything else code generation
+     * refuses. Returns the number of errors reported.
+     */
+    static int generationErrors(SourceFile source, List<AttnModel> models, PrintWriter err) {
+        int errors = 0;
+        for (AttnModel model : models) {
+            Optional<Diagnostic> memory = ActivationMemory.check(model.name(), model.fusedGraph(), model.dims(),
+                    model.options().maxSeq(), ActivationMemory.dimDeclarations(source, model.name()));
+            if (memory.isPresent()) {
+                err.println(memory.get().render());
+                errors++;
+                continue;
+            }
+            try {
+                model.javaSource();
+            } catch (CompilationException e) {
+                err.println(e.getMessage());
+                errors++;
+            }
+        }
+        err.flush();
+        return errors;
     }
 
     static String summary(int files, int errors, int warnings) {

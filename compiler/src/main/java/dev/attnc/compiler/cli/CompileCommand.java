@@ -102,6 +102,10 @@ final class CompileCommand implements Callable<Integer> {
             throw badBackend;
         }
         MaxSeqOption.warnIfUnused(spec, compilation.models(), maxSeq, err);
+        // With --dump-ir the graphs are printed first, and a refusal comes after them.
+        if (dumpIr == null && CheckCommand.generationErrors(source, compilation.models(), err) > 0) {
+            return Main.INPUT_ERRORS;
+        }
         PrintWriter out = spec.commandLine().getOut();
         Map<Path, String> javaFiles = new LinkedHashMap<>();
         for (AttnModel model : compilation.models()) {

@@ -12,7 +12,9 @@ import javax.imageio.ImageIO;
 
 /**
  * One attention map as a PNG: query rows top to bottom, key columns left to right, each
- * weight a colour from dark (0) to yellow (the map's largest weight), with a colour bar.
+ * weight a colour from dark (0) to yellow (the map's largest weight), with a colour bar. A key
+ * the mask hides from a query is grey, off the scale, so that "masked" and "weight 0" differ;
+ * a grey swatch under the bar says so.
  */
 final class Heatmap {
     /** Anchors of a perceptually even scale, dark purple to yellow (as matplotlib's viridis). */
@@ -22,7 +24,9 @@ final class Heatmap {
     private static final int TOP = 34;
     private static final int LEFT = 64;
     private static final int RIGHT = 76;
-    private static final int BOTTOM = 24;
+    private static final int BOTTOM = 30;
+    /** Masked cells: a neutral grey, far from every colour of the scale. */
+    static final Color MASKED = new Color(190, 190, 190);
 
     private Heatmap() {
     }
@@ -41,7 +45,7 @@ final class Heatmap {
         }
         for (int q = 0; q < map.queries(); q++) {
             for (int k = 0; k < map.keys(); k++) {
-                g.setColor(colour(largest == 0 ? 0 : map.weight(q, k) / largest));
+                g.setColor(map.masked(q, k) ? MASKED : colour(largest == 0 ? 0 : map.weight(q, k) / largest));
                 g.fillRect(LEFT + k * cell, TOP + q * cell, cell, cell);
             }
         }
@@ -50,6 +54,8 @@ final class Heatmap {
             g.setColor(colour(1 - (double) y / Math.max(1, height - 1)));
             g.fillRect(barX, TOP + y, 12, 1);
         }
+        g.setColor(MASKED);
+        g.fillRect(barX, TOP + height + 10, 12, 12);
         try {
             g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
             g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
@@ -63,6 +69,7 @@ final class Heatmap {
                     TOP + height - 2);
             g.drawString(String.format("%.3g", largest), barX + 15, TOP + 10);
             g.drawString("0", barX + 15, TOP + height);
+            g.drawString("masked", barX + 15, TOP + height + 21);
         } catch (RuntimeException | Error noFonts) {
             // A machine without fonts still gets the picture, without its labels.
         }

@@ -51,6 +51,16 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--weights", paramLabel = "W.safetensors", description = "weights to load (default: seeded random weights)")
     Path weights;
 
+    @Option(names = "--weights-prefix", paramLabel = "FROM=TO",
+            description = "read the checkpoint's tensors under other names: a leading FROM of each name the .attn file"
+                    + " reads becomes TO (=transformer. adds a prefix, model.= removes one; a plain P adds P)")
+    String weightsPrefix;
+
+    @Option(names = "--weights-map", paramLabel = "FILE",
+            description = "a file of lines `attn_name = checkpoint_name` ({n} matches a layer number; # comments)"
+                    + " naming the checkpoint's tensor for each name the .attn file reads; before --weights-prefix")
+    Path weightsMap;
+
     @Option(names = "--inputs", paramLabel = "X.safetensors", description = "inputs, one tensor per model input, by name (default: seeded random)")
     Path inputs;
 
@@ -122,6 +132,9 @@ final class RunCommand implements Callable<Integer> {
             throw new Main.UsageError("--device needs --backend tornadovm");
         }
         int length = length(model);
+        if (CheckCommand.generationErrors(source, List.of(model), err) > 0) {
+            return Main.INPUT_ERRORS;
+        }
         long started = System.nanoTime();
         try {
             model.modelClass();
@@ -131,8 +144,13 @@ final class RunCommand implements Callable<Integer> {
         }
         double compileMillis = (System.nanoTime() - started) / 1e6;
         stdout.printf("model %s from %s, %s (compiled in %.0f ms)%n", model.name(), file, describe(chosen), compileMillis);
-        try (WeightSource weightSource = weights == null ? Weights.random(seed) : CheckpointOption.open(weights)) {
-            Model loaded = deviceIndex == null ? model.load(weightSource) : model.load(weightSource, deviceIndex[0], deviceIndex[1]);
+        try (WeightSource weightSource = weights == null ? Weights.random(seed)
+                : CheckpointOption.open(weights, weightsPrefix, weightsMap)) {
+            java.util.function.Function<WeightSource, Model> load = from -> deviceIndex == null ? model.load(from)
+                    : model.load(from, deviceIndex[0], deviceIndex[1]);
+            // A checkpoint's every missing or mismatched tensor is reported at once.
+            Model loaded = weights == null ? load.apply(weightSource)
+                    : CheckpointOption.loadAll(weightSource, "model " + model.name(), load);
             stdout.println("weights: " + weightSource.description());
             Map<String, Tensor> given = inputs(model, length, stdout);
             AttentionMaps maps = dumpAttention == null ? null : AttentionMaps.all();
@@ -159,7 +177,12 @@ final class RunCommand implements Callable<Integer> {
             }
             loaded.close();
         } catch (WeightException | ModelInputException | TableIndexException e) {
-            err.println("attnc: error: " + Terminal.safe(String.valueOf(e.getMessage())));
+            // A report of several tensors comes a line each, every line made safe to print.
+            String[] lines = String.valueOf(e.getMessage()).split("\n", -1);
+            err.println("attnc: error: " + Terminal.safe(lines[0]));
+            for (int line = 1; line < lines.length; line++) {
+                err.println(Terminal.safe(lines[line]));
+            }
             return Main.INPUT_ERRORS;
         }
         stdout.flush();
@@ -178,6 +201,7 @@ final class RunCommand implements Callable<Integer> {
         if (weights != null) {
             SourceFiles.checkReadable("--weights", weights);
         }
+        CheckpointOption.checkRenaming(weights, weightsPrefix, weightsMap);
         if (inputs != null) {
             SourceFiles.checkReadable("--inputs", inputs);
         }
@@ -214,9 +238,18 @@ final class RunCommand implements Callable<Integer> {
             return (int) Math.min(DEFAULT_SEQ, bound);
         }
         if (seq > bound) {
+            String why;
+            if (model.dims().get(bounded).isPresent()) {
+                // --max-seq sizes only dims without a bound: name the bound and where to raise it.
+                var declared = dev.attnc.compiler.check.ActivationMemory.dimDeclarations(SourceFiles.read(file), model.name())
+                        .get(bounded);
+                why = " (`dim " + bounded + " <= " + bound + "`" + (declared == null ? "" : " on line " + declared.line()
+                        + " of " + file.getFileName()) + "; raise that bound to take more)";
+            } else {
+                why = " (--max-seq " + maxSeq + ", since the model declares no bound for it)";
+            }
             throw new Main.UsageError("--seq " + seq + " is more than the model takes: " + Terminal.safe(bounded)
-                    + " is at most " + bound + (model.dims().get(bounded).isPresent() ? "" : " (--max-seq)")
-                    + "; pass --seq " + bound + " or less");
+                    + " is at most " + bound + Terminal.safe(why) + "; pass --seq " + bound + " or less");
         }
         return seq;
     }

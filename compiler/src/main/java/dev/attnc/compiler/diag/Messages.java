@@ -211,6 +211,22 @@ public final class Messages {
         return "unknown name `" + name + "`" + didYouMean(suggestion);
     }
 
+    /** {@code and}, {@code or} or {@code not} where .attn spells the operator {@code &&}, {@code ||}, {@code !}. */
+    public static String wordOperator(String word, String operator) {
+        return "`" + word + "` is not an operator in .attn: use `" + operator + "`";
+    }
+
+    /** A misspelt {@code attention} before a block of clauses. */
+    public static String misspeltAttention(String name) {
+        return "unknown function `" + name + "`; did you mean `attention`? (only `attention(...)` takes a block of clauses)";
+    }
+
+    /** A block of clauses after a call that is not {@code attention(...)}. */
+    public static String clausesAfterCall(String name) {
+        return "`" + name + "(...)` takes no block of clauses: only `attention(...)` does (a named attention variant"
+                + " takes its clauses where it is declared)";
+    }
+
     public static String unknownFunction(String name, String suggestion) {
         return "unknown function `" + name + "`" + didYouMean(suggestion);
     }
@@ -610,6 +626,18 @@ public final class Messages {
 
     public static String cacheNeedsSelf(Object queryLength, Object keyLength) {
         return "`cache = true` needs self-attention: queries have length " + queryLength + ", keys " + keyLength;
+    }
+
+    /** {@code i}, {@code j}, {@code h} or {@code s} in a clause, where a name of the model is also {@code name}. */
+    public static String clauseVariableHides(String name, String noun, int line) {
+        String meaning = switch (name) {
+            case "i" -> "the query position";
+            case "j" -> "the key position";
+            case "h" -> "the head index";
+            default -> "the score";
+        };
+        return "`" + name + "` in a clause is " + meaning + ", not " + noun + " `" + name + "` declared on line " + line
+                + "; rename " + noun.replaceFirst("^the ", "that ") + " to read it here";
     }
 
     public static String unknownClause(String key, String suggestion) {

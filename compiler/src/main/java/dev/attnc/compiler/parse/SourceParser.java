@@ -42,11 +42,14 @@ public final class SourceParser {
 
     /** Parses a file; empty when syntax errors make an AST meaningless. */
     public static Optional<AttnFile> parse(SourceFile source, Diagnostics diagnostics) {
-        int errorsBefore = diagnostics.errorCount();
         List<Token> tokens = lex(source, diagnostics);
         if (tokens == null || !checkLimits(source, tokens, diagnostics)) {
             return Optional.empty();
         }
+        // Lexical mistakes and the repairs were reported and mended in the tokens: if the mended
+        // file parses, the checker still runs, so every other mistake comes out in the same run.
+        tokens = TokenRepairs.repair(source, tokens, diagnostics);
+        int errorsBefore = diagnostics.errorCount();
         AttnParser.FileContext tree = parseTokens(source, tokens, diagnostics);
         if (diagnostics.errorCount() > errorsBefore) {
             return Optional.empty();

@@ -94,10 +94,12 @@ class RunInputsTest {
         Path model = Files.writeString(dir.resolve("tiny.attn"), Hostile.TINY);
         // 2e9 x 8 floats could never be drawn: the bound is checked first.
         Hostile.assertOneLine(CliTest.attnc("run", model.toString(), "--seq", "2000000000"), Main.USAGE,
-                "attnc: --seq 2000000000 is more than the model takes: T is at most 16; pass --seq 16 or less");
+                "attnc: --seq 2000000000 is more than the model takes: T is at most 16 (`dim T <= 16` on line 3 of tiny.attn;"
+                        + " raise that bound to take more); pass --seq 16 or less");
         Path free = Files.writeString(dir.resolve("free.attn"), Hostile.TINY.replace("dim T <= 16", "dim T"));
         Hostile.assertOneLine(CliTest.attnc("run", free.toString(), "--seq", "5000", "--max-seq", "4096"), Main.USAGE,
-                "attnc: --seq 5000 is more than the model takes: T is at most 4096 (--max-seq); pass --seq 4096 or less");
+                "attnc: --seq 5000 is more than the model takes: T is at most 4096 (--max-seq 4096, since the model declares no"
+                        + " bound for it); pass --seq 4096 or less");
     }
 
     @Test

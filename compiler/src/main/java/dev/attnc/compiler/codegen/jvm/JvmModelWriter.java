@@ -2039,7 +2039,12 @@ public final class JvmModelWriter {
         body.endControlFlow();
         body.addStatement("float sum = $L", sink != null ? "(float) Math.exp(sinkLogit - max)" : "0");
         body.beginControlFlow("for (int j = first; j < last; j++)");
-        body.addStatement("float p = (float) Math.exp($L - max)", scoreCall);
+        body.addStatement("float s = $L", scoreCall);
+        body.beginControlFlow("if (s == Float.NEGATIVE_INFINITY)");
+        body.add("// masked: the cell keeps the mark AttentionMaps.record put there\n");
+        body.addStatement("continue");
+        body.endControlFlow();
+        body.addStatement("float p = (float) Math.exp(s - max)");
         body.addStatement("map[t * keys + j] = p");
         body.addStatement("sum += p");
         body.endControlFlow();
