@@ -95,12 +95,32 @@ public final class Kernels {
         }
     }
 
+    /** An F16 or BF16 weight kept in 16 bits, run by {@link HalfLinear}: half the bytes per call of float32. */
+    public record Half(dev.attnc.runtime.weights.HalfMatrix values) implements Matrix {
+        @Override
+        public int outWidth() {
+            return values.rows();
+        }
+
+        @Override
+        public int inWidth() {
+            return values.columns();
+        }
+
+        @Override
+        public void linear(int rows, float[] in, int inAt, int inStride, float[] bias, Activation activation,
+                float[] out, int outAt, int outStride) {
+            HalfLinear.linear(rows, inWidth(), outWidth(), in, inAt, inStride, values, bias, activation, out, outAt, outStride);
+        }
+    }
+
     /**
      * Loads the linear weight {@code name} of {@code shape} [out, in]: the one place that decides
      * how a weight is held. A source that keeps the matrix quantized (GGUF Q8_0, Q4_0 with rows
-     * of whole blocks) hands its blocks over ({@link Quantized}); a source of int8 weights
-     * ({@link Int8Weights}: a dynamically quantized ONNX model) hands over an {@link Int8Matrix};
-     * every other weight is read as float32 ({@link Dense}).
+     * of whole blocks) hands its blocks over ({@link Quantized}); one that keeps it in 16 bits
+     * (GGUF F16, BF16) its values ({@link Half}); a source of int8 weights ({@link Int8Weights}:
+     * a dynamically quantized ONNX model) an {@link Int8Matrix}; every other weight is read as
+     * float32 ({@link Dense}).
      */
     public static Matrix matrix(dev.attnc.runtime.weights.WeightSource weights, String name, int[] shape,
             dev.attnc.runtime.weights.Init init) {
@@ -113,6 +133,10 @@ public final class Kernels {
         java.util.Optional<dev.attnc.runtime.weights.QuantizedMatrix> quantized = weights.quantized(name, shape);
         if (quantized.isPresent()) {
             return new Quantized(quantized.get());
+        }
+        java.util.Optional<dev.attnc.runtime.weights.HalfMatrix> half = weights.halves(name, shape);
+        if (half.isPresent()) {
+            return new Half(half.get());
         }
         return new Dense(weights.floats(name, shape, init), shape[0], shape[1]);
     }

@@ -23,11 +23,11 @@ final class PanelLinear {
     /** Outputs per panel: two vectors. */
     static final int PANEL = 2 * L;
     /** Rows per register tile. */
-    private static final int TILE_ROWS = 6;
+    static final int TILE_ROWS = 6;
     /** Inputs per slice: 256 x 32 floats of a panel are 32 KB, inside a 48 KB L1 cache. */
-    private static final int DEPTH = 256;
+    static final int DEPTH = 256;
     /** Rows per block: 96 rows x 256 inputs are 96 KB, inside a core's L2 cache. */
-    private static final int ROW_BLOCK = 96;
+    static final int ROW_BLOCK = 96;
 
     private PanelLinear() {
     }
@@ -83,7 +83,7 @@ final class PanelLinear {
     }
 
     /** Six rows by one panel over {@code depth} inputs, added to {@code out} unless {@code first}. */
-    private static void sixRows(int depth, float[] in, int x, int inStride, float[] packed, int w, float[] out, int y,
+    static void sixRows(int depth, float[] in, int x, int inStride, float[] packed, int w, float[] out, int y,
             int outStride, boolean first) {
         int y1 = y + outStride;
         int y2 = y1 + outStride;
@@ -150,7 +150,7 @@ final class PanelLinear {
     }
 
     /** One row by one panel, of which only {@code valid} outputs exist. */
-    private static void oneRow(int depth, float[] in, int x, float[] packed, int w, float[] out, int y, int valid,
+    static void oneRow(int depth, float[] in, int x, float[] packed, int w, float[] out, int y, int valid,
             boolean first) {
         if (valid < PANEL) {
             oneRowMasked(depth, in, x, packed, w, out, y, valid, first);
@@ -185,7 +185,7 @@ final class PanelLinear {
     }
 
     /** Bias and activation on rows {@code from..to} of one panel's {@code valid} outputs. */
-    private static void finish(int from, int to, int o, int valid, float[] bias, Activation activation, float[] out,
+    static void finish(int from, int to, int o, int valid, float[] bias, Activation activation, float[] out,
             int outAt, int outStride) {
         if (bias == null && activation == Activation.NONE) {
             return;

@@ -30,11 +30,12 @@ import java.util.stream.Collectors;
  *
  * <p><b>Types.</b> F32, F16, BF16, Q8_0, Q4_0, Q4_K and Q6_K tensors are read as float32 by
  * {@link #floats}. Q8_0 and Q4_0 matrices whose rows are whole 32-value blocks can also be
- * kept in their blocks with {@link #quantized} for the quantized linear kernel. Blocks run over
+ * kept in their blocks with {@link #quantized} for the quantized linear kernel, and F16 and
+ * BF16 matrices in 16 bits with {@link #halves} for the half-precision one. Blocks run over
  * the flattened tensor, so a Q8_0 tensor with rows of 172 values (blocks straddling rows) is
- * read correctly as float, and only as float. Reading a type no kernel reads in place (F16,
- * BF16, Q4_K, Q6_K) is said once per file on the notes stream (stderr unless given), naming
- * the types the file holds. Other ggml types open and are reported when read.
+ * read correctly as float, and only as float. Reading a tensor other than F32 as float32 (an
+ * F16 embedding table, any Q4_K or Q6_K tensor) is said once per file on the notes stream
+ * (stderr unless given), naming the types the file holds. Other ggml types open and are reported when read.
  *
  * <p><b>Metadata.</b> {@link #checkpointMetadata()} holds every key-value pair: integers of
  * every width as Long, float32 and float64 as Double, strings (UTF-8; a byte sequence that is
@@ -81,7 +82,8 @@ public final class GgufFile implements WeightSource {
         }
         this.conversionNote = converted.isEmpty() ? null
                 : "note: " + file + ": " + converted.stream().map(Enum::name).collect(Collectors.joining(", "))
-                        + " tensors are converted to float32 as they are loaded (quantized kernels read Q8_0 and Q4_0 only)";
+                        + " tensors read as float32 are converted as they are loaded (linear layers read F16, BF16,"
+                        + " Q8_0 and Q4_0 matrices in place)";
     }
 
     /**
@@ -249,6 +251,31 @@ public final class GgufFile implements WeightSource {
             return Optional.empty();
         }
         return Optional.of(QuantizedMatrix.fromBlocks(format, shape[0], shape[1], map(e, 0, e.bytes())));
+    }
+
+    /**
+     * The matrix {@code name} kept in 16 bits when it is stored as F16 or BF16, for
+     * {@code dev.attnc.runtime.kernels.HalfLinear}; empty for other types (then read it with
+     * {@link #floats}).
+     *
+     * @param shape {@code [rows, columns]}, a linear layer's {@code [out, in]}: the GGUF dims reversed
+     * @throws WeightException if the tensor is missing or its shape is not {@code shape}
+     */
+    @Override
+    public Optional<HalfMatrix> halves(String name, int[] shape) {
+        GgufHeader.Entry e = entry(name);
+        checkShape(e, shape);
+        HalfMatrix.Format format = switch (e.type()) {
+            case F16 -> HalfMatrix.Format.F16;
+            case BF16 -> HalfMatrix.Format.BF16;
+            default -> null;
+        };
+        // Past one mapping or one array (with the padding of the last panel) it is left to floats, which reports it.
+        if (format == null || shape.length != 2 || e.bytes() > Integer.MAX_VALUE - 8
+                || (long) HalfMatrix.panels(shape[0]) * HalfMatrix.PANEL * shape[1] > Integer.MAX_VALUE - 8) {
+            return Optional.empty();
+        }
+        return Optional.of(HalfMatrix.fromBytes(format, shape[0], shape[1], map(e, 0, e.bytes())));
     }
 
     /** Closes the file; later reads throw IllegalStateException. Closing twice is harmless. */

@@ -37,6 +37,19 @@ public interface WeightSource extends AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * The matrix {@code name} kept in 16 bits, when this source stores it as F16 or BF16 and
+     * keeps such matrices ({@link HalfMatrix}); empty otherwise, and by default: then
+     * {@link #floats} reads it. A model that gets a matrix here multiplies with
+     * {@code dev.attnc.runtime.kernels.HalfLinear} and reads half the bytes of float32 per step.
+     *
+     * @param shape {@code [rows, columns]} as for {@link #floats}: a linear layer's {@code [out, in]}
+     * @throws WeightException as {@link #quantized} does
+     */
+    default Optional<HalfMatrix> halves(String name, int[] shape) {
+        return Optional.empty();
+    }
+
     /** Whether {@link #floats} can find {@code name}. */
     boolean contains(String name);
 

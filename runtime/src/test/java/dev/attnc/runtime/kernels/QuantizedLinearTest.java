@@ -71,6 +71,11 @@ class QuantizedLinearTest {
             }
             check(format, 9, 2080, 100, true, Activation.SILU);
             check(format, 4, 96, 20, false, Activation.NONE);
+            // From PROMPT_ROWS rows on, the float32 tiles: depth slices of 256, partial last panels.
+            for (int rows : new int[] {QuantizedLinear.PROMPT_ROWS, 23, 70}) {
+                check(format, rows, 544, 75, rows % 2 == 0, Activation.SILU);
+                check(format, rows, 32, 33, true, Activation.NONE);
+            }
         }
     }
 
@@ -118,7 +123,7 @@ class QuantizedLinearTest {
     @Test
     void aRowGetsTheSameBitsAloneAsInATileAndOnEveryCall() {
         for (Format format : Format.values()) {
-            int rows = 7;
+            int rows = QuantizedLinear.PROMPT_ROWS - 1;
             int in = 160;
             int outWidth = 45;
             QuantizedMatrix w = randomMatrix(format, outWidth, in);
@@ -134,7 +139,7 @@ class QuantizedLinearTest {
                 float[] one = new float[outWidth];
                 QuantizedLinear.linear(1, in, outWidth, x, r * in, in, w, null, Activation.NONE, one, 0, outWidth);
                 assertEquals(Arrays.toString(Arrays.copyOfRange(all, r * outWidth, (r + 1) * outWidth)),
-                        Arrays.toString(one), format + ": row " + r + " alone and in a tile of four");
+                        Arrays.toString(one), format + ": row " + r + " alone and in tiles of four");
             }
         }
     }

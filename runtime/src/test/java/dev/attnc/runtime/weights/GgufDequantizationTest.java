@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.attnc.runtime.weights.GgufBytes.Tensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -158,11 +159,18 @@ class GgufDequantizationTest {
                 double[] ref = reference(type, data, i);
                 assertEquals(ref[0], got[i], 1e-6 * ref[1] + 1e-30, type + " value " + i);
             }
+            // F16 and BF16 matrices are also kept in 16 bits for the linear kernel, with the same values.
+            java.util.Optional<HalfMatrix> halves = g.halves("w", new int[] {rows, columns});
+            assertEquals(type.equals("F16") || type.equals("BF16"), halves.isPresent(), type + ": kept in 16 bits");
+            if (halves.isPresent()) {
+                assertEquals(Arrays.toString(got), Arrays.toString(halves.get().dequantize()), type + " in 16 bits");
+            }
             if (t.keptQuantized()) {
                 assertEquals(List.of(), notes, type + " has a kernel: no note");
             } else {
-                assertEquals(List.of("note: " + type + ".gguf: " + type + " tensors are converted to float32 as they are"
-                        + " loaded (quantized kernels read Q8_0 and Q4_0 only)"), notes, "one note per file, not per read");
+                assertEquals(List.of("note: " + type + ".gguf: " + type + " tensors read as float32 are converted as they"
+                        + " are loaded (linear layers read F16, BF16, Q8_0 and Q4_0 matrices in place)"), notes,
+                        "one note per file, not per read");
             }
         }
     }
