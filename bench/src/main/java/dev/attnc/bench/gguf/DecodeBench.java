@@ -35,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <pre>
  * java -cp bench/target/benchmarks.jar dev.attnc.bench.gguf.RandomGguf DIR/tinyllama-q8_0.gguf --shape tinyllama --type q8_0
  * java -cp bench/target/benchmarks.jar dev.attnc.bench.gguf.RandomGguf DIR/tinyllama-f16.gguf --shape tinyllama --type f16
- * java -jar bench/target/benchmarks.jar DecodeBench -jvmArgsAppend -Dattnc.gguf.dir=DIR
+ * java -jar bench/target/benchmarks.jar DecodeBench -jvmArgs -Dattnc.gguf.dir=DIR
  * </pre>
  *
  * <p>Until attnc has {@code samples/llama/llama.attn} and a GGUF reader, setup fails with a

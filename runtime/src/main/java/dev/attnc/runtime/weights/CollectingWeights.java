@@ -56,6 +56,16 @@ public final class CollectingWeights implements WeightSource {
         }
     }
 
+    @Override
+    public synchronized Optional<HalfMatrix> halves(String name, int[] shape) {
+        try {
+            return checkpoint.halves(name, shape);
+        } catch (WeightException e) {
+            record(name, e);
+            return Optional.empty(); // floats(name) follows, and is not counted twice
+        }
+    }
+
     private void record(String name, WeightException e) {
         if (problems.putIfAbsent(name, String.valueOf(e.getMessage())) == null && !checkpoint.contains(name)) {
             missing++;

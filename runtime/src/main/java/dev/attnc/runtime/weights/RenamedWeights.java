@@ -47,6 +47,19 @@ public final class RenamedWeights implements WeightSource {
         }
     }
 
+    @Override
+    public Optional<HalfMatrix> halves(String name, int[] shape) {
+        Optional<WeightNames.Renamed> renamed = names.rename(name);
+        if (renamed.isEmpty()) {
+            return checkpoint.halves(name, shape);
+        }
+        try {
+            return checkpoint.halves(renamed.get().name(), shape);
+        } catch (WeightException e) {
+            throw explained(name, renamed.get(), e);
+        }
+    }
+
     /** The checkpoint's message, which names the checkpoint's tensor, led by the model's name and the rule. */
     private static WeightException explained(String name, WeightNames.Renamed renamed, WeightException e) {
         return new WeightException(name + " (" + renamed.name() + " by " + renamed.why() + "): " + e.getMessage(), e);
