@@ -68,7 +68,8 @@ public final class TrafficFormat {
             out.append(line(row, widths)).append('\n');
         }
         out.append('\n');
-        out.append("global: FloatArray/IntArray bytes read and written by each kernel's work-items (4 per access);"
+        out.append("global: bytes read and written by each kernel's work-items in global arrays (an element's size per access:"
+                + " 4 for FloatArray and IntArray, 2 for HalfFloatArray's FP16 weights);"
                 + " minimum: the distinct bytes it reads (inputs, each once) and writes (outputs, each once);"
                 + " x min: global / minimum.\n");
         out.append("local: bytes to and from work-group local arrays. loads/stores used: bytes the lanes of each warp"

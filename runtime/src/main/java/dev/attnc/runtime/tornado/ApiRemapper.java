@@ -33,6 +33,7 @@ final class ApiRemapper extends Remapper {
             Map.entry("ImmutableTaskGraph", "ImmutableTaskGraph"),
             Map.entry("TornadoExecutionPlan", "TornadoExecutionPlan"),
             Map.entry("TornadoExecutionResult", "TornadoExecutionResult"),
+            Map.entry("DataRange", "DataRange"),
             Map.entry("ExecutionContext", "ExecutionContext"),
             Map.entry("KernelContext", "KernelContext"),
             Map.entry("GridScheduler", "GridScheduler"),

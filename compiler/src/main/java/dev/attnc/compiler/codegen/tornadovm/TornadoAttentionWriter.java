@@ -1014,13 +1014,22 @@ final class TornadoAttentionWriter {
         }
 
         /**
-         * 1 if a < b, else 0: b - a clamped to [0, 1], taken in 64 bits so that it cannot
-         * overflow. Not the sign bit by {@code >>>}: TornadoVM 5.2.0's OpenCL code generator
-         * writes Java's {@code x >>> 63} on a long as C's {@code x >> 63}, an arithmetic shift
-         * on a signed long, which gives -1 where Java gives 1 (seen on PoCL).
+         * 1 if a < b, else 0, in int arithmetic only and without overflow: with a = 2p + x and
+         * b = 2q + y (x, y the low bits), b - a = 2(q - p) + (y - x), and q - p cannot overflow;
+         * clamping it to [-1, 1] keeps the sign of the whole, which is then clamped to [0, 1].
+         * <p>Not in 64 bits: when Graal proves an int non-negative (h % 2, a clamp), TornadoVM 5.2.0
+         * turns its widening to long into a zero extension that its OpenCL code generator types
+         * {@code ulong} ({@code x & 4294967295UL}), so {@code max(0L, that - 1)} has no OpenCL
+         * overload and PoCL rejects the kernel ("call to '_cl_max' is ambiguous"); on a compiler
+         * that accepted it, comparisons of that ulong would be unsigned. Not the sign bit by
+         * {@code >>>} either: TornadoVM writes Java's {@code >>>} as C's {@code >>}, an arithmetic
+         * shift on a signed value (-1 where Java gives 1, seen on PoCL). {@code >> 1} is right as
+         * either shift for the non-negative values Graal may rewrite it for.
          */
-        private static String below(String a, String b) {
-            return "(int) TornadoMath.min(1L, TornadoMath.max(0L, (long) " + b + " - " + a + "))";
+        static String below(String a, String b) {
+            String high = "TornadoMath.max(-1, TornadoMath.min(1, (" + b + " >> 1) - (" + a + " >> 1)))";
+            String low = "((" + b + " & 1) - (" + a + " & 1))";
+            return "TornadoMath.min(1, TornadoMath.max(0, 2 * " + high + " + " + low + "))";
         }
     }
 

@@ -69,14 +69,14 @@ public final class TornadoModelWriter {
             "Inputs", "AttentionMaps", "Positions", "WeightSource", "Init", "TaskGraph", "TornadoExecutionPlan",
             "DataTransferMode", "GridScheduler", "WorkerGrid1D", "WorkerGrid2D", "TornadoExecutionPlanException", "FloatArray",
             "IntArray", "KernelContext", "Parallel", "TornadoMath", "TornadoDevice", "TornadoRuntime", "TornadoRuntimeProvider",
-            "PositionTables",
+            "PositionTables", "TornadoExecutionResult", "DataRange",
             // fields and constants
             "dims", "plan", "cached", "maps", "grids",
             // methods
             "load", "inputNames", "outputNames", "recordAttention", "forward", "step", "reset", "cachedPositions", "run",
             "close", "resize",
             // parameters and locals of the host code
-            "weights", "inputs", "outputs", "graph", "built", "backend", "device", "index", "cacheLayer", "grid", "width", "local", "rows");
+            "weights", "inputs", "outputs", "result", "graph", "built", "backend", "device", "index", "cacheLayer", "grid", "width", "local", "rows");
 
     /**
      * The parameters and locals of the attention kernels. These are static methods that read no
@@ -86,6 +86,8 @@ public final class TornadoModelWriter {
     public static final Set<String> KERNEL_NAMES = TornadoAttentionWriter.KERNEL_NAMES;
     private static final ClassName TASK_GRAPH = ClassName.get(API, "TaskGraph");
     private static final ClassName PLAN = ClassName.get(API, "TornadoExecutionPlan");
+    private static final ClassName EXECUTION_RESULT = ClassName.get(API, "TornadoExecutionResult");
+    private static final ClassName DATA_RANGE = ClassName.get(API, "DataRange");
     private static final ClassName TRANSFER = ClassName.get(API + ".enums", "DataTransferMode");
     private static final ClassName GRID_SCHEDULER = ClassName.get(API, "GridScheduler");
     private static final ClassName WORKER_GRID_1D = ClassName.get(API, "WorkerGrid1D");
@@ -543,8 +545,9 @@ public final class TornadoModelWriter {
         for (Node output : graph.outputs()) {
             outputs.add(arrays.get(plan.layout(output).root()));
         }
-        method.addComment("Only the outputs come back.");
-        method.addStatement("graph.transferToHost($T.EVERY_EXECUTION, $L)", TRANSFER, String.join(", ", outputs));
+        // TornadoVM copies a whole buffer for EVERY_EXECUTION; UNDER_DEMAND lets run() ask for the call's rows only.
+        method.addComment("Only the outputs come back, and only the rows a call wrote (run() asks for them).");
+        method.addStatement("graph.transferToHost($T.UNDER_DEMAND, $L)", TRANSFER, String.join(", ", outputs));
         if (grids.isEmpty()) {
             // TornadoVM rejects an empty GridScheduler when the plan is made: a model whose tasks are all
             // @Parallel loops (one linear layer, say) gets none.
@@ -1115,6 +1118,32 @@ public final class TornadoModelWriter {
         return arrays.get(layout.root());
     }
 
+    /**
+     * Per output buffer, the expressions for how many of its elements this call's outputs reach
+     * (offset + sum of (size - 1) x stride + 1, in the call's sizes): what {@code run()} copies back.
+     */
+    private Map<String, List<String>> outputExtents(Graph graph) {
+        Map<String, List<String>> extents = new LinkedHashMap<>();
+        for (Node output : graph.outputs()) {
+            Layout layout = plan.layout(output);
+            long constant = Long.parseLong(at(output)) + 1;
+            StringBuilder extent = new StringBuilder();
+            List<Dim> shape = output.type().shape();
+            for (int axis = 0; axis < shape.size(); axis++) {
+                long stride = layout.stride(axis);
+                Dim dim = shape.get(axis);
+                if (dim.constant().isPresent()) {
+                    constant += (dim.constant().get() - 1) * stride;
+                } else if (stride != 0) {
+                    extent.append("(").append(names.dim(dim)).append(" - 1) * ").append(stride).append(" + ");
+                }
+            }
+            extent.append(constant);
+            extents.computeIfAbsent(arrays.get(layout.root()), root -> new ArrayList<>()).add(extent.toString());
+        }
+        return extents;
+    }
+
     private String at(Node value) {
         Layout layout = plan.layout(value);
         if (layout.storage() == Storage.WEIGHT) {
@@ -1304,7 +1333,12 @@ public final class TornadoModelWriter {
                         locals.get(node.input(0)), names.dim(node.input(0).type().dim(0)), param.attrs().get("count"));
             }
         }
-        method.addStatement("plan.execute()");
+        method.addStatement("$T result = plan.execute()", EXECUTION_RESULT);
+        for (Map.Entry<String, List<String>> copy : outputExtents(graph).entrySet()) {
+            String extent = copy.getValue().size() == 1 ? copy.getValue().get(0) : copy.getValue().stream()
+                    .reduce((a, b) -> "Math.max(" + a + ", " + b + ")").orElseThrow();
+            method.addStatement("result.transferToHost(new $T($L).withSize($L))", DATA_RANGE, copy.getKey(), extent);
+        }
         if (stepping) {
             method.addStatement("cached += $L", names.user(runTimeDims.get(0)));
         }

@@ -67,13 +67,11 @@ class DeviceCorpusTest {
     /**
      * Refused, crashing or wrong on a real TornadoVM (seen on 5.2.0 with PoCL's CPU device),
      * beyond {@link #KNOWN_FAILING_ON_JVM}, which fail there too. Issue 13's fixes emptied the
-     * list (masks without && and ||, host position tables, no empty scheduler, the item-5 shapes)
-     * but for two masks whose FlashAttention kernel PoCL's OpenCL compiler rejects after the
-     * merge of the per-call grids: under investigation (issue 13).
+     * list (masks without && and ||, host position tables, no empty scheduler, the item-5 shapes,
+     * and mask comparisons in int: PoCL rejected max(0L, ulong) where TornadoVM typed a widened
+     * non-negative int as ulong).
      */
-    static final Map<String, String> KNOWN_FAILING_ON_DEVICE = onDevice(Map.of(
-            "mask_and_or", "issue 13: PoCL rejects the attention kernel (Error during code compilation with the OpenCL driver)",
-            "mask_not_mixed", "issue 13: PoCL rejects the attention kernel (Error during code compilation with the OpenCL driver)"));
+    static final Map<String, String> KNOWN_FAILING_ON_DEVICE = onDevice(Map.of());
 
     private static Map<String, String> onDevice(Map<String, String> deviceOnly) {
         Map<String, String> all = new LinkedHashMap<>(KNOWN_FAILING_ON_JVM);

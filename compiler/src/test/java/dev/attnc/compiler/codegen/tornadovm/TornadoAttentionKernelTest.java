@@ -212,6 +212,19 @@ class TornadoAttentionKernelTest {
                 spec, new int[] {5, 40}, Map.of());
     }
 
+    /**
+     * Comparisons whose difference overflows an int (2147483647 - (i - j) for j > i): the
+     * kernels compare without widening to long (see TornadoAttentionWriter's {@code below}).
+     */
+    @Test
+    void comparisonsNearTheIntLimits() {
+        Spec spec = new Spec(2, 2, 16, 16, 0.25, (s, i, j, h) -> s, 0, 0,
+                (i, j, h) -> i - j < 2147483647 && j - i < 3 && -2147483647 < j - i - 5 && (h % 2 == 1 || j <= i));
+        prefill("IntLimits", model("IntLimits", 2, 2, 16, 16, "T <= 40", "T", "", "", """
+                    mask i - j < 2147483647 && j - i < 3 && -2147483647 < j - i - 5 && (h % 2 == 1 || j <= i)"""),
+                spec, new int[] {6, 40}, Map.of());
+    }
+
     /** A window, a negated conjunction and an || at the top, so that no key range can be read off the mask. */
     @Test
     void maskWithNoRange() {

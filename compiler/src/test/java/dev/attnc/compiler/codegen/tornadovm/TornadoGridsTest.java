@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnc.runtime.Model;
 import dev.attnc.runtime.Tensor;
+import dev.attnc.runtime.tornado.jvm.HostTransfers;
 import dev.attnc.runtime.weights.RandomWeights;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
@@ -166,6 +167,42 @@ class TornadoGridsTest {
                 assertEquals(1, global[1], "rows of grid_" + width + "_by_T at a decoding step");
                 assertTrue(global[0] >= width && global[0] < width + 128, "grid_" + width + "_by_T: " + global[0] + " work-items per row");
             }
+        }
+    }
+
+    /**
+     * Only the rows a call wrote come back from the device (issue 13 item 8): llama_block's output
+     * is [T, 576] floats in a buffer of MAX_T rows, counted by the JVM stand-in as a device would
+     * copy it, with the outputs checked against the JVM backend too.
+     */
+    @Test
+    void onlyTheCallsRowsComeBack() throws ReflectiveOperationException {
+        TornadoCompiled compiled = TornadoCompiled.sample("llama_block");
+        assertTrue(compiled.source().contains("DataTransferMode.UNDER_DEMAND"), compiled.source());
+        SplittableRandom random = new SplittableRandom(8);
+        float[] x = new float[8 * 576];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (random.nextDouble() * 2 - 1);
+        }
+        try (Model model = compiled.load(new RandomWeights(3));
+                Model jvm = dev.attnc.compiler.codegen.Compiled.sample("llama_block").load(new RandomWeights(3))) {
+            Method step = model.getClass().getMethod("step", Map.class);
+            Method jvmStep = jvm.getClass().getMethod("step", Map.class);
+            Tensor prefill = Tensor.floats(java.util.Arrays.copyOf(x, 7 * 576), 7, 576);
+            long before = HostTransfers.bytesToHost();
+            float[] y = model.forward(Map.of("x", prefill)).get("x").floatData();
+            assertEquals(7L * 576 * 4, HostTransfers.bytesToHost() - before, "bytes copied back for a call of 7 rows");
+            TornadoAttentionKernelTest.check("llama_block T 7", TornadoAttentionKernelTest.toDouble(
+                    jvm.forward(Map.of("x", prefill)).get("x").floatData()), y);
+            // A decoding step after those 7 rows: one row back, and the right one.
+            Tensor row = Tensor.floats(java.util.Arrays.copyOfRange(x, 7 * 576, 8 * 576), 1, 576);
+            before = HostTransfers.bytesToHost();
+            @SuppressWarnings("unchecked")
+            float[] stepped = ((Map<String, Tensor>) step.invoke(model, Map.of("x", row))).get("x").floatData();
+            assertEquals(576L * 4, HostTransfers.bytesToHost() - before, "bytes copied back for a decoding step");
+            @SuppressWarnings("unchecked")
+            float[] expected = ((Map<String, Tensor>) jvmStep.invoke(jvm, Map.of("x", row))).get("x").floatData();
+            TornadoAttentionKernelTest.check("llama_block step", TornadoAttentionKernelTest.toDouble(expected), stepped);
         }
     }
 }

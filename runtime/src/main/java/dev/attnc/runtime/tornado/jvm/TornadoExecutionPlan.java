@@ -59,8 +59,18 @@ public class TornadoExecutionPlan implements AutoCloseable {
             for (JvmTask task : graph.tasks()) {
                 runTask(graph, task);
             }
+            // What TornadoVM would copy back now: every EVERY_EXECUTION transfer to the host, whole.
+            for (Transfer transfer : graph.transfers()) {
+                if (transfer.kind() == Transfer.Kind.TO_HOST && transfer.mode() == DataTransferMode.EVERY_EXECUTION) {
+                    for (Object object : transfer.objects()) {
+                        if (object instanceof TornadoNativeArray array) {
+                            HostTransfers.countToHost(array.getNumBytesOfSegment());
+                        }
+                    }
+                }
+            }
         }
-        return new TornadoExecutionResult();
+        return new TornadoExecutionResult(selectedGraphs());
     }
 
     private List<ImmutableTaskGraph> selectedGraphs() {

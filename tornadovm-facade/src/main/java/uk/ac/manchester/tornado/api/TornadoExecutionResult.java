@@ -15,6 +15,10 @@ public class TornadoExecutionResult {
         throw new UnsupportedOperationException("compile-only facade of the TornadoVM API");
     }
 
+    public TornadoExecutionResult transferToHost(DataRange dataRange) {
+        throw new UnsupportedOperationException("compile-only facade of the TornadoVM API");
+    }
+
     public boolean isReady() {
         throw new UnsupportedOperationException("compile-only facade of the TornadoVM API");
     }
