@@ -45,7 +45,7 @@ class TensorMathTest {
     /** The {@code attn} block of the language reference that declares {@code model name}. */
     static String example(String name) {
         Pattern fence = Pattern.compile("```attn\\n(.*?)```", Pattern.DOTALL);
-        for (String doc : new String[] {"docs/language.md", "docs/language-additions.md"}) {
+        for (String doc : new String[] {"docs/language.md"}) {
             java.nio.file.Path path = Repo.path(doc);
             if (!java.nio.file.Files.exists(path)) {
                 continue;
@@ -57,7 +57,7 @@ class TensorMathTest {
                 }
             }
         }
-        throw new AssertionError("no example declares model " + name + " in docs/language.md or docs/language-additions.md");
+        throw new AssertionError("no example declares model " + name + " in docs/language.md");
     }
 
     @ParameterizedTest
