@@ -93,11 +93,19 @@ public class MiniLmBatchBench {
         }
     }
 
-    /** The sample compiled in memory, loaded with the published weights. */
+    /**
+     * The sample compiled in memory, loaded with the published weights, with the last hidden state
+     * as its only output: the sample's pooled {@code embedding} is one vector per sequence, not a
+     * row, and a model with such an output runs a batch one sequence at a time (docs/batches.md).
+     */
     public static Model attnc(byte[] onnx) {
         OnnxNameMap map = OnnxNameMap.parse("minilm.onnx-map", Attnc.resource("/samples/minilm/minilm.onnx-map"));
+        String source = Attnc.resource("/samples/minilm/minilm.attn");
+        if (!source.contains("output x, embedding")) {
+            throw new IllegalStateException("samples/minilm no longer ends in `output x, embedding`: update MiniLmBatchBench");
+        }
         try (MappedWeights weights = map.apply(OnnxWeights.read(onnx, ONNX))) {
-            return Attnc.load(Attnc.compile("minilm.attn", Attnc.resource("/samples/minilm/minilm.attn"), 512), weights);
+            return Attnc.load(Attnc.compile("minilm.attn", source.replace("output x, embedding", "output x"), 512), weights);
         }
     }
 
