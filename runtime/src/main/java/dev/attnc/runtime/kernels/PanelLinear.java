@@ -184,12 +184,44 @@ final class PanelLinear {
         high.intoArray(out, y + L, highMask);
     }
 
-    /** Bias and activation on rows {@code from..to} of one panel's {@code valid} outputs. */
+    /**
+     * Bias and activation on rows {@code from..to} of one panel's {@code valid} outputs, over SIMD
+     * lanes while the panel is still in the cache; the bits are those of {@link Activation#apply}.
+     */
     static void finish(int from, int to, int o, int valid, float[] bias, Activation activation, float[] out,
             int outAt, int outStride) {
         if (bias == null && activation == Activation.NONE) {
             return;
         }
+        if (!VectorMath.hasLanes(activation)) {
+            finishScalar(from, to, o, valid, bias, activation, out, outAt, outStride);
+            return;
+        }
+        if (valid == PANEL) {
+            FloatVector lowBias = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, o);
+            FloatVector highBias = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, o + L);
+            for (int r = from; r < to; r++) {
+                int y = outAt + r * outStride + o;
+                VectorMath.apply(activation, FloatVector.fromArray(S, out, y).add(lowBias)).intoArray(out, y);
+                VectorMath.apply(activation, FloatVector.fromArray(S, out, y + L).add(highBias)).intoArray(out, y + L);
+            }
+            return;
+        }
+        for (int part = 0; part < PANEL; part += L) {
+            VectorMask<Float> mask = S.indexInRange(part, valid);
+            if (!mask.anyTrue()) {
+                break;
+            }
+            FloatVector partBias = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, o + part, mask);
+            for (int r = from; r < to; r++) {
+                int y = outAt + r * outStride + o + part;
+                VectorMath.apply(activation, FloatVector.fromArray(S, out, y, mask).add(partBias)).intoArray(out, y, mask);
+            }
+        }
+    }
+
+    private static void finishScalar(int from, int to, int o, int valid, float[] bias, Activation activation,
+            float[] out, int outAt, int outStride) {
         for (int r = from; r < to; r++) {
             int y = outAt + r * outStride + o;
             for (int j = 0; j < valid; j++) {

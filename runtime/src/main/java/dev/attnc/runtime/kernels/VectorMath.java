@@ -1,0 +1,117 @@
+package dev.attnc.runtime.kernels;
+
+import static dev.attnc.runtime.kernels.FloatMath.*;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The activations of {@link FloatMath} over SIMD lanes: the same operations in the same order,
+ * so that every lane gives the bits the scalar twin gives (tests check this).
+ */
+final class VectorMath {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private VectorMath() {
+    }
+
+    private static FloatVector c(float value) {
+        return FloatVector.broadcast(S, value);
+    }
+
+    /** e^(high + low) lane by lane (vectors of the preferred species). */
+    static FloatVector exp(FloatVector high, FloatVector low) {
+        FloatVector sum = high.add(low);
+        FloatVector a = sum.max(EXP_MIN).min(EXP_MAX);
+        FloatVector shifted = a.fma(LOG2_E, ROUNDER);
+        FloatVector n = shifted.sub(ROUNDER).neg();
+        FloatVector r = n.fma(c(LN2_HIGH), high);
+        r = n.fma(c(LN2_LOW), r).add(low);
+        FloatVector p = r.fma(E7, E6);
+        p = p.fma(r, c(E5));
+        p = p.fma(r, c(E4));
+        p = p.fma(r, c(E3));
+        p = p.fma(r, c(E2));
+        p = p.fma(r, c(1f));
+        p = p.fma(r, c(1f));
+        FloatVector scale = shifted.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector e = p.mul(scale);
+        e = e.blend(0f, sum.compare(VectorOperators.LT, EXP_MIN));
+        return e.blend(Float.POSITIVE_INFINITY, sum.compare(VectorOperators.GT, EXP_MAX));
+    }
+
+    static FloatVector phi(FloatVector x) {
+        FloatVector z = x.abs().mul(INV_SQRT_2);
+        FloatVector z2 = z.mul(z);
+        FloatVector s = z2.fma(S9, S8);
+        s = s.fma(z2, c(S7));
+        s = s.fma(z2, c(S6));
+        s = s.fma(z2, c(S5));
+        s = s.fma(z2, c(S4));
+        s = s.fma(z2, c(S3));
+        s = s.fma(z2, c(S2));
+        s = s.fma(z2, c(S1));
+        s = s.fma(z2, c(S0));
+        FloatVector erf = s.mul(z);
+        FloatVector t = z.fma(0.5f, 1f);
+        t = c(1f).div(t);
+        FloatVector p = t.fma(P9, P8);
+        p = p.fma(t, c(P7));
+        p = p.fma(t, c(P6));
+        p = p.fma(t, c(P5));
+        p = p.fma(t, c(P4));
+        p = p.fma(t, c(P3));
+        p = p.fma(t, c(P2));
+        p = p.fma(t, c(P1));
+        p = p.fma(t, c(P0));
+        FloatVector square = x.mul(x);
+        FloatVector high = square.mul(0.5f);
+        FloatVector low = x.fma(x, square.neg()).mul(0.5f);
+        FloatVector erfc = t.mul(exp(high.neg(), p.sub(low))).blend(0f, z.compare(VectorOperators.GT, ERFC_ZERO));
+        VectorMask<Float> series = z.compare(VectorOperators.LT, SERIES_LIMIT);
+        FloatVector upper = erfc.mul(0.5f).blend(erf.fma(-0.5f, 0.5f), series);
+        return upper.neg().add(1f).blend(upper, x.compare(VectorOperators.LT, 0f));
+    }
+
+    static FloatVector gelu(FloatVector x) {
+        return x.mul(phi(x));
+    }
+
+    static FloatVector geluTanh(FloatVector x) {
+        FloatVector u = x.mul(TANH_CUBIC).fma(x.mul(x), x).mul(SQRT_2_OVER_PI);
+        return x.div(exp(u.mul(-2f), FloatVector.zero(S)).add(1f));
+    }
+
+    static FloatVector silu(FloatVector x) {
+        return x.div(exp(x.neg(), FloatVector.zero(S)).add(1f));
+    }
+
+    /** Whether {@link #apply} has a SIMD form of {@code activation} (else callers go lane by lane). */
+    static boolean hasLanes(Activation activation) {
+        return switch (activation) {
+            case NONE, RELU, GELU, GELU_TANH, SILU, NEG -> true;
+            default -> false;
+        };
+    }
+
+    /** {@code activation} over the lanes of {@code x}; the same bits as {@link Activation#apply} lane by lane. */
+    static FloatVector apply(Activation activation, FloatVector x) {
+        return switch (activation) {
+            case NONE -> x;
+            case RELU -> x.blend(0f, x.compare(VectorOperators.GT, 0f).not());
+            case GELU -> gelu(x);
+            case GELU_TANH -> geluTanh(x);
+            case SILU -> silu(x);
+            case NEG -> x.neg();
+            default -> {
+                float[] lanes = x.toArray();
+                for (int i = 0; i < lanes.length; i++) {
+                    lanes[i] = activation.apply(lanes[i]);
+                }
+                yield FloatVector.fromArray(x.species(), lanes, 0);
+            }
+        };
+    }
+}
