@@ -17,10 +17,11 @@ public final class AttentionMaps {
      */
     public static final float MASKED = -0.0f;
 
-    /** One recorded map: weights[query * keys + key]; masked cells hold {@link #MASKED}. */
+    /** One recorded map: weights[query * keys + key]; masked cells hold {@link #MASKED} in {@code weights}. */
     public record Map(String attention, int layer, int head, int queries, int keys, float[] weights) {
+        /** The weight of key {@code key} for query {@code query}: 0 (not -0) where the mask hides it. */
         public float weight(int query, int key) {
-            return weights[query * keys + key];
+            return weights[query * keys + key] + 0.0f; // -0 + 0 is +0: the marker stays out of sums and prints
         }
 
         /** Whether the mask hides key {@code key} from query {@code query} (its weight is 0 either way). */
