@@ -74,6 +74,10 @@ public final class Main implements Runnable {
                 err.println("attnc: " + Terminal.safe(String.valueOf(e.getMessage())));
                 return USAGE;
             }
+            if (taskGraphTooLarge(e)) {
+                err.println("attnc: " + TASK_GRAPH_TOO_LARGE);
+                return USAGE;
+            }
             err.println("attnc: internal error: " + Terminal.safe(String.valueOf(e)));
             err.println("This is a bug in attnc. Please report it with the input that caused it"
                     + " (set ATTNC_DEBUG=1 for the stack trace).");
@@ -88,6 +92,24 @@ public final class Main implements Runnable {
             // What was allocated is unreachable by now: there is room again for one line.
             return reportOutOfMemory(err);
         }
+    }
+
+    static final String TASK_GRAPH_TOO_LARGE = "this model has more tasks than one TornadoVM task graph holds"
+            + " (TornadoVM 5.2 keeps a graph's list of tasks and transfers in a fixed 8 KB buffer), and attnc"
+            + " does not yet split a model into several graphs; run it with --backend jvm (docs/tornadovm.md)";
+
+    /**
+     * Whether {@code e} is TornadoVM's overflow of a task graph's fixed-size buffer: a
+     * {@link java.nio.BufferOverflowException} raised inside TornadoVM, anywhere in the causes.
+     */
+    static boolean taskGraphTooLarge(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof java.nio.BufferOverflowException && java.util.Arrays.stream(cause.getStackTrace())
+                    .anyMatch(frame -> frame.getClassName().startsWith("uk.ac.manchester.tornado."))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
