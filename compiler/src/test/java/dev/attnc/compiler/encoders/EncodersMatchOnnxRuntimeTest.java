@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnc.compiler.codegen.Compiled;
+import dev.attnc.compiler.minilm.OnnxRuntimeReference;
 import dev.attnc.runtime.Model;
 import dev.attnc.runtime.Tensor;
 import dev.attnc.runtime.text.WordPieceTokenizer;
@@ -64,7 +65,7 @@ class EncodersMatchOnnxRuntimeTest {
             sequences.add(tokenizer.encode(s).ids());
         }
         sequences.add(drawn(40, 20240607));
-        try (OrtEncoder ort = new OrtEncoder(encoder.onnxBytes()); MappedWeights weights = encoder.weights()) {
+        try (OnnxRuntimeReference ort = new OnnxRuntimeReference(encoder.onnxBytes()); MappedWeights weights = encoder.weights()) {
             Model model = Compiled.sample(encoder.sample()).load(weights);
             return compare(model, ort, sequences.toArray(int[][]::new), encoder.onnx());
         }
@@ -83,7 +84,7 @@ class EncodersMatchOnnxRuntimeTest {
     }
 
     /** Runs the sequences (padded to the longest) through {@code model} and, as one batch, through ONNX Runtime. */
-    static double compare(Model model, OrtEncoder ort, int[][] sequences, String what) {
+    static double compare(Model model, OnnxRuntimeReference ort, int[][] sequences, String what) {
         int t = Arrays.stream(sequences).mapToInt(s -> s.length).max().orElseThrow();
         int[][] ids = new int[sequences.length][];
         int[][] mask = new int[sequences.length][];

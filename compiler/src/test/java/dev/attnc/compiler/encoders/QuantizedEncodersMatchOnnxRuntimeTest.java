@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.attnc.compiler.codegen.Compiled;
+import dev.attnc.compiler.minilm.OnnxRuntimeReference;
 import dev.attnc.runtime.Model;
 import dev.attnc.runtime.kernels.Int8Matrix;
 import dev.attnc.runtime.kernels.Kernels;
@@ -93,7 +94,7 @@ class QuantizedEncodersMatchOnnxRuntimeTest {
         double hidden = 0;
         double cosine = 1;
         double cosinePadded = 1;
-        try (OrtEncoder ort = new OrtEncoder(encoder.onnxBytes()); OnnxQuantizedWeights weights = encoder.quantizedWeights()) {
+        try (OnnxRuntimeReference ort = new OnnxRuntimeReference(encoder.onnxBytes()); OnnxQuantizedWeights weights = encoder.quantizedWeights()) {
             Model model = Compiled.sample(encoder.sample()).load(weights);
             int longest = sequences.stream().mapToInt(s -> s.length).max().orElseThrow();
             int[][] padded = new int[sequences.size()][];

@@ -6,12 +6,12 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.util.Map;
 
-/** The published ONNX model run by ONNX Runtime's Java API: the reference. */
-final class OnnxRuntimeReference implements AutoCloseable {
+/** A published BERT-style ONNX encoder (MiniLM, bge, e5) run by ONNX Runtime's Java API: the reference. */
+public final class OnnxRuntimeReference implements AutoCloseable {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final OrtSession session;
 
-    OnnxRuntimeReference(byte[] model) {
+    public OnnxRuntimeReference(byte[] model) {
         try {
             session = env.createSession(model, new OrtSession.SessionOptions());
         } catch (OrtException e) {
@@ -20,10 +20,10 @@ final class OnnxRuntimeReference implements AutoCloseable {
     }
 
     /**
-     * The last hidden state {@code [B][T][384]} of a batch: token ids and attention masks
+     * The last hidden state {@code [B][T][D]} of a batch: token ids and attention masks
      * {@code [B][T]}, token types all 0.
      */
-    float[][][] lastHiddenState(int[][] ids, int[][] mask) {
+    public float[][][] lastHiddenState(int[][] ids, int[][] mask) {
         int b = ids.length;
         int t = ids[0].length;
         long[][] idsL = new long[b][t];
