@@ -200,4 +200,37 @@ class ThreadsTest {
             assertEquals(Thread.State.WAITING, worker.getState(), worker.getName() + " still running 20 s after its last chunk");
         }
     }
+    /** With {@code -Dattnc.threads=1} no worker thread starts and every call runs on its caller as worker 0 (a JVM of its own). */
+    @Test
+    void oneThreadStartsNoWorkerAndRunsEverythingOnTheCaller() throws Exception {
+        String command = ProcessHandle.current().info().command().orElse(null);
+        Assumptions.assumeTrue(command != null, "needs the path of this JVM's java command to start a second JVM");
+        Process process = new ProcessBuilder(command, "-Dattnc.threads=1", "-cp", System.getProperty("java.class.path"),
+                SingleThreaded.class.getName()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "the second JVM did not finish");
+        assertEquals("ok", output.strip(), "output of the -Dattnc.threads=1 JVM");
+        assertEquals(0, process.exitValue());
+    }
+
+    /** The body of {@link #oneThreadStartsNoWorkerAndRunsEverythingOnTheCaller}: prints "ok" or what went wrong. */
+    public static final class SingleThreaded {
+        public static void main(String[] args) {
+            Thread caller = Thread.currentThread();
+            List<String> wrong = new ArrayList<>();
+            Threads.Chunk check = (from, to, worker) -> {
+                if (Thread.currentThread() != caller || worker != 0 || from != 0 || to != 100) {
+                    wrong.add(Thread.currentThread().getName() + " worker " + worker + " " + from + ".." + to);
+                }
+            };
+            Threads.parallel(100, 1, check);
+            Threads.balanced(100, check);
+            if (Threads.count() != 1) {
+                wrong.add("count " + Threads.count());
+            }
+            Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("attnc-kernel-"))
+                    .forEach(t -> wrong.add("worker thread " + t.getName()));
+            System.out.println(wrong.isEmpty() ? "ok" : String.join("; ", wrong));
+        }
+    }
 }
