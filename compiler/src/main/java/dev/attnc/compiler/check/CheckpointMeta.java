@@ -4,6 +4,7 @@ import dev.attnc.compiler.ast.Arg;
 import dev.attnc.compiler.ast.Expr;
 import dev.attnc.compiler.diag.Diagnostics;
 import dev.attnc.compiler.diag.Messages;
+import dev.attnc.compiler.diag.Numbers;
 import dev.attnc.compiler.diag.Span;
 import dev.attnc.runtime.weights.CheckpointMetadata;
 import java.util.ArrayList;
@@ -116,6 +117,95 @@ final class CheckpointMeta {
             return "half";
         }
         diagnostics.error(span, Messages.ropeLayoutUnknown(metadata.description(), name));
+        return null;
+    }
+
+    /**
+     * {@code rope(..., scaling = checkpoint)}: the frequency scaling the checkpoint states, put
+     * into {@code attrs} as the rope node's attributes. A GGUF file's {@code rope_freqs} tensor
+     * (llama.cpp's conversion of Llama 3.1) gives {@code scaling = divided} and its
+     * {@code divisors}, one per rotated pair, comma-separated; a Hugging Face config's
+     * {@code rope_scaling} with {@code rope_type} (or {@code type}) {@code llama3} or
+     * {@code linear} gives that scaling with its numbers; a checkpoint that states none adds
+     * nothing (no scaling). False after reporting.
+     *
+     * @param rotaryDim the rotated width of a head, to check the number of divisors against
+     */
+    boolean ropeScaling(Span span, long rotaryDim, java.util.Map<String, String> attrs) {
+        if (!available(span, "scaling = checkpoint")) {
+            return false;
+        }
+        Optional<double[]> divisors;
+        try {
+            divisors = metadata.ropeFrequencyDivisors();
+        } catch (dev.attnc.runtime.weights.WeightException e) {
+            diagnostics.error(span, e.getMessage());
+            return false;
+        }
+        if (divisors.isPresent()) {
+            double[] values = divisors.get();
+            if (values.length != rotaryDim / 2) {
+                diagnostics.error(span, CheckpointMetadata.ROPE_FREQS_TENSOR + " of " + metadata.description() + " holds "
+                        + values.length + " frequency divisors, but RoPE of rotated width " + rotaryDim + " takes "
+                        + rotaryDim / 2);
+                return false;
+            }
+            StringBuilder joined = new StringBuilder();
+            for (double value : values) {
+                joined.append(joined.isEmpty() ? "" : ",").append(Double.toString(value));
+            }
+            attrs.put("scaling", "divided");
+            attrs.put("divisors", joined.toString());
+            return true;
+        }
+        Optional<Object> type = metadata.value("rope_scaling.rope_type").or(() -> metadata.value("rope_scaling.type"));
+        if (type.isEmpty() || type.get().equals("default")) {
+            return true;
+        }
+        if (!type.get().equals("llama3") && !type.get().equals("linear")) {
+            diagnostics.error(span, "rope_scaling of " + metadata.description() + " is of type " + describe(type.get())
+                    + ", which attnc does not apply (it applies llama3 and linear); give `scaling = ...` explicitly");
+            return false;
+        }
+        String scaling = (String) type.get();
+        Double factor = scalingNumber("rope_scaling.factor", null, span);
+        if (factor == null) {
+            return false;
+        }
+        attrs.put("scaling", scaling);
+        attrs.put("factor", Numbers.format(factor));
+        if (scaling.equals("linear")) {
+            return true;
+        }
+        Double low = scalingNumber("rope_scaling.low_freq_factor", 1.0, span);
+        Double high = scalingNumber("rope_scaling.high_freq_factor", 4.0, span);
+        Double context = scalingNumber("rope_scaling.original_max_position_embeddings", 8192.0, span);
+        if (low == null || high == null || context == null) {
+            return false;
+        }
+        if (!(high > low)) {
+            diagnostics.error(span, Messages.ropeFrequencyFactors(low, high) + " (in " + metadata.description() + ")");
+            return false;
+        }
+        attrs.put("low_freq_factor", Numbers.format(low));
+        attrs.put("high_freq_factor", Numbers.format(high));
+        attrs.put("original_context", Numbers.format(context));
+        return true;
+    }
+
+    /** A positive number of the checkpoint's rope_scaling, or {@code fallback} when absent; null after reporting. */
+    private Double scalingNumber(String key, Double fallback, Span span) {
+        Optional<Object> found = metadata.value(key);
+        if (found.isEmpty() && fallback != null) {
+            return fallback;
+        }
+        if (found.isPresent() && found.get() instanceof Number number && Double.isFinite(number.doubleValue())
+                && number.doubleValue() > 0) {
+            return number.doubleValue();
+        }
+        diagnostics.error(span, found.isEmpty()
+                ? key + " is missing from " + metadata.description() + " (its rope_scaling needs it)"
+                : key + " of " + metadata.description() + " must be a number above 0, found " + describe(found.get()));
         return null;
     }
 

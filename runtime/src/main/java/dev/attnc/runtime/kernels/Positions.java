@@ -28,6 +28,31 @@ public final class Positions {
     }
 
     /**
+     * Frequencies divided one by one by a checkpoint's own divisors (a GGUF file's
+     * {@code rope_freqs} tensor): pair {@code k} turns by {@code base^(-2k / rotaryDim) /
+     * divisors[k]} per position, as llama.cpp applies them. llama.cpp's conversion of Llama 3.1
+     * stores its frequency scaling ({@link #ropeFrequenciesLlama3}) this way.
+     *
+     * @throws IllegalArgumentException if there are not {@code rotaryDim / 2} divisors, or one is
+     *     not a finite number above 0
+     */
+    public static double[] ropeFrequenciesDivided(int rotaryDim, double base, double[] divisors) {
+        double[] frequencies = ropeFrequencies(rotaryDim, base);
+        if (divisors.length != frequencies.length) {
+            throw new IllegalArgumentException("RoPE of rotated width " + rotaryDim + " takes " + frequencies.length
+                    + " frequency divisors, found " + divisors.length);
+        }
+        for (int k = 0; k < frequencies.length; k++) {
+            if (!(divisors[k] > 0) || !Double.isFinite(divisors[k])) {
+                throw new IllegalArgumentException("RoPE frequency divisor " + k + " is " + divisors[k]
+                        + ", expected a finite number above 0");
+            }
+            frequencies[k] /= divisors[k];
+        }
+        return frequencies;
+    }
+
+    /**
      * Llama 3.1's frequency scaling: wavelengths shorter than {@code originalContext /
      * highFreqFactor} keep their frequency, those longer than {@code originalContext /
      * lowFreqFactor} are divided by {@code factor}, and those between blend the two linearly

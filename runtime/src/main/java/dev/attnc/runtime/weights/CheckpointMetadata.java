@@ -24,6 +24,30 @@ public interface CheckpointMetadata {
     /** What this metadata comes from, for messages: {@code stories260K.gguf}, {@code config.json}. */
     String description();
 
+    /**
+     * The tensor in which GGUF files keep RoPE's per-frequency divisors: llama.cpp's conversion
+     * of Llama 3.1 (and of other long-context families) stores its frequency scaling this way,
+     * with no {@code rope_scaling} keys.
+     */
+    String ROPE_FREQS_TENSOR = "rope_freqs.weight";
+
+    /** The most divisors accepted: half the widest rotated head width a checkpoint could have. */
+    int MAX_ROPE_DIVISORS = 1 << 16;
+
+    /**
+     * RoPE's per-frequency divisors when the checkpoint stores them ({@link #ROPE_FREQS_TENSOR}):
+     * pair {@code i} of a head of rotated width {@code d} turns by
+     * {@code base^(-2i / d) / divisors[i]} per position. Empty when the checkpoint has none, and
+     * by default. The values are few ({@code d / 2}) and fixed per checkpoint, so a {@code .attn}
+     * file compiled against it can take them as constants, like its sizes.
+     *
+     * @throws WeightException if the tensor is there but not a vector of at most
+     *     {@link #MAX_ROPE_DIVISORS} finite positive numbers; the message names it and what it holds
+     */
+    default Optional<double[]> ropeFrequencyDivisors() {
+        return Optional.empty();
+    }
+
     /** Metadata with no keys: what checkpoints without any (and random weights) offer. */
     static CheckpointMetadata none(String description) {
         return of(Map.of(), description);

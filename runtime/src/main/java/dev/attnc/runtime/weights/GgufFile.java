@@ -72,7 +72,7 @@ public final class GgufFile implements WeightSource {
         this.file = file;
         this.channel = channel;
         this.header = header;
-        this.metadata = CheckpointMetadata.of(header.metadata, file);
+        this.metadata = new Metadata(CheckpointMetadata.of(header.metadata, file));
         this.notes = notes;
         Set<GgufType> converted = EnumSet.noneOf(GgufType.class);
         for (GgufHeader.Entry e : header.entries.values()) {
@@ -276,6 +276,59 @@ public final class GgufFile implements WeightSource {
             return Optional.empty();
         }
         return Optional.of(HalfMatrix.fromBytes(format, shape[0], shape[1], map(e, 0, e.bytes())));
+    }
+
+    /** The file's key-value metadata, and the RoPE divisors of its {@code rope_freqs} tensor. */
+    private final class Metadata implements CheckpointMetadata {
+        private final CheckpointMetadata values;
+
+        Metadata(CheckpointMetadata values) {
+            this.values = values;
+        }
+
+        @Override
+        public Optional<Object> value(String key) {
+            return values.value(key);
+        }
+
+        @Override
+        public Set<String> keys() {
+            return values.keys();
+        }
+
+        @Override
+        public String description() {
+            return values.description();
+        }
+
+        @Override
+        public Optional<double[]> ropeFrequencyDivisors() {
+            return GgufFile.this.ropeFrequencyDivisors();
+        }
+    }
+
+    /** The values of {@link CheckpointMetadata#ROPE_FREQS_TENSOR}, checked; empty without it. */
+    private Optional<double[]> ropeFrequencyDivisors() {
+        String name = CheckpointMetadata.ROPE_FREQS_TENSOR;
+        GgufHeader.Entry e = header.entries.get(name);
+        if (e == null) {
+            return Optional.empty();
+        }
+        int[] shape = e.shape();
+        if (shape.length != 1 || shape[0] < 1 || shape[0] > CheckpointMetadata.MAX_ROPE_DIVISORS) {
+            throw new WeightException(name + ": expected a vector of 1 to " + CheckpointMetadata.MAX_ROPE_DIVISORS
+                    + " RoPE frequency divisors, found " + Arrays.toString(shape) + " in " + file);
+        }
+        float[] stored = floats(name, shape, Init.NORM_SCALE);
+        double[] divisors = new double[stored.length];
+        for (int i = 0; i < stored.length; i++) {
+            if (!(stored[i] > 0) || !Float.isFinite(stored[i])) {
+                throw new WeightException(name + ": RoPE frequency divisor " + i + " is " + stored[i]
+                        + ", expected a finite number above 0, in " + file);
+            }
+            divisors[i] = stored[i];
+        }
+        return Optional.of(divisors);
     }
 
     /** Closes the file; later reads throw IllegalStateException. Closing twice is harmless. */

@@ -3,6 +3,7 @@ package dev.attnc.runtime.weights;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -57,6 +58,11 @@ public final class HuggingFaceCheckpoint {
         @Override
         public float[] floats(String name, int[] shape, Init init) {
             return file.floats(name, shape, init);
+        }
+
+        @Override
+        public Optional<HalfMatrix> halves(String name, int[] shape) {
+            return file.halves(name, shape);
         }
 
         @Override

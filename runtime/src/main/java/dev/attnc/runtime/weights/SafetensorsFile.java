@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -195,6 +196,45 @@ public final class SafetensorsFile implements WeightSource {
                     + " (supported: " + StoredDType.FLOATS + ")");
         }
         return readFloats(e);
+    }
+
+    /**
+     * The matrix {@code name} kept in 16 bits when it is stored as F16 or BF16, for
+     * {@code dev.attnc.runtime.kernels.HalfLinear}, as {@code GgufFile} keeps them: half the
+     * memory of float32, and half the bytes read per decoding step. Empty for other dtypes (then
+     * read it with {@link #floats}), and for a matrix past one mapping (2 GiB), which
+     * {@link #floats} reports.
+     *
+     * @param shape {@code [rows, columns]}, a linear layer's {@code [out, in]} as Hugging Face stores it
+     * @throws WeightException if the tensor is missing or its stored shape is not {@code shape}
+     */
+    @Override
+    public Optional<HalfMatrix> halves(String name, int[] shape) {
+        SafetensorsHeader.Entry e = entry(name);
+        checkShape(e, shape);
+        HalfMatrix.Format format = switch (e.dtype()) {
+            case F16 -> HalfMatrix.Format.F16;
+            case BF16 -> HalfMatrix.Format.BF16;
+            default -> null;
+        };
+        long length = e.end() - e.begin();
+        if (format == null || shape.length != 2 || length > Integer.MAX_VALUE - 8
+                || (long) HalfMatrix.panels(shape[0]) * HalfMatrix.PANEL * shape[1] > Integer.MAX_VALUE - 8) {
+            return Optional.empty();
+        }
+        if (closed) {
+            throw new IllegalStateException(file + " is closed");
+        }
+        ByteBuffer data;
+        try {
+            data = channel.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin(), length).order(ByteOrder.LITTLE_ENDIAN);
+        } catch (IOException x) {
+            if (closed) {
+                throw new IllegalStateException(file + " is closed", x);
+            }
+            throw new WeightException(name + ": cannot read from " + file + ": " + x, x);
+        }
+        return Optional.of(HalfMatrix.fromBytes(format, shape[0], shape[1], data));
     }
 
     /**

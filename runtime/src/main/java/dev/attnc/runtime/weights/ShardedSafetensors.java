@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -158,6 +159,16 @@ public final class ShardedSafetensors implements WeightSource {
             throw new WeightException(name + ": no such tensor in " + description);
         }
         return shard.floats(name, shape, init);
+    }
+
+    /** The matrix {@code name} in 16 bits, from its shard; see {@link SafetensorsFile#halves}. */
+    @Override
+    public Optional<HalfMatrix> halves(String name, int[] shape) {
+        SafetensorsFile shard = byTensor.get(name);
+        if (shard == null) {
+            throw new WeightException(name + ": no such tensor in " + description);
+        }
+        return shard.halves(name, shape);
     }
 
     @Override
