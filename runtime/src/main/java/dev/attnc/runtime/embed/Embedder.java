@@ -56,6 +56,15 @@ public final class Embedder {
         }
     }
 
+    /** The model's first output is not a hidden state {@code [T, D]} or a pooled {@code [D]}. */
+    public static final class UnsuitableOutput extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        UnsuitableOutput(String message) {
+            super(message);
+        }
+    }
+
     /** Texts per batch unless told otherwise. */
     public static final int DEFAULT_BATCH_SEQUENCES = 64;
     /** Tokens per batch unless told otherwise. */
@@ -100,7 +109,7 @@ public final class Embedder {
      * The embeddings of {@code texts}, in their order.
      *
      * @param done told, after each batch, how many texts of this call are finished
-     * @throws IllegalStateException if the model's first output is neither {@code [T, D]} nor {@code [D]}
+     * @throws UnsuitableOutput if the model's first output is neither {@code [T, D]} nor {@code [D]}
      * @throws dev.attnc.runtime.ModelInputException if a text is longer than the model takes (give
      *         the tokenizer a maximum length the model accepts)
      */
@@ -168,7 +177,7 @@ public final class Embedder {
                 pooled = meanPool(hidden, mask, width);
             }
         } else {
-            throw new IllegalStateException("an embedding model's first output is [T, D] or a pooled [D]; " + output + " is "
+            throw new UnsuitableOutput("an embedding model's first output is [T, D] or a pooled [D]; " + output + " is "
                     + out.shapeString());
         }
         return normalize ? normalize(pooled) : pooled;
