@@ -2,7 +2,7 @@ package dev.attnc.langchain4j;
 
 import dev.attnc.langchain4j.models.MiniLM;
 import dev.attnc.runtime.Model;
-import dev.attnc.runtime.Tensor;
+import dev.attnc.runtime.embed.Embedder;
 import dev.attnc.runtime.text.WordPieceTokenizer;
 import dev.attnc.runtime.weights.OnnxNameMap;
 import dev.attnc.runtime.weights.OnnxWeights;
@@ -17,11 +17,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -29,8 +25,11 @@ import java.util.Objects;
  * token ids (WordPiece), the generated model, then mean or first-token pooling and L2
  * normalisation, as sentence-transformers does.
  *
- * <p>{@link #embedAll} takes a batch: the texts are tokenized (truncated at the tokenizer's maximum
- * length), run shortest first by one model instance, each at its own length (none is padded to
+ * <p>{@link #embedAll} takes a batch and runs attnc's shared embedding loop
+ * ({@link dev.attnc.runtime.embed.Embedder}): the texts are tokenized, truncated at the
+ * tokenizer's maximum length (128 tokens for {@link #allMiniLmL6V2()}; a longer text embeds its
+ * first tokens, as langchain4j's ONNX model does), sorted by length and run in packed batches of
+ * up to 64 texts through {@code forwardBatch}, each at its own length (none is padded to
  * another's), and returned in their order.
  * The model's kernels use every core within each call, so calls from several threads run one
  * after another; for parallel work, build one instance per thread (or per Spark partition).
@@ -62,28 +61,18 @@ public final class AttncEmbeddingModel extends DimensionAwareEmbeddingModel {
     /** The truncation of all-MiniLM-L6-v2's tokenizer.json, which langchain4j applies. */
     static final int MINILM_MAX_TOKENS = 128;
 
-    private final Model model;
-    private final WordPieceTokenizer tokenizer;
-    private final Pooling pooling;
-    private final boolean normalize;
-    private final String prefix;
+    private final Embedder embedder;
     private final String name;
-    private final String output;
-    private final boolean typeIds;
 
     private AttncEmbeddingModel(Builder b) {
-        this.model = Objects.requireNonNull(b.model, "model");
-        this.tokenizer = Objects.requireNonNull(b.tokenizer, "tokenizer");
-        this.pooling = b.pooling;
-        this.normalize = b.normalize;
-        this.prefix = b.prefix;
+        this.embedder = Embedder.builder()
+                .model(Objects.requireNonNull(b.model, "model"))
+                .tokenizer(Objects.requireNonNull(b.tokenizer, "tokenizer"))
+                .pooling(b.pooling == Pooling.CLS ? Embedder.Pooling.CLS : Embedder.Pooling.MEAN)
+                .normalize(b.normalize)
+                .prefix(b.prefix)
+                .build();
         this.name = b.modelName;
-        if (!model.inputNames().contains("input_ids") || !model.inputNames().contains("attention_mask")) {
-            throw new IllegalArgumentException("an embedding model needs inputs input_ids and attention_mask (and"
-                    + " optionally token_type_ids); this one has " + model.inputNames());
-        }
-        this.output = model.outputNames().get(0);
-        this.typeIds = model.inputNames().contains("token_type_ids");
         this.dimension = b.dimension;
     }
 
@@ -130,79 +119,18 @@ public final class AttncEmbeddingModel extends DimensionAwareEmbeddingModel {
     @Override
     public Response<List<Embedding>> embedAll(List<TextSegment> segments) {
         Objects.requireNonNull(segments, "segments");
-        int n = segments.size();
-        int[][] ids = new int[n][];
+        List<String> texts = new ArrayList<>(segments.size());
+        for (TextSegment segment : segments) {
+            texts.add(segment.text());
+        }
+        List<Embedder.Embedded> embedded = embedder.embed(texts);
+        List<Embedding> out = new ArrayList<>(embedded.size());
         long tokens = 0;
-        for (int s = 0; s < n; s++) {
-            ids[s] = tokenizer.encode(prefix + segments.get(s).text()).ids();
-            tokens += ids[s].length;
+        for (Embedder.Embedded e : embedded) {
+            out.add(new Embedding(e.vector()));
+            tokens += e.tokens();
         }
-        // Shortest first: the cheapest calls come while the JIT still compiles the kernels.
-        Integer[] order = new Integer[n];
-        Arrays.setAll(order, s -> s);
-        Arrays.sort(order, Comparator.comparingInt(s -> ids[s].length));
-        Embedding[] out = new Embedding[n];
-        for (int s : order) {
-            float[] v = pool(forward(ids[s]));
-            out[s] = new Embedding(normalize ? unit(v) : v);
-        }
-        return Response.from(new ArrayList<>(Arrays.asList(out)), new TokenUsage((int) Math.min(Integer.MAX_VALUE, tokens)));
-    }
-
-    /** One text at its own length: every token real, the mask all 1. */
-    private Tensor forward(int[] ids) {
-        int t = ids.length;
-        int[] ones = new int[t];
-        Arrays.fill(ones, 1);
-        Map<String, Tensor> inputs = new LinkedHashMap<>();
-        inputs.put("input_ids", Tensor.ints(ids, t));
-        inputs.put("attention_mask", Tensor.ints(ones, t));
-        if (typeIds) {
-            inputs.put("token_type_ids", Tensor.ints(new int[t], t));
-        }
-        return model.forward(inputs).get(output);
-    }
-
-    private float[] pool(Tensor out) {
-        float[] pooled;
-        if (out.rank() == 1) {
-            pooled = out.floatData(); // pooled by the model itself
-        } else if (out.rank() == 2) {
-            int t = out.dim(0);
-            int width = out.dim(1);
-            float[] hidden = out.floatData();
-            if (pooling == Pooling.CLS) {
-                pooled = Arrays.copyOf(hidden, width);
-            } else {
-                double[] sum = new double[width];
-                for (int i = 0; i < t; i++) {
-                    for (int d = 0; d < width; d++) {
-                        sum[d] += hidden[i * width + d];
-                    }
-                }
-                pooled = new float[width];
-                for (int d = 0; d < width; d++) {
-                    pooled[d] = (float) (sum[d] / t);
-                }
-            }
-        } else {
-            throw new IllegalStateException("an embedding model's output is [T, D] or a pooled [D]; " + output + " is "
-                    + out.shapeString());
-        }
-        return pooled;
-    }
-
-    private static float[] unit(float[] pooled) {
-        double norm = 0;
-        for (float x : pooled) {
-            norm += (double) x * x;
-        }
-        norm = Math.max(Math.sqrt(norm), 1e-12);
-        float[] unit = new float[pooled.length];
-        for (int d = 0; d < pooled.length; d++) {
-            unit[d] = (float) (pooled[d] / norm);
-        }
-        return unit;
+        return Response.from(out, new TokenUsage((int) Math.min(Integer.MAX_VALUE, tokens)));
     }
 
     @Override

@@ -4,8 +4,6 @@ import dev.attnc.compiler.FrontEnd;
 import dev.attnc.compiler.api.Weights;
 import dev.attnc.compiler.check.CheckedModel;
 import dev.attnc.compiler.cli.EmbedOutput.Format;
-import dev.attnc.compiler.cli.SentenceEmbedder.Embedded;
-import dev.attnc.compiler.cli.SentenceEmbedder.Pooling;
 import dev.attnc.compiler.codegen.CodegenException;
 import dev.attnc.compiler.codegen.InMemoryJavac;
 import dev.attnc.compiler.codegen.JvmBackend;
@@ -13,6 +11,9 @@ import dev.attnc.compiler.codegen.TornadoBackend;
 import dev.attnc.compiler.codegen.tornadovm.TornadoCompilation;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.runtime.Model;
+import dev.attnc.runtime.embed.Embedder;
+import dev.attnc.runtime.embed.Embedder.Embedded;
+import dev.attnc.runtime.embed.Embedder.Pooling;
 import dev.attnc.runtime.ModelInputException;
 import dev.attnc.runtime.TableIndexException;
 import dev.attnc.runtime.text.TokenizerException;
@@ -43,8 +44,8 @@ import picocli.CommandLine.Spec;
  * {@code attnc embed}: sentence embeddings with an encoder compiled from a .attn file and run on
  * its weights; by default all-MiniLM-L6-v2 (samples/minilm/minilm.attn on the published ONNX
  * weights). Sentences come from the arguments, a file or standard input, one per line; they are
- * embedded a batch at a time by one model instance ({@link SentenceEmbedder}: tokenized, shortest
- * first, each at its own length), pooled (mean over the tokens, or the first token) and
+ * embedded a batch at a time by one model instance ({@link Embedder}: tokenized, sorted by
+ * length, packed batches through {@code forwardBatch}, each at its own length), pooled (mean over the tokens, or the first token) and
  * L2-normalised as sentence-transformers does, and written in the input's order as a summary,
  * JSON lines, TSV or safetensors. The cosine similarity matrix only with {@code --similarity}.
  */
@@ -263,7 +264,8 @@ public final class EmbedCommand implements Callable<Integer> {
                             ? chosenFormat == Format.TEXT ? EmbedOutput.text(stdout, full) : EmbedOutput.stream(chosenFormat, stdout)
                             : EmbedOutput.file(chosenFormat, out, checked.name(), poolingText)) {
                 requireInputs(m, checked.name());
-                SentenceEmbedder embedder = new SentenceEmbedder(m, words, pool, !noNormalize, prefix);
+                Embedder embedder = Embedder.builder().model(m).tokenizer(words).pooling(pool).normalize(!noNormalize)
+                        .prefix(prefix).build();
                 return embed(embedder, input, output, chosenFormat, toStdout, stdout, info, err, progressMode);
             }
         } catch (WeightException | ModelInputException | TableIndexException | TokenizerException | EmbedInput.BadInput e) {
@@ -272,7 +274,7 @@ public final class EmbedCommand implements Callable<Integer> {
         }
     }
 
-    private int embed(SentenceEmbedder embedder, EmbedInput input, EmbedOutput output, Format chosenFormat, boolean toStdout,
+    private int embed(Embedder embedder, EmbedInput input, EmbedOutput output, Format chosenFormat, boolean toStdout,
             PrintWriter stdout, PrintWriter info, PrintWriter err, EmbedProgress.Mode progressMode) throws IOException {
         boolean text = toStdout && chosenFormat == Format.TEXT;
         if (text) {
@@ -292,7 +294,18 @@ public final class EmbedCommand implements Callable<Integer> {
                     throw new Main.UsageError("--similarity compares at most " + MAX_SIMILARITY + " sentences; "
                             + input.description() + " has more (leave --similarity out and compare the written vectors)");
                 }
-                List<Embedded> done = embedder.embed(batch, n -> bar.advance());
+                int[] told = {0};
+                List<Embedded> done;
+                try {
+                    done = embedder.embed(batch, finished -> {
+                        for (; told[0] < finished; told[0]++) {
+                            bar.advance();
+                        }
+                    });
+                } catch (Embedder.UnsuitableOutput e) {
+                    throw new Main.UsageError("embed needs a model whose first output is [T, D] (or a pooled [D]): "
+                            + e.getMessage());
+                }
                 for (int s = 0; s < batch.size(); s++) {
                     Embedded e = done.get(s);
                     int index = count + s;
@@ -331,7 +344,7 @@ public final class EmbedCommand implements Callable<Integer> {
         }
         if (count > 0) {
             info.printf(Locale.ROOT, "%ntime: %.1f ms for %d sentence%s of %d to %d tokens (%.1f sentences/s; one model,"
-                    + " shortest first, each at its own length)%n", millis, count, count == 1 ? "" : "s", shortest, longest,
+                    + " packed batches sorted by length, each sentence at its own length)%n", millis, count, count == 1 ? "" : "s", shortest, longest,
                     count / (millis / 1000));
         }
         if (!toStdout) {
@@ -365,38 +378,14 @@ public final class EmbedCommand implements Callable<Integer> {
         }
     }
 
-    /** The mean of the rows of {@code hidden} ({@code [T, width]}) whose mask is not 0. */
+    /** The mean of the rows of {@code hidden} ({@code [T, width]}) whose mask is not 0 ({@link Embedder#meanPool}). */
     public static float[] meanPool(float[] hidden, int[] mask, int width) {
-        double[] sum = new double[width];
-        int count = 0;
-        for (int i = 0; i < mask.length; i++) {
-            if (mask[i] == 0) {
-                continue;
-            }
-            count++;
-            for (int d = 0; d < width; d++) {
-                sum[d] += hidden[i * width + d];
-            }
-        }
-        float[] mean = new float[width];
-        for (int d = 0; d < width; d++) {
-            mean[d] = (float) (sum[d] / Math.max(1, count));
-        }
-        return mean;
+        return Embedder.meanPool(hidden, mask, width);
     }
 
-    /** {@code v} divided by its L2 norm (sentence-transformers' Normalize: the norm clamped to at least 1e-12). */
+    /** {@code v} divided by its L2 norm, clamped to at least 1e-12 ({@link Embedder#normalize}). */
     public static float[] normalize(float[] v) {
-        double norm = 0;
-        for (float x : v) {
-            norm += (double) x * x;
-        }
-        norm = Math.max(Math.sqrt(norm), 1e-12);
-        float[] out = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            out[i] = (float) (v[i] / norm);
-        }
-        return out;
+        return Embedder.normalize(v);
     }
 
     /** Cosine similarity of every pair. */

@@ -1,8 +1,8 @@
 package dev.attnc.compiler.cli;
 
 import com.google.gson.Gson;
-import dev.attnc.compiler.cli.SentenceEmbedder.Embedded;
 import dev.attnc.runtime.Tensor;
+import dev.attnc.runtime.embed.Embedder.Embedded;
 import dev.attnc.runtime.weights.Safetensors;
 import java.io.BufferedWriter;
 import java.io.IOException;

@@ -308,23 +308,9 @@ class VarlenBatchTest {
         assertArrayEquals(model.forward(batch.get(1)).get("x").floatData(), results.get(1).get("x").floatData(), 0f);
     }
 
-    /** A pooled output (a mean over T) is not per row: such a model runs its batch one sequence at a time, correctly. */
-    @Test
-    void aModelThatPoolsOverTheSequenceDoesNotPack() {
-        Model model = Compiled.sample("minilm").load(new RecordingWeights(SEED));
-        assertFalse(model.packsBatches(), "minilm's pooled embedding mixes the rows of a sequence");
-        SplittableRandom random = new SplittableRandom(SEED);
-        List<Map<String, Tensor>> batch = List.of(minilmInputs(random, 7), minilmInputs(random, 3), minilmInputs(random, 12));
-        List<Map<String, Tensor>> packed = model.forwardBatch(batch);
-        for (int n = 0; n < batch.size(); n++) {
-            float[] alone = model.forward(batch.get(n)).get("embedding").floatData();
-            assertTrue(java.util.Arrays.equals(alone, packed.get(n).get("embedding").floatData()), "sequence " + n);
-        }
-    }
-
     /**
-     * samples/minilm without its pooled {@code embedding} output: a sentence's pooled vector is not a row
-     * of the packed result, so the sample as published runs its batches one sequence at a time.
+     * samples/minilm without its pooled {@code embedding} output, the hidden state alone (pooled outputs
+     * in a packed call: PackedPoolingTest).
      */
     private static Compiled minilmHiddenState() {
         java.nio.file.Path path = Repo.path("samples/minilm/minilm.attn");

@@ -96,7 +96,7 @@ public final class JvmModelWriter {
             "headCopies", "profileNanos", "QUERY_TILE", "ARENA_FLOATS", "ARENA_INTS", "relativeTiles",
             // methods
             "load", "inputNames", "outputNames", "recordAttention", "forward", "step", "reset", "cachedPositions", "run", "firstHeld", "ifHeld", "maxPositions",
-            "compute", "close", "forwardBatch", "packsBatches", "sequenceLength", "copyIn", "copyOut",
+            "compute", "close", "forwardBatch", "packsBatches", "sequenceLength", "copyIn", "copyOut", "pool",
             // parameters and locals
             "weights", "inputs", "outputs", "position", "keys", "tiles", "from", "to", "worker", "item", "queriesT",
             "scores", "acc", "max", "sum", "range", "copy", "t0", "rows", "kvHead", "tileFirst", "tileLast", "copied",
@@ -131,6 +131,8 @@ public final class JvmModelWriter {
     private final boolean stepping;
     /** Whether forwardBatch packs sequences row after row (see {@link #canPack}). */
     private final boolean packable;
+    /** The steps after a pooling, run once per sequence in a packed call (null without one run-time dim). */
+    private final PackedReductions pooled;
     private final String className;
     private int longestValueHead;
 
@@ -151,6 +153,7 @@ public final class JvmModelWriter {
         graph.params().forEach(param -> param.repeats().forEach(index -> names.user(index.name())));
         runTimeDims.forEach(dim -> maxFields.put(dim, names.unique("MAX_" + dim)));
         this.stepping = canStep();
+        this.pooled = runTimeDims.size() == 1 ? PackedReductions.of(graph, plan, runTimeDims.get(0)) : null;
         this.packable = canPack();
     }
 
@@ -204,16 +207,14 @@ public final class JvmModelWriter {
             }
         }
         for (Node value : graph.outputs()) {
-            if (!perRow(value.type(), rows)) {
+            if (!perRow(value.type(), rows) && !pooled.pooled(value)) {
                 return false;
             }
         }
+        if (pooled.refusal() != null) {
+            return false; // a pooling (a reduction over T, `h[0]`) the packed call cannot run per sequence
+        }
         for (Node node : graph.nodes()) {
-            // A step whose result has lost the rows (a reduction over T, `h[0]`) mixes the sequences.
-            if (node.inputs().stream().anyMatch(input -> input.type().shape().contains(rows))
-                    && !node.type().shape().contains(rows)) {
-                return false;
-            }
             switch (node.op()) {
                 case MATMUL, TRANSPOSE -> {
                     return false;
@@ -841,16 +842,20 @@ public final class JvmModelWriter {
                 .addParameter(TypeName.INT, "row")
                 .addParameter(TypeName.INT, dim);
         copyOut.addStatement("$T outputs = new $T<>()", TENSOR_MAP, LINKED_HASH_MAP);
-        for (Node output : graph.outputs()) {
+        pooled.copyOut(copyOut, dim, this::at, (output, row) -> {
             Layout layout = plan.layout(output);
             String shape = output.type().shape().stream().map(this::java).collect(Collectors.joining(", "));
             String strides = layout.strides().stream().map(String::valueOf).collect(Collectors.joining(", "));
-            copyOut.addStatement("outputs.put($S, $T.output($L, $L + row * $L, new int[] {$L}, $L))", output.attr("name"), INPUTS,
-                    layout.storage() == Storage.INTS ? "ints" : "arena", offsetNames.get(output.input(0).id()), layout.stride(0),
-                    strides, shape);
-        }
+            String from = row == null ? at(output) : at(output) + " + " + row + " * " + layout.stride(0);
+            copyOut.addStatement("outputs.put($S, $T.output($L, $L, new int[] {$L}$L))", output.attr("name"), INPUTS,
+                    layout.storage() == Storage.INTS ? "ints" : "arena", from, strides, shape.isEmpty() ? "" : ", " + shape);
+        });
         copyOut.addStatement("return outputs");
-        return List.of(run.build(), length.build(), copyIn.build(), copyOut.build());
+        List<MethodSpec> methods = new ArrayList<>(List.of(run.build(), length.build(), copyIn.build(), copyOut.build()));
+        if (!pooled.isEmpty()) {
+            methods.add(pooled.poolMethod(dim, this::emit));
+        }
+        return methods;
     }
 
     /** {@code Tensor x_input = Inputs.get(...)} for every input; the locals by input. */
@@ -1006,8 +1011,8 @@ public final class JvmModelWriter {
                 open.add(regions.get(index));
                 lastLine = -1;
             }
-            if (emitsNothing(node)) {
-                continue;
+            if (emitsNothing(node) || packable && pooled.pooled(node)) {
+                continue; // pooled steps run per sequence, in pool()
             }
             if (node.span() != null && (node.span().line() != lastLine || !node.span().file().name().equals(lastFile))) {
                 lastLine = node.span().line();

@@ -1,7 +1,7 @@
 package dev.attnc.samples.spark;
 
 import dev.attnc.runtime.Model;
-import dev.attnc.runtime.Tensor;
+import dev.attnc.runtime.embed.Embedder;
 import dev.attnc.runtime.text.WordPieceTokenizer;
 import dev.attnc.runtime.weights.OnnxNameMap;
 import dev.attnc.runtime.weights.OnnxWeights;
@@ -12,11 +12,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
@@ -26,9 +23,10 @@ import org.apache.spark.util.LongAccumulator;
 /**
  * The work of one partition: load all-MiniLM-L6-v2 once (the generated class, so no compiler on
  * the executor; weights and tokenizer from the class path), then embed the partition's texts a
- * batch at a time, each batch run shortest first, each text at its own length, and give back
- * rows (text, embedding) in the partition's order. Mean pooling and L2 normalisation as
- * sentence-transformers does for this model.
+ * batch at a time with attnc's shared embedding loop ({@link Embedder}: sorted by length, packed
+ * batches, each text at its own length), and give back rows (text, tokens, embedding) in the
+ * partition's order. Mean pooling and L2 normalisation as sentence-transformers does for this
+ * model.
  *
  * <p>Only this small object is serialised to the executors; the model is built there, in
  * {@link #call}, and dropped with the partition.
@@ -70,6 +68,9 @@ public final class EmbedPartition implements MapPartitionsFunction<String, Row> 
         }
         WordPieceTokenizer tokenizer = WordPieceTokenizer.fromJson(
                 new String(resource(TOKENIZER), StandardCharsets.UTF_8), TOKENIZER).withMaxLength(maxTokens);
+        // Mean pooling and L2 normalisation, as sentence-transformers does for this model.
+        Embedder embedder = Embedder.builder().model(model).tokenizer(tokenizer).pooling(Embedder.Pooling.MEAN).normalize(true)
+                .batchSequences(Math.min(batch, Embedder.DEFAULT_BATCH_SEQUENCES)).build();
         // Rows come out as they are embedded: a batch is held, never the partition.
         return new Iterator<>() {
             private Iterator<Row> done = java.util.Collections.emptyIterator();
@@ -81,7 +82,7 @@ public final class EmbedPartition implements MapPartitionsFunction<String, Row> 
                     while (next.size() < batch && texts.hasNext()) {
                         next.add(texts.next());
                     }
-                    done = embed(model, tokenizer, next).iterator();
+                    done = embed(embedder, next).iterator();
                 }
                 return done.hasNext();
             }
@@ -96,47 +97,13 @@ public final class EmbedPartition implements MapPartitionsFunction<String, Row> 
         };
     }
 
-    private static List<Row> embed(Model model, WordPieceTokenizer tokenizer, List<String> texts) {
-        int n = texts.size();
-        int[][] ids = new int[n][];
-        for (int s = 0; s < n; s++) {
-            ids[s] = tokenizer.encode(texts.get(s) == null ? "" : texts.get(s)).ids();
+    private static List<Row> embed(Embedder embedder, List<String> texts) {
+        List<Embedder.Embedded> embedded = embedder.embed(texts);
+        List<Row> rows = new ArrayList<>(texts.size());
+        for (int s = 0; s < texts.size(); s++) {
+            rows.add(RowFactory.create(texts.get(s), embedded.get(s).tokens(), embedded.get(s).vector()));
         }
-        Integer[] order = new Integer[n];
-        Arrays.setAll(order, s -> s);
-        Arrays.sort(order, Comparator.comparingInt(s -> ids[s].length));
-        Row[] rows = new Row[n];
-        for (int s : order) {
-            rows[s] = RowFactory.create(texts.get(s), ids[s].length, embedding(model, ids[s]));
-        }
-        return Arrays.asList(rows);
-    }
-
-    /** One text at its own length (the mask all 1), mean-pooled and scaled to length 1. */
-    static float[] embedding(Model model, int[] ids) {
-        int t = ids.length;
-        int[] ones = new int[t];
-        Arrays.fill(ones, 1);
-        Tensor hidden = model.forward(Map.of("input_ids", Tensor.ints(ids, t), "attention_mask", Tensor.ints(ones, t),
-                "token_type_ids", Tensor.ints(new int[t], t))).get("x");
-        int width = hidden.dim(1);
-        float[] x = hidden.floatData();
-        double[] sum = new double[width];
-        for (int i = 0; i < t; i++) {
-            for (int d = 0; d < width; d++) {
-                sum[d] += x[i * width + d];
-            }
-        }
-        double norm = 0;
-        for (double v : sum) {
-            norm += (v / t) * (v / t);
-        }
-        norm = Math.max(Math.sqrt(norm), 1e-12);
-        float[] out = new float[width];
-        for (int d = 0; d < width; d++) {
-            out[d] = (float) (sum[d] / t / norm);
-        }
-        return out;
+        return rows;
     }
 
     /** all-MiniLM-L6-v2 on its published weights, read from the class path. */
