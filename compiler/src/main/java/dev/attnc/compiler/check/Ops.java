@@ -611,7 +611,7 @@ final class Ops {
         }
         Map<String, String> attrs = new LinkedHashMap<>(Map.of("heads", heads.toString(), "layout", layout,
                 "base", Numbers.format(base), "rotary_dim", Long.toString(rotary)));
-        if (!ropeScaling(args, scope, attrs)) {
+        if (!ropeScaling(args, scope, attrs, rotary)) {
             return null;
         }
         List<Node> inputs = new ArrayList<>(List.of(x.node()));
@@ -637,20 +637,21 @@ final class Ops {
      * {@code linear} (positions divided by {@code factor}). A factor of 1 changes nothing. False
      * after reporting.
      */
-    private boolean ropeScaling(CallArgs args, Scope scope, Map<String, String> attrs) {
-        String scaling = word(args.get("scaling"), "none", List.of("none", "llama3", "linear"));
+    private boolean ropeScaling(CallArgs args, Scope scope, Map<String, String> attrs, long rotary) {
+        String scaling = word(args.get("scaling"), "none", List.of("none", "llama3", "linear", "checkpoint"));
         if (scaling == null) {
             return false;
         }
         List<String> options = List.of("factor", "low_freq_factor", "high_freq_factor", "original_context");
-        if (scaling.equals("none")) {
+        if (scaling.equals("none") || scaling.equals("checkpoint")) {
             for (String option : options) {
                 if (args.has(option)) {
                     diagnostics.error(args.get(option).name().get().span(), Messages.ropeOptionWithoutScaling(option));
                     return false;
                 }
             }
-            return true;
+            // scaling = checkpoint: what the checkpoint states (GGUF rope_freqs, Hugging Face rope_scaling), or none
+            return scaling.equals("none") || checker.checkpointMeta().ropeScaling(args.get("scaling").value().span(), rotary, attrs);
         }
         Double factor = positiveNumber(args.get("factor"), 1.0, "factor", scope);
         if (factor == null) {

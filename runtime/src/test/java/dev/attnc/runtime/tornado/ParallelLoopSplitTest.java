@@ -67,7 +67,7 @@ class ParallelLoopSplitTest {
     }
 
     @Test
-    void theOutermostLoopRunsOnEveryWorkerAndEachIterationOnce() throws ReflectiveOperationException {
+    void theOutermostLoopIsSharedOutAndEachIterationRunsOnce() throws ReflectiveOperationException {
         int first = 3;
         int rows = 1001; // not a multiple of the worker count
         int width = 7;
@@ -90,8 +90,9 @@ class ParallelLoopSplitTest {
         for (int r = first; r < first + rows; r++) {
             threads.add(rowThread.get(r));
         }
-        assertEquals(Math.min(Threads.count(), rows), threads.size(),
-                "threads that ran rows, with " + Threads.count() + " workers");
+        // Chunks go to whoever comes first (the caller too), so a fast caller may run them all.
+        assertTrue(threads.size() >= 1 && threads.size() <= Threads.count(),
+                threads.size() + " threads ran rows, with " + Threads.count() + " workers");
     }
 
     @Test

@@ -508,6 +508,8 @@ public final class JvmModelWriter {
                         doubleLiteral(a.get("original_context")));
                 case "linear" -> CodeBlock.of("$T.ropeFrequenciesLinear($L, $L, $L)", POSITIONS, a.get("rotary_dim"), base,
                         doubleLiteral(a.get("factor")));
+                case "divided" -> CodeBlock.of("$T.ropeFrequenciesDivided($L, $L, new double[] {$L})", POSITIONS,
+                        a.get("rotary_dim"), base, a.get("divisors").replace(",", ", "));
                 default -> CodeBlock.of("$T.ropeFrequencies($L, $L)", POSITIONS, a.get("rotary_dim"), base);
             };
             String existing = byInitializer.get(initializer.toString());
@@ -518,7 +520,11 @@ public final class JvmModelWriter {
             String field = names.unique("ROPE_FREQUENCIES" + (byInitializer.isEmpty() ? "" : "_" + (byInitializer.size() + 1)));
             byInitializer.put(initializer.toString(), field);
             ropeFrequencies.put(node.id(), field);
-            String scaled = scaling.equals("none") ? "" : ", " + scaling + " scaling by " + a.get("factor");
+            String scaled = switch (scaling) {
+                case "none" -> "";
+                case "divided" -> ", divided by the checkpoint's rope_freqs";
+                default -> ", " + scaling + " scaling by " + a.get("factor");
+            };
             type.addField(FieldSpec.builder(ArrayTypeName.of(TypeName.DOUBLE), field, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                     .addJavadoc("RoPE: the angle per position of each of the $L rotated pairs (base $L$L).\n",
                             Long.parseLong(a.get("rotary_dim")) / 2, a.get("base"), scaled)
