@@ -29,7 +29,7 @@ final class TaskGraphSplit {
      * What attnc puts in one graph by default: TornadoVM's buffer less a margin, in case a
      * later TornadoVM records a little more per task.
      */
-    static final int DEFAULT_BUDGET = 7168;
+    static final int DEFAULT_BUDGET = 7936;
 
     /** Sets the budget (bytes of task records per graph), for tests that want small graphs. */
     static final String BUDGET_PROPERTY = "attnc.tornado.graphBytes";

@@ -690,10 +690,16 @@ public final class TornadoModelWriter {
             if (!consumed.isEmpty()) {
                 method.addStatement("$L.consumeFromDevice($S, $L)", local, graphNames.get(index - 1), String.join(", ", consumed));
             }
+            // Weights, tables and caches this graph uses first, a statement per layer's copy.
+            Map<String, List<String>> sent = new LinkedHashMap<>();
             for (String object : usedWhere(uses, range -> range[0] == at)) {
                 if (hostConstants.contains(object)) {
-                    method.addStatement("$L.transferToDevice($T.FIRST_EXECUTION, $L)", local, TRANSFER, object);
+                    int bracket = object.indexOf('[');
+                    sent.computeIfAbsent(bracket < 0 ? "" : object.substring(bracket), key -> new ArrayList<>()).add(object);
                 }
+            }
+            for (List<String> objects : sent.values()) {
+                method.addStatement("$L.transferToDevice($T.FIRST_EXECUTION, $L)", local, TRANSFER, String.join(", ", objects));
             }
             List<String> streamed = new ArrayList<>(List.of("dims"));
             streamed.addAll(usedWhere(uses, range -> range[0] == at).stream().filter(inputs::contains).toList());
