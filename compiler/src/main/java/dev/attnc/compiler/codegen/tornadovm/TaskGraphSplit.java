@@ -20,7 +20,7 @@ import java.util.Set;
  * size of a graph is known exactly here, and tasks go to one graph while they fit in
  * {@link #budget()} bytes, cut preferably where a layer of a repeat starts or ends.
  */
-final class TaskGraphSplit {
+public final class TaskGraphSplit {
 
     /** The size of TornadoVM 5.2's buffer ({@code TornadoTaskGraph.highLevelCode}). */
     static final int TORNADO_GRAPH_BUFFER = 8192;
@@ -29,10 +29,10 @@ final class TaskGraphSplit {
      * What attnc puts in one graph by default: TornadoVM's buffer less a margin, in case a
      * later TornadoVM records a little more per task.
      */
-    static final int DEFAULT_BUDGET = 7936;
+    public static final int DEFAULT_BUDGET = 7936;
 
     /** Sets the budget (bytes of task records per graph), for tests that want small graphs. */
-    static final String BUDGET_PROPERTY = "attnc.tornado.graphBytes";
+    public static final String BUDGET_PROPERTY = "attnc.tornado.graphBytes";
 
     /** The smallest budget accepted: room for the largest task (20 arguments and a context). */
     static final int MIN_BUDGET = 15 + 5 * 21;
