@@ -1,5 +1,6 @@
 package dev.attnc.compiler.cli;
 
+import dev.attnc.compiler.codegen.tornadovm.TaskGraphSplit;
 import dev.attnc.compiler.codegen.tornadovm.TornadoCompilation;
 import dev.attnc.compiler.check.Suggest;
 import java.io.PrintWriter;
@@ -94,9 +95,14 @@ public final class Main implements Runnable {
         }
     }
 
-    static final String TASK_GRAPH_TOO_LARGE = "this model has more tasks than one TornadoVM task graph holds"
-            + " (TornadoVM 5.2 keeps a graph's list of tasks and transfers in a fixed 8 KB buffer), and attnc"
-            + " does not yet split a model into several graphs; run it with --backend jvm (docs/tornadovm.md)";
+    /**
+     * attnc cuts a model into task graphs that fit TornadoVM 5.2's buffer by its own count of the
+     * bytes TornadoVM records per task; an overflow means this TornadoVM records more than that.
+     */
+    static final String TASK_GRAPH_TOO_LARGE = "a task graph of this model overflowed TornadoVM's fixed buffer for a graph's"
+            + " tasks (8 KB in TornadoVM 5.2; attnc puts at most " + TaskGraphSplit.DEFAULT_BUDGET + " bytes of task records in"
+            + " one graph): give a smaller -D" + TaskGraphSplit.BUDGET_PROPERTY + "=BYTES for more, smaller graphs, or run it"
+            + " with --backend jvm (docs/tornadovm.md)";
 
     /**
      * Whether {@code e} is TornadoVM's overflow of a task graph's fixed-size buffer: a

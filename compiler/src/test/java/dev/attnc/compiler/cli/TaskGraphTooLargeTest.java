@@ -7,9 +7,11 @@ import java.nio.BufferOverflowException;
 import org.junit.jupiter.api.Test;
 
 /**
- * TornadoVM 5.2 keeps a task graph's list of tasks in a fixed 8 KB buffer, and a 12-layer model
- * overflows it (bge_small on PoCL). The CLI names that limit instead of reporting a bug in attnc;
- * any other overflow is still an internal error.
+ * TornadoVM 5.2 keeps a task graph's list of tasks in a fixed 8 KB buffer, which a 12-layer model
+ * in one graph overflows (bge_small on PoCL); attnc now cuts such models into several graphs by
+ * its own count of those bytes. Should a TornadoVM still overflow, the CLI names that limit and
+ * the property that makes graphs smaller instead of reporting a bug in attnc; any other overflow
+ * is still an internal error.
  */
 class TaskGraphTooLargeTest {
 
@@ -27,6 +29,12 @@ class TaskGraphTooLargeTest {
         BufferOverflowException overflow = overflowIn("uk.ac.manchester.tornado.runtime.tasks.TornadoTaskGraph");
         assertTrue(Main.taskGraphTooLarge(overflow));
         assertTrue(Main.taskGraphTooLarge(new RuntimeException("wrapped", new IllegalStateException(overflow))));
+    }
+
+    @Test
+    void theMessageSaysHowToMakeGraphsSmaller() {
+        assertTrue(Main.TASK_GRAPH_TOO_LARGE.contains("-Dattnc.tornado.graphBytes=BYTES"), Main.TASK_GRAPH_TOO_LARGE);
+        assertTrue(Main.TASK_GRAPH_TOO_LARGE.contains("--backend jvm"), Main.TASK_GRAPH_TOO_LARGE);
     }
 
     @Test

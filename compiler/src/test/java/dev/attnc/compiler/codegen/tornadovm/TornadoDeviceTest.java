@@ -40,7 +40,9 @@ class TornadoDeviceTest {
                             "no TornadoVM SDK (TORNADOVM_HOME with a tornado-argfile): not run on a device");
                     Path device = scratch.resolve(path.getFileName() + ".tornadovm.safetensors");
                     Path jvm = scratch.resolve(path.getFileName() + ".jvm.safetensors");
+                    long started = System.nanoTime();
                     run(argfile, scratch, path, "tornadovm", device);
+                    double seconds = (System.nanoTime() - started) / 1e9;
                     run(argfile, scratch, path, "jvm", jvm);
                     try (SafetensorsFile onDevice = SafetensorsFile.open(device); SafetensorsFile onJvm = SafetensorsFile.open(jvm)) {
                         assertEquals(onJvm.names(), onDevice.names(), path + ": outputs");
@@ -53,6 +55,8 @@ class TornadoDeviceTest {
                                 scale = Math.max(scale, Math.abs(expected[i]));
                                 error = Math.max(error, Math.abs((double) expected[i] - actual[i]));
                             }
+                            System.out.printf("%s output %s on the device: max abs error %.2g, relative to the largest value %.2g"
+                                    + " (attnc run --backend tornadovm took %.1f s)%n", path.getFileName(), name, error, error / scale, seconds);
                             assertTrue(error <= 1e-4 * scale, path + " output " + name + ": max error " + error
                                     + " against the JVM backend, scale " + scale);
                         }

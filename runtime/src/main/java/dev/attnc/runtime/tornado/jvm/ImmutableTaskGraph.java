@@ -30,6 +30,24 @@ public class ImmutableTaskGraph {
         return transfers;
     }
 
+    /** Whether this graph has {@code object} on the device: a task argument, sent, or taken over from another graph. */
+    boolean holds(Object object) {
+        for (JvmTask task : tasks) {
+            for (Object argument : task.args()) {
+                if (argument == object) {
+                    return true;
+                }
+            }
+        }
+        return transfers.stream().anyMatch(transfer -> transfer.kind() != Transfer.Kind.TO_HOST && transfer.contains(object));
+    }
+
+    /** Whether this graph keeps {@code object} on the device after it ran ({@code persistOnDevice}). */
+    boolean persists(Object object) {
+        return transfers.stream().anyMatch(transfer -> transfer.kind() == Transfer.Kind.TO_HOST
+                && transfer.mode() == DataTransferMode.UNDER_DEMAND && transfer.contains(object));
+    }
+
     @Override
     public String toString() {
         return "ImmutableTaskGraph[" + name + ", " + tasks.size() + " task(s)]";

@@ -146,9 +146,11 @@ public class TaskGraph implements TaskGraphInterface {
         return this;
     }
 
+    /** Without a name: TornadoVM takes them from whichever graph of the plan ran last. */
     @Override
     public TaskGraph consumeFromDevice(Object... objects) {
-        return consumeFromDevice(taskGraphName, objects);
+        transfers.add(Transfer.of(Transfer.Kind.CONSUME_FROM_DEVICE, DataTransferMode.FIRST_EXECUTION, null, objects));
+        return this;
     }
 
     @Override

@@ -17,6 +17,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * fails with an {@link IllegalStateException}. A task without a {@code KernelContext} is called
  * once as plain Java, even if it has a grid. Device selection, pre-compilation, profiling,
  * kernel printing and freeing device memory have no effect on the JVM.
+ *
+ * <p>Buffers passed between graphs are checked as TornadoVM 5.2 hands them over, since the JVM
+ * would run a wrong hand-over without complaint: a graph's {@code consumeFromDevice} objects
+ * come from the graph the plan executed last, which each {@code execute()} sets, once it is
+ * done, to the last graph it ran ({@code TornadoExecutor.updateLastExecutedTaskGraph};
+ * {@code TornadoTaskGraph.updatePersistedObjectState} syncs from it). So graphs that pass
+ * buffers run one per {@code execute()}: {@code withGraph(0).execute()}, then
+ * {@code withGraph(1).execute()}... A graph that consumes objects fails with an
+ * {@link IllegalStateException} when no graph ran before it, when the graph that ran last is
+ * not the one it names, or when that graph does not hold the object or does not keep it on the
+ * device ({@code persistOnDevice}). (TornadoVM would then crash or read another buffer; with a
+ * wrong name it falls back to syncing from the graph that ran last, which this refuses.)
  */
 public class TornadoExecutionPlan implements AutoCloseable {
 
@@ -30,6 +42,7 @@ public class TornadoExecutionPlan implements AutoCloseable {
     private int selectedGraph = -1;
     private GridScheduler gridScheduler;
     private TornadoDevice device = DEFAULT_DEVICE;
+    private ImmutableTaskGraph lastExecuted;
 
     public TornadoExecutionPlan(ImmutableTaskGraph... immutableTaskGraphs) {
         Objects.requireNonNull(immutableTaskGraphs, "immutableTaskGraphs");
@@ -56,6 +69,7 @@ public class TornadoExecutionPlan implements AutoCloseable {
     /** Runs the selected graphs' tasks in order; returns when all have finished. */
     public TornadoExecutionResult execute() {
         for (ImmutableTaskGraph graph : selectedGraphs()) {
+            checkHandOver(graph, lastExecuted);
             for (JvmTask task : graph.tasks()) {
                 runTask(graph, task);
             }
@@ -70,7 +84,35 @@ public class TornadoExecutionPlan implements AutoCloseable {
                 }
             }
         }
+        lastExecuted = selectedGraphs().getLast();
         return new TornadoExecutionResult(selectedGraphs());
+    }
+
+    /** Whether {@code graph} can take over the buffers it consumes from {@code source}, as TornadoVM 5.2 would. */
+    private static void checkHandOver(ImmutableTaskGraph graph, ImmutableTaskGraph source) {
+        for (Transfer transfer : graph.transfers()) {
+            if (transfer.kind() != Transfer.Kind.CONSUME_FROM_DEVICE) {
+                continue;
+            }
+            String named = transfer.graphName() == null ? "the graph that ran last" : "'" + transfer.graphName() + "'";
+            if (source == null) {
+                throw new IllegalStateException("task graph '" + graph.name() + "' consumes buffers from " + named
+                        + ", but no graph of this plan ran before it: TornadoVM 5.2 takes them from the graph the plan"
+                        + " executed last, so run the graphs one per execute(), in order (withGraph(i).execute())");
+            }
+            if (transfer.graphName() != null && !transfer.graphName().equals(source.name())) {
+                throw new IllegalStateException("task graph '" + graph.name() + "' consumes buffers from " + named
+                        + ", but the graph this plan executed last is '" + source.name() + "': TornadoVM 5.2 takes them from"
+                        + " that one (one execute() sets it, once done, to the last graph it ran)");
+            }
+            for (Object object : transfer.objects()) {
+                if (!source.holds(object) || !source.persists(object)) {
+                    throw new IllegalStateException("task graph '" + graph.name() + "' consumes " + object + " from '" + source.name()
+                            + "', which " + (source.holds(object) ? "does not keep it on the device (persistOnDevice)"
+                            : "does not have it on the device"));
+                }
+            }
+        }
     }
 
     private List<ImmutableTaskGraph> selectedGraphs() {

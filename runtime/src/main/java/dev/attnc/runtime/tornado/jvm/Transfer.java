@@ -5,7 +5,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
-/** A data transfer a graph declared; recorded only, since the JVM shares data with the host. */
+/**
+ * A data transfer a graph declared; recorded only, since the JVM shares data with the host.
+ * {@code graphName} is the graph that declared it, or for {@link Kind#CONSUME_FROM_DEVICE} the
+ * graph named as the source (null when none was named).
+ */
 record Transfer(Kind kind, int mode, String graphName, List<Object> objects) {
 
     enum Kind {
@@ -23,5 +27,10 @@ record Transfer(Kind kind, int mode, String graphName, List<Object> objects) {
             Objects.requireNonNull(object, "a transferred object is null");
         }
         return new Transfer(kind, mode, graphName, Collections.unmodifiableList(Arrays.asList(objects.clone())));
+    }
+
+    /** Whether this transfer names {@code object} (the same object, not an equal one). */
+    boolean contains(Object object) {
+        return objects.stream().anyMatch(declared -> declared == object);
     }
 }

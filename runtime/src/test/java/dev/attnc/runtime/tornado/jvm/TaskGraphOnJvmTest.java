@@ -90,23 +90,11 @@ class TaskGraphOnJvmTest {
 
     @Test
     void graphsRunInOrderAndWithGraphSelectsOne() throws TornadoExecutionPlanException {
-        FloatArray x = FloatArray.fromElements(1f, 2f, 3f);
-        FloatArray hidden = new FloatArray(3);
-        FloatArray out = new FloatArray(3);
         IntArray runs = new IntArray(2);
-        TaskGraph layer0 = new TaskGraph("layer0")
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, x)
-                .task("scale", TaskGraphOnJvmTest::scale, x, hidden, 2f)
-                .task("count", TaskGraphOnJvmTest::count, runs, 0)
-                .persistOnDevice(hidden);
-        TaskGraph layer1 = new TaskGraph("layer1")
-                .consumeFromDevice("layer0", hidden)
-                .task("scale", TaskGraphOnJvmTest::scale, hidden, out, 10f)
-                .task("count", TaskGraphOnJvmTest::count, runs, 1)
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(layer0.snapshot(), layer1.snapshot())) {
+        TaskGraph first = new TaskGraph("first").task("count", TaskGraphOnJvmTest::count, runs, 0);
+        TaskGraph second = new TaskGraph("second").task("count", TaskGraphOnJvmTest::count, runs, 1);
+        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(first.snapshot(), second.snapshot())) {
             plan.execute();
-            assertArrayEquals(new float[] { 20f, 40f, 60f }, out.toHeapArray());
             assertArrayEquals(new int[] { 1, 1 }, runs.toHeapArray());
             plan.withGraph(1).execute();
             plan.execute(); // still graph 1 only, as in TornadoVM, until withAllGraphs()
@@ -115,6 +103,63 @@ class TaskGraphOnJvmTest {
             assertArrayEquals(new int[] { 2, 4 }, runs.toHeapArray());
             assertThrows(IndexOutOfBoundsException.class, () -> plan.withGraph(2));
         }
+    }
+
+    /** Two graphs passing {@code hidden} on the device, as TornadoVM 5.2's TestSharedBuffers runs them. */
+    private static TornadoExecutionPlan twoLayers(FloatArray x, FloatArray hidden, FloatArray out, boolean persist, String source) {
+        TaskGraph layer0 = new TaskGraph("layer0")
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, x)
+                .task("scale", TaskGraphOnJvmTest::scale, x, hidden, 2f);
+        if (persist) {
+            layer0.persistOnDevice(hidden);
+        }
+        TaskGraph layer1 = new TaskGraph("layer1")
+                .consumeFromDevice(source, hidden)
+                .task("scale", TaskGraphOnJvmTest::scale, hidden, out, 10f)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        return new TornadoExecutionPlan(layer0.snapshot(), layer1.snapshot());
+    }
+
+    @Test
+    void buffersPassBetweenGraphsRunOnePerExecute() throws TornadoExecutionPlanException {
+        FloatArray x = FloatArray.fromElements(1f, 2f, 3f);
+        FloatArray out = new FloatArray(3);
+        try (TornadoExecutionPlan plan = twoLayers(x, new FloatArray(3), out, true, "layer0")) {
+            for (int call = 0; call < 2; call++) {
+                x.set(0, 1f + call);
+                plan.withGraph(0).execute();
+                plan.withGraph(1).execute();
+                assertArrayEquals(new float[] { 20f * (1 + call), 40f, 60f }, out.toHeapArray());
+            }
+        }
+    }
+
+    @Test
+    void aConsumedBufferMustComeFromTheGraphThatRanLastAndKeptIt() {
+        FloatArray x = FloatArray.fromElements(1f, 2f, 3f);
+        // One execute() for both graphs: TornadoVM 5.2 sets "the graph that ran last" only after it.
+        IllegalStateException all = assertThrows(IllegalStateException.class,
+                () -> twoLayers(x, new FloatArray(3), new FloatArray(3), true, "layer0").execute());
+        assertTrue(all.getMessage().contains("no graph of this plan ran before it"), all.getMessage());
+        IllegalStateException alone = assertThrows(IllegalStateException.class,
+                () -> twoLayers(x, new FloatArray(3), new FloatArray(3), true, "layer0").withGraph(1).execute());
+        assertTrue(alone.getMessage().contains("no graph of this plan ran before it"), alone.getMessage());
+        TornadoExecutionPlan notKept = twoLayers(x, new FloatArray(3), new FloatArray(3), false, "layer0");
+        notKept.withGraph(0).execute();
+        IllegalStateException dropped = assertThrows(IllegalStateException.class, () -> notKept.withGraph(1).execute());
+        assertTrue(dropped.getMessage().contains("does not keep it on the device (persistOnDevice)"), dropped.getMessage());
+        TornadoExecutionPlan misnamed = twoLayers(x, new FloatArray(3), new FloatArray(3), true, "layer7");
+        misnamed.withGraph(0).execute();
+        IllegalStateException named = assertThrows(IllegalStateException.class, () -> misnamed.withGraph(1).execute());
+        assertTrue(named.getMessage().contains("executed last is 'layer0'"), named.getMessage());
+        // A buffer the graph that ran last never had.
+        FloatArray stranger = new FloatArray(3);
+        TornadoExecutionPlan foreign = new TornadoExecutionPlan(
+                new TaskGraph("a").task("scale", TaskGraphOnJvmTest::scale, x, new FloatArray(3), 1f).snapshot(),
+                new TaskGraph("b").consumeFromDevice("a", stranger).task("scale", TaskGraphOnJvmTest::scale, stranger, x, 1f).snapshot());
+        foreign.withGraph(0).execute();
+        IllegalStateException missing = assertThrows(IllegalStateException.class, () -> foreign.withGraph(1).execute());
+        assertTrue(missing.getMessage().contains("does not have it on the device"), missing.getMessage());
     }
 
     @Test
