@@ -132,7 +132,7 @@ final class RunCommand implements Callable<Integer> {
             throw new Main.UsageError("--device needs --backend tornadovm");
         }
         int length = length(model);
-        if (CheckCommand.generationErrors(source, List.of(model), err) > 0) {
+        if (CheckCommand.generationErrors(List.of(model), err) > 0) {
             return Main.INPUT_ERRORS;
         }
         long started = System.nanoTime();
