@@ -45,20 +45,45 @@ public final class Inputs {
         return value;
     }
 
-    /** A run-time dim must be at least 1 and fit the buffers the model was compiled with. */
+    /**
+     * A run-time dim must be at least 1 and fit the buffers the model was compiled with; the dim
+     * has no bound of its own, so the compiler's --max-seq sized them.
+     */
     public static void checkRange(String dim, int value, int max) {
+        checkRange(dim, value, max, null);
+    }
+
+    /**
+     * As {@link #checkRange(String, int, int)}, for a dim whose bound the model declares:
+     * {@code bound} says where ("`dim T <= 512` on line 9 of m.attn"), null if it declares none.
+     */
+    public static void checkRange(String dim, int value, int max, String bound) {
         if (value < 1) {
             throw new ModelInputException(dim + " = " + value + ": inputs must hold at least one position");
         }
         if (value > max) {
-            throw new ModelInputException(dim + " = " + value + " is more than this model accepts (" + max
-                    + "); compile with a larger bound (dim " + dim + " <= N, or --max-seq)");
+            throw new ModelInputException(dim + " = " + value + " is more than this model accepts (" + max + ")"
+                    + remedy(dim, bound));
         }
     }
 
-    /** New positions must fit in the KV cache beside those it holds. */
+    /** How to accept more: raise the declared bound, or compile with a larger --max-seq where none is declared. */
+    private static String remedy(String dim, String bound) {
+        if (bound != null) {
+            return ": the model declares " + bound + "; raise that bound and compile again";
+        }
+        return "; " + dim + " declares no bound, so the compiler sized it: compile with a larger --max-seq"
+                + " (CompileOptions.withMaxSeq in Java), or declare `dim " + dim + " <= N`";
+    }
+
+    /** New positions must fit in the KV cache beside those it holds (a dim without a declared bound). */
     public static void checkCache(String dim, int value, int cached, int max) {
-        checkRange(dim, value, max);
+        checkCache(dim, value, cached, max, null);
+    }
+
+    /** As {@link #checkCache(String, int, int, int)}; {@code bound} as {@link #checkRange(String, int, int, String)} takes it. */
+    public static void checkCache(String dim, int value, int cached, int max, String bound) {
+        checkRange(dim, value, max, bound);
         if (cached + value > max) {
             throw new ModelInputException(dim + " = " + value + " more positions do not fit: the KV cache holds " + cached
                     + " of at most " + max + "; call forward or reset to start a new sequence");

@@ -1,5 +1,6 @@
 package dev.attnc.compiler.api;
 
+import dev.attnc.compiler.check.ActivationMemory;
 import dev.attnc.compiler.check.CheckedModel;
 import dev.attnc.compiler.codegen.CodegenException;
 import dev.attnc.compiler.codegen.InMemoryJavac;
@@ -258,9 +259,19 @@ public final class AttnModel {
         return name() + " from " + sourceName() + ": inputs " + inputs() + ", outputs " + outputs();
     }
 
-    /** The generated code; a code generation problem is thrown as a {@link CompilationException}. */
+    /**
+     * The generated code; a code generation problem is thrown as a {@link CompilationException}.
+     * Activations that cannot fit are found first, so that their error points at the statement
+     * of the largest value, as {@code attnc check} shows it.
+     */
     synchronized JvmBackend.Generated generated() {
         if (generated == null) {
+            Optional<dev.attnc.compiler.diag.Diagnostic> memory = ActivationMemory.check(name(), fusedGraph(), dims(),
+                    options.maxSeq(), checked.dimDeclarations());
+            if (memory.isPresent()) {
+                Diagnostic error = Diagnostic.of(memory.get());
+                throw new CompilationException(error.headline(), List.of(error));
+            }
             try {
                 generated = options.backend() == Backend.JVM
                         ? JvmBackend.generate(checked, source, options.codegen())

@@ -58,6 +58,7 @@ public final class Checker {
     private final Map<String, Number> fileConstants = new LinkedHashMap<>();
     private final Map<String, Number> modelConstants = new LinkedHashMap<>();
     private final Map<String, Optional<Long>> runTimeDims = new LinkedHashMap<>();
+    private final Map<String, Span> dimDeclarations = new LinkedHashMap<>();
     /** Whether the model being checked has an `output` line (or a `return` in its place), right or wrong. */
     private boolean outputWritten;
     /** Expressions and statements looked at in this file, blocks counted at each call: against {@link Limits#MAX_CHECK_WORK}. */
@@ -164,6 +165,7 @@ public final class Checker {
             modelConstants.clear();
             modelConstants.putAll(fileConstants);
             runTimeDims.clear();
+            dimDeclarations.clear();
             outputWritten = false;
             counts = new ModelCounts();
             modelScope = new Scope(fileScope, true);
@@ -178,7 +180,7 @@ public final class Checker {
             }
             if (diagnostics.errorCount() == errorsBefore) {
                 checked.add(new CheckedModel(model.name().text(), built, Map.copyOf(checkpointNames),
-                        new LinkedHashMap<>(modelConstants), new LinkedHashMap<>(runTimeDims)));
+                        new LinkedHashMap<>(modelConstants), new LinkedHashMap<>(runTimeDims), Map.copyOf(dimDeclarations)));
             }
         }
         warnUnused(file);
@@ -333,6 +335,7 @@ public final class Checker {
             }
             declare(scope, item.name(), new Binding.RunDim(Dim.symbol(item.name().text()), max, item.name().span()));
             runTimeDims.putIfAbsent(item.name().text(), max);
+            dimDeclarations.putIfAbsent(item.name().text(), item.span());
         }
     }
 

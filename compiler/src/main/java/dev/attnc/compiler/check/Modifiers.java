@@ -72,7 +72,8 @@ final class Modifiers {
     private static final Map<String, Integer> FUNCTIONS = Map.ofEntries(
             Map.entry("abs", 1), Map.entry("min", 2), Map.entry("max", 2), Map.entry("exp", 1), Map.entry("log", 1),
             Map.entry("sqrt", 1), Map.entry("tanh", 1), Map.entry("sigmoid", 1), Map.entry("floor", 1),
-            Map.entry("ceil", 1), Map.entry("where", 3), Map.entry("alibi_slope", 1), Map.entry("clamp", 3));
+            Map.entry("ceil", 1), Map.entry("where", 3), Map.entry("alibi_slope", 1), Map.entry("clamp", 3),
+            Map.entry("pow", 2));
 
     /** The clause names, in the order the documentation lists them. */
     static final List<String> CLAUSE_NAMES = List.of("scale", "temperature", "score", "mask", "softcap", "sink", "relative");
@@ -802,10 +803,6 @@ final class Modifiers {
                 diagnostics.error(binary.span(), Messages.MATMUL_IN_MODIFIER);
                 return null;
             }
-            if (op == Expr.BinaryOp.POW) {
-                diagnostics.error(binary.span(), Messages.POW_IN_MODIFIER);
-                return null;
-            }
             if (op.isLogical()) {
                 for (var side : List.of(Map.entry(left, binary.left()), Map.entry(right, binary.right()))) {
                     if (side.getKey().type() != Type.BOOL) {
@@ -830,6 +827,10 @@ final class Modifiers {
             }
             if (op.isComparison()) {
                 return new Scalar.Binary(symbol, left, right, Type.BOOL);
+            }
+            if (op == Expr.BinaryOp.POW) {
+                // a ** b is pow(a, b), a number even of whole numbers: (i - j) ** 2 overflows no int.
+                return new Scalar.Call("pow", List.of(left, right), Type.FLOAT);
             }
             if (op == Expr.BinaryOp.MOD && (left.type() != Type.INT || right.type() != Type.INT)) {
                 diagnostics.error(binary.span(), Messages.MOD_NEEDS_WHOLE);

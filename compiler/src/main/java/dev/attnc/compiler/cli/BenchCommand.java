@@ -19,7 +19,9 @@ import dev.attnc.runtime.Model;
 import dev.attnc.runtime.Tensor;
 import dev.attnc.runtime.kernels.Peak;
 import dev.attnc.runtime.kernels.Threads;
+import dev.attnc.runtime.weights.CheckpointMetadata;
 import dev.attnc.runtime.weights.RandomWeights;
+import dev.attnc.runtime.weights.WeightException;
 import dev.attnc.runtime.weights.WeightSource;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -32,12 +34,13 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "bench", description = {
-    "Time a model on random weights and inputs: per step and in total, with GFLOP/s and the share of this",
+    "Time a model on random inputs and random weights (or --weights): per step and in total, with GFLOP/s and the share of this",
     "machine's measured peak. For comparisons with other engines, see docs/performance.md (JMH)."})
 final class BenchCommand implements Callable<Integer> {
 
@@ -55,6 +58,14 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--iterations", paramLabel = "N", description = "timed calls after warm-up (default: ${DEFAULT-VALUE})")
     int iterations = 10;
+
+    @Option(names = "--weights", paramLabel = "W",
+            description = "time a checkpoint's weights instead of random ones (16-bit and quantized matrices keep their"
+                    + " type, which changes the speed): safetensors, a Hugging Face folder or GGUF")
+    Path weights;
+
+    @Mixin
+    WeightNamesOption weightNames = new WeightNamesOption();
 
     @Spec
     CommandSpec spec;
@@ -77,10 +88,20 @@ final class BenchCommand implements Callable<Integer> {
             // Read once, when the kernels' pool starts: set it before any kernel runs.
             System.setProperty("attnc.threads", Integer.toString(threads));
         }
+        if (weights != null) {
+            SourceFiles.checkReadable("--weights", weights);
+        }
+        weightNames.check(weights);
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         SourceFile source = SourceFiles.read(file);
-        FrontEnd.Result result = FrontEnd.check(source);
+        CheckpointMetadata metadata;
+        try {
+            metadata = CheckpointOption.metadata(weights);
+        } catch (WeightException e) {
+            return CheckpointOption.unreadable(e, err);
+        }
+        FrontEnd.Result result = FrontEnd.check(source, metadata);
         err.print(result.diagnostics().render());
         err.flush();
         if (!result.ok()) {
@@ -107,7 +128,12 @@ final class BenchCommand implements Callable<Integer> {
         Graph graph = generated.graph();
         Map<String, Long> dims = new LinkedHashMap<>();
         checked.dims().forEach((dim, bound) -> dims.put(dim, (long) Math.min(seq, bound.orElse((long) seq))));
-        try (WeightSource weights = new RandomWeights(1); Model model = load(type, weights)) {
+        try (WeightSource loaded = weights == null ? new RandomWeights(1) : weightNames.open(weights);
+                Model model = weights == null ? load(type, loaded)
+                        : CheckpointOption.loadAll(loaded, "model " + checked.name(), from -> load(type, from))) {
+            if (weights != null) {
+                out.println("weights: " + Terminal.safe(loaded.description()));
+            }
             Map<String, Tensor> inputs = inputs(graph, dims);
             out.printf("%s at %s, %s backend, %s: warming up...%n", checked.name(), dims, chosen.name().toLowerCase(),
                     threadCount(Threads.count()));
@@ -155,6 +181,8 @@ final class BenchCommand implements Callable<Integer> {
             out.printf("peak: %.1f GFLOP/s measured (Vector API FMA on %s)%n", peak, threadCount(Threads.count()));
             out.printf("total: median %.2f ms, best %.2f ms of %d calls after %d warm-up calls; %.1f GFLOP/s at the median%n",
                     median, best(totals) / 1e6, iterations, warm, flops / (median * 1e6));
+        } catch (WeightException e) {
+            return CheckpointOption.unreadable(e, err);
         }
         out.flush();
         return Main.OK;
@@ -210,7 +238,7 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The generated class's {@code load}; what it throws is thrown as itself, not wrapped. */
-    private static Model load(Class<?> type, WeightSource weights) throws ReflectiveOperationException {
+    private static Model load(Class<?> type, WeightSource weights) {
         try {
             return (Model) type.getMethod("load", WeightSource.class).invoke(null, weights);
         } catch (java.lang.reflect.InvocationTargetException e) {
@@ -220,7 +248,9 @@ final class BenchCommand implements Callable<Integer> {
             if (e.getCause() instanceof Error error) {
                 throw error;
             }
-            throw e;
+            throw new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot load the generated class " + type.getName(), e);
         }
     }
 

@@ -6,14 +6,11 @@ import dev.attnc.compiler.api.Backend;
 import dev.attnc.compiler.api.CompilationException;
 import dev.attnc.compiler.api.Compilation;
 import dev.attnc.compiler.api.CompileOptions;
-import dev.attnc.compiler.check.ActivationMemory;
 import dev.attnc.compiler.codegen.JvmBackend;
-import dev.attnc.compiler.diag.Diagnostic;
 import dev.attnc.compiler.diag.SourceFile;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -65,7 +62,7 @@ final class CheckCommand implements Callable<Integer> {
             errors += checked.errorCount();
             warnings += checked.warningCount();
             // What code generation would refuse, so that check reports everything compile does.
-            errors += generationErrors(source, checked.models(), err);
+            errors += generationErrors(checked.models(), err);
         }
         err.flush();
         String summary = summary(files.size(), errors, warnings);
@@ -75,23 +72,16 @@ final class CheckCommand implements Callable<Integer> {
 
     /**
      * Reports what stops the models of a clean file from being generated: activations that do
-     * not fit (at the statement of the largest value), then anything else code generation
-     * refuses. Returns the number of errors reported.
+     * not fit (at the statement of the largest value, as the API reports them), then anything
+     * else code generation refuses. Returns the number of errors reported.
      */
-    static int generationErrors(SourceFile source, List<AttnModel> models, PrintWriter err) {
+    static int generationErrors(List<AttnModel> models, PrintWriter err) {
         int errors = 0;
         for (AttnModel model : models) {
-            Optional<Diagnostic> memory = ActivationMemory.check(model.name(), model.fusedGraph(), model.dims(),
-                    model.options().maxSeq(), ActivationMemory.dimDeclarations(source, model.name()));
-            if (memory.isPresent()) {
-                err.println(memory.get().render());
-                errors++;
-                continue;
-            }
             try {
                 model.javaSource();
             } catch (CompilationException e) {
-                err.println(e.getMessage());
+                e.diagnostics().forEach(diagnostic -> err.println(diagnostic.rendered()));
                 errors++;
             }
         }

@@ -82,9 +82,17 @@ final class CheckpointOption {
         }
     }
 
-    /** Prints the one-line error of a checkpoint that cannot be read; the exit code for errors in the input. */
-    static int unreadable(WeightException e, java.io.PrintWriter err) {
-        err.println("attnc: error: " + Terminal.safe(String.valueOf(e.getMessage())));
+    /**
+     * Prints the error of a checkpoint that cannot be read or does not fit the model: one line,
+     * or one per tensor for a report of several (each line made safe to print); the exit code
+     * for errors in the input.
+     */
+    static int unreadable(RuntimeException e, java.io.PrintWriter err) {
+        String[] lines = String.valueOf(e.getMessage()).split("\n", -1);
+        err.println("attnc: error: " + Terminal.safe(lines[0]));
+        for (int line = 1; line < lines.length; line++) {
+            err.println(Terminal.safe(lines[line]));
+        }
         err.flush();
         return Main.INPUT_ERRORS;
     }

@@ -103,7 +103,7 @@ final class CompileCommand implements Callable<Integer> {
         }
         MaxSeqOption.warnIfUnused(spec, compilation.models(), maxSeq, err);
         // With --dump-ir the graphs are printed first, and a refusal comes after them.
-        if (dumpIr == null && CheckCommand.generationErrors(source, compilation.models(), err) > 0) {
+        if (dumpIr == null && CheckCommand.generationErrors(compilation.models(), err) > 0) {
             return Main.INPUT_ERRORS;
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -7,7 +7,6 @@ import dev.attnc.compiler.api.Compilation;
 import dev.attnc.compiler.api.CompilationException;
 import dev.attnc.compiler.api.CompileOptions;
 import dev.attnc.compiler.api.TensorSpec;
-import dev.attnc.compiler.api.Weights;
 import dev.attnc.compiler.diag.SourceFile;
 import dev.attnc.runtime.DType;
 import dev.attnc.runtime.Decoder;
@@ -54,15 +53,19 @@ final class DecoderSetup implements AutoCloseable {
         this.loadMillis = loadMillis;
     }
 
-    /** Null when the source has errors (already printed to {@code err}). */
-    static DecoderSetup open(Path file, Path weightsPath, Path tokenizerPath, long maxSeq, PrintWriter err) {
+    /**
+     * Null when the source has errors (already printed to {@code err}); {@code names} renames the
+     * checkpoint's tensors (--weights-prefix, --weights-map).
+     */
+    static DecoderSetup open(Path file, Path weightsPath, WeightNamesOption names, Path tokenizerPath, long maxSeq, PrintWriter err) {
         if (!Files.exists(weightsPath)) {
             throw new Main.UsageError("--weights " + Terminal.safe(weightsPath.toString()) + " does not exist");
         }
+        names.check(weightsPath);
         SourceFile source = SourceFiles.read(file);
         WeightSource weights;
         try {
-            weights = Weights.open(weightsPath);
+            weights = names.open(weightsPath);
         } catch (WeightException e) {
             return unreadable(e, err);
         }
@@ -101,7 +104,8 @@ final class DecoderSetup implements AutoCloseable {
             started = System.nanoTime();
             Decoder decoder;
             try {
-                decoder = model.loadDecoder(weights);
+                // Every tensor the checkpoint lacks or cannot give is reported at once.
+                decoder = CheckpointOption.loadAll(weights, "model " + model.name(), model::loadDecoder);
             } catch (UnsupportedOperationException e) {
                 throw new Main.UsageError(e.getMessage());
             }
@@ -110,7 +114,8 @@ final class DecoderSetup implements AutoCloseable {
             return new DecoderSetup(weights, model, decoder, tokenizer, tokens, endOfSequence, compileMillis, loadMillis);
         } catch (CompilationException e) {
             weights.close();
-            err.println(e.getMessage());
+            e.diagnostics().forEach(diagnostic -> err.println(diagnostic.rendered()));
+            err.flush();
             return null;
         } catch (WeightException | TokenizerException e) {
             // A tensor missing or of the wrong shape, a tokenizer.json that cannot be read: errors in the input.
@@ -151,8 +156,7 @@ final class DecoderSetup implements AutoCloseable {
 
     /** Says why the checkpoint or its tokenizer cannot be read; null, for the exit code of errors in the input. */
     private static DecoderSetup unreadable(RuntimeException e, PrintWriter err) {
-        err.println("attnc: error: " + Terminal.safe(String.valueOf(e.getMessage())));
-        err.flush();
+        CheckpointOption.unreadable(e, err);
         return null;
     }
 

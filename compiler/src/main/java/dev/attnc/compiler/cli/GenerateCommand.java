@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -44,6 +45,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "seed of the sampler (default: ${DEFAULT-VALUE})")
     long seed = 42;
 
+    @Mixin
+    WeightNamesOption weightNames = new WeightNamesOption();
+
     @Option(names = "--tokenizer", paramLabel = "tokenizer.json", description = "a Hugging Face tokenizer.json, instead of the checkpoint's own")
     Path tokenizer;
 
@@ -70,7 +74,7 @@ final class GenerateCommand implements Callable<Integer> {
         Main.checkThreadSetting();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (DecoderSetup setup = DecoderSetup.open(file, weights, tokenizer, maxSeq, err)) {
+        try (DecoderSetup setup = DecoderSetup.open(file, weights, weightNames, tokenizer, maxSeq, err)) {
             if (setup == null) {
                 return Main.INPUT_ERRORS;
             }

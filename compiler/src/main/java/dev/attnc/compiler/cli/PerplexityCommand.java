@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -32,6 +33,9 @@ final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--text", required = true, paramLabel = "TEXT_FILE", description = "a UTF-8 text file (at most 16 MiB)")
     Path text;
 
+    @Mixin
+    WeightNamesOption weightNames = new WeightNamesOption();
+
     @Option(names = "--tokenizer", paramLabel = "tokenizer.json", description = "a Hugging Face tokenizer.json, instead of the checkpoint's own")
     Path tokenizer;
 
@@ -47,7 +51,7 @@ final class PerplexityCommand implements Callable<Integer> {
         Main.checkThreadSetting();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (DecoderSetup setup = DecoderSetup.open(file, weights, tokenizer, maxSeq, err)) {
+        try (DecoderSetup setup = DecoderSetup.open(file, weights, weightNames, tokenizer, maxSeq, err)) {
             if (setup == null) {
                 return Main.INPUT_ERRORS;
             }

@@ -31,6 +31,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -51,15 +52,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--weights", paramLabel = "W.safetensors", description = "weights to load (default: seeded random weights)")
     Path weights;
 
-    @Option(names = "--weights-prefix", paramLabel = "FROM=TO",
-            description = "read the checkpoint's tensors under other names: a leading FROM of each name the .attn file"
-                    + " reads becomes TO (=transformer. adds a prefix, model.= removes one; a plain P adds P)")
-    String weightsPrefix;
-
-    @Option(names = "--weights-map", paramLabel = "FILE",
-            description = "a file of lines `attn_name = checkpoint_name` ({n} matches a layer number; # comments)"
-                    + " naming the checkpoint's tensor for each name the .attn file reads; before --weights-prefix")
-    Path weightsMap;
+    @Mixin
+    WeightNamesOption weightNames = new WeightNamesOption();
 
     @Option(names = "--inputs", paramLabel = "X.safetensors", description = "inputs, one tensor per model input, by name (default: seeded random)")
     Path inputs;
@@ -132,7 +126,7 @@ final class RunCommand implements Callable<Integer> {
             throw new Main.UsageError("--device needs --backend tornadovm");
         }
         int length = length(model);
-        if (CheckCommand.generationErrors(source, List.of(model), err) > 0) {
+        if (CheckCommand.generationErrors(List.of(model), err) > 0) {
             return Main.INPUT_ERRORS;
         }
         long started = System.nanoTime();
@@ -145,7 +139,7 @@ final class RunCommand implements Callable<Integer> {
         double compileMillis = (System.nanoTime() - started) / 1e6;
         stdout.printf("model %s from %s, %s (compiled in %.0f ms)%n", model.name(), file, describe(chosen), compileMillis);
         try (WeightSource weightSource = weights == null ? Weights.random(seed)
-                : CheckpointOption.open(weights, weightsPrefix, weightsMap)) {
+                : weightNames.open(weights)) {
             java.util.function.Function<WeightSource, Model> load = from -> deviceIndex == null ? model.load(from)
                     : model.load(from, deviceIndex[0], deviceIndex[1]);
             // A checkpoint's every missing or mismatched tensor is reported at once.
@@ -201,7 +195,7 @@ final class RunCommand implements Callable<Integer> {
         if (weights != null) {
             SourceFiles.checkReadable("--weights", weights);
         }
-        CheckpointOption.checkRenaming(weights, weightsPrefix, weightsMap);
+        weightNames.check(weights);
         if (inputs != null) {
             SourceFiles.checkReadable("--inputs", inputs);
         }

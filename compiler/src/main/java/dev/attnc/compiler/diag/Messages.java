@@ -709,8 +709,6 @@ public final class Messages {
 
     // ---------------------------------------------------------------- tensor math outside clauses
 
-    public static final String POW_IN_MODIFIER = "`**` is not available in attention clauses; multiply instead (`x * x`)";
-
     public static String reductionNeedsDim(String function) {
         return "`" + function + "` reduces over one dim: give it, as in `" + function + "(x, dim = 0)` or `" + function
                 + "(x, dim = T)`" + (function.equals("min") || function.equals("max")

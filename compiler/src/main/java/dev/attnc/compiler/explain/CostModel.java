@@ -25,6 +25,10 @@ import java.util.Set;
  *       the dot product, 2dv the weighted sum of values, 5 the scale and the online softmax
  *       (max, subtract, exp, sum), {@code m} the score, mask and softcap operations, and the last
  *       term the final division; reads q, k, v once and writes the output (and the KV cache);
+ *       with {@code relative R} (distances clipped to {@code [-K, K]}), {@code 2d} more per head for
+ *       each product {@code q_i · R[d]} of a query with a clipped distance {@code d} it meets (made
+ *       once and gathered, as the fused loop does: at most {@code 2K + 1} per query), and 1 per
+ *       pair to add it to the score;
  *   <li>elementwise: 1 per element (add, mul, relu, exp, ...), sigmoid 3, silu 4, swiglu 5,
  *       softcap 3, gelu and gelu_tanh 8; layernorm 8 (7 without bias), rmsnorm 4, softmax 5;
  *       rope 3 per rotated element plus 3 per position and frequency;
@@ -142,18 +146,23 @@ public final class CostModel {
         long valueDim = value(v.type().last(), dims) / Math.max(1, kvHeads);
         long queries = value(q.type().dim(0), dims);
         long keys = value(k.type().dim(0), dims);
-        Pairs pairs = pairs(node, queries, keys, dims);
+        long clip = node.attrs().containsKey("relative") ? Long.parseLong(node.attr("relative_clip")) : -1;
+        Pairs pairs = pairs(node, queries, keys, dims, clip);
         long modifiers = operations(node.exprs().get("score")) + pairs.perPairChecks()
-                + (node.attrs().containsKey("softcap") ? 3 : 0) + (node.attrs().containsKey("temperature") ? 1 : 0);
-        long flops = heads * pairs.count() * (2 * headDim + 2 * valueDim + 5 + modifiers) + heads * queries * valueDim;
+                + (node.attrs().containsKey("softcap") ? 3 : 0) + (node.attrs().containsKey("temperature") ? 1 : 0)
+                + (clip >= 0 ? 1 : 0);
+        long flops = heads * pairs.count() * (2 * headDim + 2 * valueDim + 5 + modifiers) + heads * queries * valueDim
+                + heads * pairs.distances() * 2 * headDim;
         long read = BYTES * inputElements(node, dims);
         long written = BYTES * elements(node.type(), dims);
         boolean cached = "true".equals(node.attrs().get("cache"));
         if (cached) {
             written += BYTES * (elements(k.type(), dims) + elements(v.type(), dims));
         }
-        String note = String.format(java.util.Locale.ROOT, "online softmax over %s%,d (query, key) pairs per head%s%s",
+        String note = String.format(java.util.Locale.ROOT, "online softmax over %s%,d (query, key) pairs per head%s%s%s",
                 pairs.exact() ? "" : "at most ", pairs.count(), pairs.mask().isEmpty() ? "" : " (mask " + pairs.mask() + ")",
+                clip < 0 ? "" : String.format(java.util.Locale.ROOT, "; relative %s: %s%,d query-by-distance products per head",
+                        node.attr("relative"), pairs.exact() ? "" : "at most ", pairs.distances()),
                 cached ? "; writes the KV cache" : "");
         AttentionCost saved = new AttentionCost(node.id(), node.name(), heads, queries, keys, pairs.count(),
                 BYTES * heads * pairs.count(), BYTES * heads * queries * keys, pairs.mask(), pairs.exact());
@@ -164,7 +173,8 @@ public final class CostModel {
     public record Attention(Cost cost, AttentionCost saved) {
     }
 
-    private record Pairs(long count, long perPairChecks, String mask, boolean exact) {
+    /** {@code distances}: the clipped distances each query meets, summed over the queries (0 without a relative table). */
+    private record Pairs(long count, long perPairChecks, String mask, boolean exact, long distances) {
     }
 
     /**
@@ -173,13 +183,18 @@ public final class CostModel {
      * as the generated loop bounds it. What the bounds cannot tell (a test on an input's values)
      * is counted as letting every key through.
      */
-    private static Pairs pairs(Node node, long queries, long keys, Map<String, Long> dims) {
+    private static Pairs pairs(Node node, long queries, long keys, Map<String, Long> dims, long clip) {
         Scalar mask = node.exprs().get("mask");
         if (mask == null) {
-            return new Pairs(queries * keys, 0, "", true);
+            long distances = 0;
+            for (long i = 0; clip >= 0 && i < queries; i++) {
+                distances += clippedDistances(i, 0, keys, clip);
+            }
+            return new Pairs(queries * keys, 0, "", true, distances);
         }
         MaskBounds bounds = MaskBounds.of(mask);
         long count = 0;
+        long distances = 0;
         boolean unknown = false;
         for (long i = 0; i < queries; i++) {
             long first = 0;
@@ -201,9 +216,23 @@ public final class CostModel {
                 }
             }
             count += Math.max(0, end - first);
+            distances += clip < 0 ? 0 : clippedDistances(i, first, end, clip);
         }
         return new Pairs(count, operations(bounds.rest()), node.attrs().getOrDefault("mask", "mask"),
-                !unknown && bounds.rest() == null);
+                !unknown && bounds.rest() == null, distances);
+    }
+
+    /**
+     * How many values {@code clamp(i - j, -clip, clip)} takes for the keys {@code first <= j < end}:
+     * clamping is monotone, so those of the two ends and every whole number between them.
+     */
+    static long clippedDistances(long i, long first, long end, long clip) {
+        if (end <= first) {
+            return 0;
+        }
+        long nearest = Math.max(-clip, Math.min(clip, i - (end - 1)));
+        long farthest = Math.max(-clip, Math.min(clip, i - first));
+        return farthest - nearest + 1;
     }
 
     /** A bound's value at query i, or null if it reads an input or a repeat index. */

@@ -118,8 +118,9 @@ class AttncApiTest {
         Compilation compiled = Attnc.compile("huge.attn", huge, options);
         assertFalse(compiled.ok());
         Diagnostic error = compiled.errors().get(0);
-        assertEquals(0, error.line());
-        assertTrue(error.headline().startsWith("huge.attn: error: the activations of Huge"), error.headline());
+        // At the largest value, the input x on line 3, as attnc check reports it.
+        assertEquals(3, error.line());
+        assertTrue(error.headline().startsWith("huge.attn:3:3: error: the activations of Huge"), error.headline());
 
         Compilation checked = Attnc.check("huge.attn", huge, options);
         assertTrue(checked.ok(), "check does not generate code");

@@ -77,7 +77,8 @@ class ModelContractTest {
         assertEquals("input `x` must be [T, 576], found int[4]", type.getMessage());
         ModelInputException tooLong = assertThrows(ModelInputException.class,
                 () -> model.forward(Map.of("x", Tensor.floats(new float[2049 * 576], 2049, 576))));
-        assertEquals("T = 2049 is more than this model accepts (2048); compile with a larger bound (dim T <= N, or --max-seq)",
+        assertEquals("T = 2049 is more than this model accepts (2048): the model declares `dim T <= 2048` on line 7 of llama_block.attn;"
+                + " raise that bound and compile again",
                 tooLong.getMessage());
     }
 

@@ -130,6 +130,54 @@ class ExplainTest {
         assertEquals(total, explanation.totals().flops());
     }
 
+    /**
+     * A relative table adds, per head, 2d FLOPs for each product of a query with a clipped
+     * distance it meets (counted here by brute force: the distinct clamp(i - j, -K, K) over the
+     * keys j each query sees) and 1 per pair to add it to the score.
+     */
+    @Test
+    void relativeTermsCountTheirProductsOncePerDistance() {
+        for (String mask : List.of("mask causal", "mask causal && i - j < 40", "")) {
+            AttnModel model = Attnc.compile("""
+                    model Rel {
+                      const D = 64, H = 4, Dh = D / H, K = 16
+                      dim T
+                      input x : [T, D]
+                      param rel : [2 * K + 1, Dh]
+                      y = attention(x, x, x, heads = H) {
+                        relative rel
+                        %s
+                      }
+                      output y
+                    }
+                    """.formatted(mask)).orElseThrow();
+            long t = 100;
+            long heads = 4;
+            long headDim = 16;
+            long clip = 16;
+            long pairs = 0;
+            long distances = 0;
+            for (long i = 0; i < t; i++) {
+                java.util.Set<Long> met = new java.util.HashSet<>();
+                for (long j = 0; j < t; j++) {
+                    boolean visible = mask.isEmpty() || j <= i && (!mask.contains("40") || i - j < 40);
+                    if (visible) {
+                        pairs++;
+                        met.add(Math.max(-clip, Math.min(clip, i - j)));
+                    }
+                }
+                distances += met.size();
+            }
+            Explanation.Row attention = row(model.explain(t, MACHINE), "attention");
+            // Per pair: q.k (2d), p.v (2dv), scale and online softmax (5), the relative term's add (1).
+            long expected = heads * pairs * (2 * headDim + 2 * headDim + 5 + 1) + heads * t * headDim
+                    + heads * distances * 2 * headDim;
+            assertEquals(expected, attention.flops(), "mask `" + mask + "`");
+            assertTrue(attention.cost().note().contains(String.format("relative rel: %,d query-by-distance products per head",
+                    distances)), attention.cost().note());
+        }
+    }
+
     @Test
     void slidingWindowCountsOnlyTheWindow() {
         AttnModel model = Attnc.compile(Repo.path("samples/sliding_window/sliding_window.attn")).orElseThrow();

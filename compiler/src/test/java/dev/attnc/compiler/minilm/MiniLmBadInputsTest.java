@@ -89,7 +89,8 @@ class MiniLmBadInputsTest {
 
     @Test
     void sequenceOverMaxLength() {
-        assertEquals("T = 513 is more than this model accepts (512); compile with a larger bound (dim T <= N, or --max-seq)",
+        assertEquals("T = 513 is more than this model accepts (512): the model declares `dim T <= P` (512) on line 9 of minilm.attn;"
+                + " raise that bound and compile again",
                 fails(inputs(ids(513), new int[513], MiniLmMatchesOnnxRuntimeTest.ones(513))));
         assertEquals("T = 0: inputs must hold at least one position",
                 fails(inputs(new int[0], new int[0], new int[0])));

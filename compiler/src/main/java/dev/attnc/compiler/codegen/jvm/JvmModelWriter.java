@@ -334,6 +334,12 @@ public final class JvmModelWriter {
         return nodes.stream().map(n -> "{@code " + n.attr("name") + " " + n.type() + "}").collect(Collectors.joining(", "));
     }
 
+    /** The declared bound of a run-time dim as a last argument of Inputs' range checks, so its message names it; empty without one. */
+    private CodeBlock boundArgument(String dim) {
+        String origin = model.boundOrigin(dim, options.sourceName());
+        return origin == null ? CodeBlock.of("") : CodeBlock.of(", $L", JavaText.stringLiteral(origin));
+    }
+
     private void constants(TypeSpec.Builder type) {
         for (Map.Entry<String, Number> constant : model.constants().entrySet()) {
             Number value = constant.getValue();
@@ -800,7 +806,8 @@ public final class JvmModelWriter {
                 .addParameter(TENSOR_MAP, "inputs");
         run.addStatement("int $L = sequenceLength(inputs)", dim);
         if (stepping) {
-            run.addStatement("$T.checkCache($S, $L, cached, $L)", INPUTS, runTimeDims.get(0), dim, maxFields.get(runTimeDims.get(0)));
+            run.addStatement("$T.checkCache($S, $L, cached, $L$L)", INPUTS, runTimeDims.get(0), dim, maxFields.get(runTimeDims.get(0)),
+                    boundArgument(runTimeDims.get(0)));
         }
         run.addStatement("copyIn(inputs, 0)");
         run.addStatement("compute($L$L, $T.one($L))", dim, stepping ? ", cached" : "", SEQUENCES, dim);
@@ -817,7 +824,8 @@ public final class JvmModelWriter {
         Map<Node, String> locals = inputLocals(length);
         length.addStatement("int $L = -1", dim);
         bindDims(length, locals);
-        length.addStatement("$T.checkRange($S, $L, $L)", INPUTS, runTimeDims.get(0), dim, maxFields.get(runTimeDims.get(0)));
+        length.addStatement("$T.checkRange($S, $L, $L$L)", INPUTS, runTimeDims.get(0), dim, maxFields.get(runTimeDims.get(0)),
+                boundArgument(runTimeDims.get(0)));
         for (Node node : graph.nodes()) {
             if (node.op() == Op.EMBEDDING && node.input(0).op() == Op.INPUT && node.input(0).type().rank() == 1) {
                 Param param = graph.param(Integer.parseInt(node.attr("param_id")));
@@ -936,9 +944,11 @@ public final class JvmModelWriter {
         bindDims(method, locals);
         for (String dim : runTimeDims) {
             if (stepping) {
-                method.addStatement("$T.checkCache($S, $L, cached, $L)", INPUTS, dim, names.user(dim), maxFields.get(dim));
+                method.addStatement("$T.checkCache($S, $L, cached, $L$L)", INPUTS, dim, names.user(dim), maxFields.get(dim),
+                        boundArgument(dim));
             } else {
-                method.addStatement("$T.checkRange($S, $L, $L)", INPUTS, dim, names.user(dim), maxFields.get(dim));
+                method.addStatement("$T.checkRange($S, $L, $L$L)", INPUTS, dim, names.user(dim), maxFields.get(dim),
+                        boundArgument(dim));
             }
         }
         for (Map.Entry<Node, String> input : locals.entrySet()) {

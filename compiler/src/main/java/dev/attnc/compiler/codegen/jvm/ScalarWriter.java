@@ -177,6 +177,7 @@ public final class ScalarWriter {
             case "clamp" -> new Code("Math.min(Math.max(" + args.get(0).text() + ", " + args.get(1).text() + "), " + args.get(2).text()
                     + ")", wider(new Code("", wider(args.get(0), args.get(1))), args.get(2)));
             case "exp", "log", "sqrt", "tanh" -> new Code("Math." + call.function() + "(" + args.get(0).text() + ")", "double");
+            case "pow" -> new Code("Math.pow(" + args.get(0).text() + ", " + args.get(1).text() + ")", "double");
             case "sigmoid" -> new Code("1 / (1 + Math.exp(-" + paren(args.get(0).text()) + "))", "double");
             case "floor", "ceil" -> new Code("(int) Math." + call.function() + "(" + args.get(0).text() + ")", "int");
             case "where" -> new Code(paren(args.get(0).text()) + " ? " + paren(args.get(1).text()) + " : " + paren(args.get(2).text()),
@@ -195,6 +196,7 @@ public final class ScalarWriter {
             case "clamp" -> new Code("TornadoMath.min(TornadoMath.max(" + args.get(0).text() + ", " + args.get(1).text() + "), "
                     + args.get(2).text() + ")", wider(new Code("", wider(args.get(0), args.get(1))), args.get(2)));
             case "exp", "log", "sqrt", "tanh" -> new Code("TornadoMath." + function + "(" + floatArgument(args.get(0)) + ")", "float");
+            case "pow" -> new Code("TornadoMath.pow(" + floatArgument(args.get(0)) + ", " + floatArgument(args.get(1)) + ")", "float");
             case "sigmoid" -> new Code("1.0f / (1.0f + TornadoMath.exp(-" + paren(args.get(0).text()) + "))", "float");
             case "floor", "ceil" -> new Code("(int) TornadoMath." + function + "(" + floatArgument(args.get(0)) + ")", "int");
             case "where" -> new Code(paren(args.get(0).text()) + " ? " + paren(args.get(1).text()) + " : " + paren(args.get(2).text()),

@@ -382,6 +382,12 @@ public final class TornadoModelWriter {
         return doc.build();
     }
 
+    /** The declared bound of a run-time dim as a last argument of Inputs' range checks, so its message names it; empty without one. */
+    private CodeBlock boundArgument(String dim) {
+        String origin = model.boundOrigin(dim, options.sourceName());
+        return origin == null ? CodeBlock.of("") : CodeBlock.of(", $L", JavaText.stringLiteral(origin));
+    }
+
     private void constants(TypeSpec.Builder type) {
         for (Map.Entry<String, Number> constant : model.constants().entrySet()) {
             Number value = constant.getValue();
@@ -1486,9 +1492,11 @@ public final class TornadoModelWriter {
                 throw new CodegenException("run-time dim " + dim + " is not the size of any input, so a call cannot set it");
             }
             if (stepping) {
-                method.addStatement("$T.checkCache($S, $L, cached, $L)", INPUTS, dim, names.user(dim), maxFields.get(dim));
+                method.addStatement("$T.checkCache($S, $L, cached, $L$L)", INPUTS, dim, names.user(dim), maxFields.get(dim),
+                        boundArgument(dim));
             } else {
-                method.addStatement("$T.checkRange($S, $L, $L)", INPUTS, dim, names.user(dim), maxFields.get(dim));
+                method.addStatement("$T.checkRange($S, $L, $L$L)", INPUTS, dim, names.user(dim), maxFields.get(dim),
+                        boundArgument(dim));
             }
         }
         computedChecks.forEach(Runnable::run);
