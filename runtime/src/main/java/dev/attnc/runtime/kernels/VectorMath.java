@@ -114,4 +114,73 @@ final class VectorMath {
             }
         };
     }
+
+    /** Whether {@link #unary} runs {@code activation} in lanes with the bits of {@link Activation#apply}. */
+    static boolean unaryHasLanes(Activation activation) {
+        // ABS clears the sign bit either way; SQRT: a float's square root rounded from the double
+        // one equals the float square root (double keeps more than twice float's bits), and both
+        // are correctly rounded. EXP, LOG, TANH and SIGMOID are computed in double and have no
+        // lane twin with those bits, so they stay scalar.
+        return hasLanes(activation) || activation == Activation.ABS || activation == Activation.SQRT;
+    }
+
+    /**
+     * {@code out[outAt + i] = activation(in[inAt + i])} for {@code i < n}, the same bits as
+     * {@link Activation#apply}; only for activations {@link #unaryHasLanes} accepts. {@code in} and
+     * {@code out} may be the same array at the same offset, never overlapping otherwise. One loop
+     * per activation, so that no switch runs per vector.
+     */
+    static void unary(Activation activation, int n, float[] in, int inAt, float[] out, int outAt) {
+        int l = S.length();
+        int bound = n - n % l;
+        int i = 0;
+        switch (activation) {
+            case GELU -> {
+                for (; i < bound; i += l) {
+                    gelu(FloatVector.fromArray(S, in, inAt + i)).intoArray(out, outAt + i);
+                }
+            }
+            case GELU_TANH -> {
+                for (; i < bound; i += l) {
+                    geluTanh(FloatVector.fromArray(S, in, inAt + i)).intoArray(out, outAt + i);
+                }
+            }
+            case SILU -> {
+                for (; i < bound; i += l) {
+                    silu(FloatVector.fromArray(S, in, inAt + i)).intoArray(out, outAt + i);
+                }
+            }
+            case RELU -> {
+                for (; i < bound; i += l) {
+                    FloatVector x = FloatVector.fromArray(S, in, inAt + i);
+                    x.blend(0f, x.compare(VectorOperators.GT, 0f).not()).intoArray(out, outAt + i);
+                }
+            }
+            case NEG -> {
+                for (; i < bound; i += l) {
+                    FloatVector.fromArray(S, in, inAt + i).neg().intoArray(out, outAt + i);
+                }
+            }
+            case ABS -> {
+                for (; i < bound; i += l) {
+                    FloatVector.fromArray(S, in, inAt + i).abs().intoArray(out, outAt + i);
+                }
+            }
+            case SQRT -> {
+                for (; i < bound; i += l) {
+                    FloatVector.fromArray(S, in, inAt + i).sqrt().intoArray(out, outAt + i);
+                }
+            }
+            case NONE -> {
+                if (in != out || inAt != outAt) {
+                    System.arraycopy(in, inAt, out, outAt, bound);
+                }
+                i = bound;
+            }
+            default -> throw new IllegalArgumentException(activation + " has no lanes");
+        }
+        for (; i < n; i++) {
+            out[outAt + i] = activation.apply(in[inAt + i]);
+        }
+    }
 }
