@@ -41,14 +41,18 @@ import org.openjdk.jmh.annotations.Warmup;
  *       attnc's API does;
  *   <li>{@link #ort}: {@code OrtSession.run} on the same ids, asking for {@code last_hidden_state}
  *       only, its inputs in direct buffers made in setup and its output pinned, so a timed call is
- *       ORT's {@code Run} alone.
+ *       ORT's {@code Run} alone;
+ *   <li>{@link #attncOneThread}: {@link #attnc} in forks whose kernels run on one thread.
  * </ul>
+ *
+ * The warm-up is long (8 s) because a call at 8 tokens is a few milliseconds and the generated
+ * {@code forward} is large: on a loaded machine C2 takes seconds to compile it.
  *
  * Setup checks that both engines agree within 1e-3 on every value of the output.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 5, time = 1)
+@Warmup(iterations = 8, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 3, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
         "-Dattnc.threads=2", "-Xmx2g"})
@@ -143,6 +147,14 @@ public class MiniLmBench {
 
     @Benchmark
     public Map<String, Tensor> attnc(Sentence s) {
+        return s.model.forward(s.inputs);
+    }
+
+    /** attnc on one kernel thread: against {@link #attnc}, what the hand-offs to a second thread gain or cost. */
+    @Benchmark
+    @Fork(value = 3, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+            "-Dattnc.threads=1", "-Xmx2g"})
+    public Map<String, Tensor> attncOneThread(Sentence s) {
         return s.model.forward(s.inputs);
     }
 
