@@ -96,28 +96,29 @@ final class VectorMath {
         };
     }
 
-    /** {@code activation} over the lanes of {@code x}; the same bits as {@link Activation#apply} lane by lane. */
+    /**
+     * {@code activation} over the lanes of {@code x} (of the preferred species); the same bits as
+     * {@link Activation#apply} lane by lane. The lanes go through an array to {@link #applyLanes}:
+     * this method is small enough (under 35 bytes of bytecode) for C2 to inline it at any call
+     * site, so the vectors passed in and out are not boxed, while the activations themselves
+     * (hundreds of bytes) are past C2's inlining limits and would box every operation if they took
+     * vectors (see {@link #geluLanes}).
+     */
     static FloatVector apply(Activation activation, FloatVector x) {
-        return switch (activation) {
-            case NONE -> x;
-            case RELU -> x.blend(0f, x.compare(VectorOperators.GT, 0f).not());
-            // Through an array, by the loops of unary: gelu, geluTanh and silu pass vectors to
-            // calls C2 may leave out of line (see geluLanes), and then every operation boxes.
-            case GELU, GELU_TANH, SILU -> {
-                float[] lanes = new float[S.length()];
-                x.intoArray(lanes, 0);
-                unary(activation, lanes.length, lanes, 0, lanes, 0);
-                yield FloatVector.fromArray(S, lanes, 0);
-            }
-            case NEG -> x.neg();
-            default -> {
-                float[] lanes = x.toArray();
-                for (int i = 0; i < lanes.length; i++) {
-                    lanes[i] = activation.apply(lanes[i]);
-                }
-                yield FloatVector.fromArray(x.species(), lanes, 0);
-            }
-        };
+        float[] lanes = x.toArray();
+        applyLanes(activation, lanes);
+        return FloatVector.fromArray(S, lanes, 0);
+    }
+
+    /** {@code lanes[i] = activation(lanes[i])}, in SIMD where {@link #unaryHasLanes}, else value by value. */
+    static void applyLanes(Activation activation, float[] lanes) {
+        if (unaryHasLanes(activation)) {
+            unary(activation, lanes.length, lanes, 0, lanes, 0);
+            return;
+        }
+        for (int i = 0; i < lanes.length; i++) {
+            lanes[i] = activation.apply(lanes[i]);
+        }
     }
 
     /** Whether {@link #unary} runs {@code activation} in lanes with the bits of {@link Activation#apply}. */
