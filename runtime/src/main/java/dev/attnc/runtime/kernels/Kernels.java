@@ -318,6 +318,28 @@ public final class Kernels {
     public static void unary(Activation function, int rows, int cols,
             float[] in, int inAt, int inRowStride, int inColStride,
             float[] out, int outAt, int outRowStride, int outColStride) {
+        // SIMD for rows of adjacent values whose activation has lanes with the scalar bits. An
+        // output whose rows overlap, or a view written over itself at another offset, keeps the
+        // order of the scalar loop below.
+        boolean inPlaceOrApart = in != out || (inAt == outAt && inRowStride == outRowStride);
+        boolean rowsApart = rows == 1 || outRowStride >= cols;
+        if (Simd.enabled() && inColStride == 1 && outColStride == 1 && inPlaceOrApart && rowsApart && rows > 0 && cols > 0
+                && VectorMath.unaryHasLanes(function)) {
+            // Values per worker below which one thread does it all: a hand-off would cost more.
+            int grain = 32768;
+            boolean dense = inRowStride == cols && outRowStride == cols;
+            // Elementwise, so any split gives the same bits; split only when each worker gets enough work.
+            Threads.parallel(rows, Math.max(1, grain / cols), (from, to, worker) -> {
+                if (dense) {
+                    VectorMath.unary(function, (to - from) * cols, in, inAt + from * cols, out, outAt + from * cols);
+                    return;
+                }
+                for (int r = from; r < to; r++) {
+                    VectorMath.unary(function, cols, in, inAt + r * inRowStride, out, outAt + r * outRowStride);
+                }
+            });
+            return;
+        }
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
                 out[outAt + r * outRowStride + c * outColStride] = function.apply(in[inAt + r * inRowStride + c * inColStride]);
