@@ -109,7 +109,7 @@ public final class JvmModelWriter {
 
     /**
      * The locals that only the attention, maps and score methods declare: a value of the .attn
-     * file may still be named so ({@code x}), and those methods then call its view {@code this.x}.
+     * file may still be named so ({@code x}), since those methods call every view {@code this.x}.
      * compute, run, copyIn and copyOut declare none of them.
      */
     private static final Set<String> ATTENTION_LOCALS = Set.of("keys", "tiles", "from", "to", "worker", "item", "queriesT",
@@ -1795,7 +1795,8 @@ public final class JvmModelWriter {
         if (name == null) {
             throw new IllegalStateException("no view for %" + value.id());
         }
-        return inAttention && ATTENTION_LOCALS.contains(name) ? "this." + name : name;
+        // Always this.q there, whatever the name, so that a file's names never change the code's shape.
+        return inAttention ? "this." + name : name;
     }
 
     /**
