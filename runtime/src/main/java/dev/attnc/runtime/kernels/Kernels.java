@@ -659,7 +659,10 @@ public final class Kernels {
 
     /** Positions {@code start, start + 1, ...} into {@code rows} rows of {@code out}. */
     public static void arange(int rows, int start, IntRows out) {
-        arange(rows, start, out.values(), out.at());
+        int[] values = out.values();
+        for (int r = 0; r < rows; r++) {
+            values[out.at(r)] = start + r;
+        }
     }
 
     /** The sinusoidal table of positions {@code start ..}: see {@link #sinusoidal(int, int, int, double, float[], int, int)}. */

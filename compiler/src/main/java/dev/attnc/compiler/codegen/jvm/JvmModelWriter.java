@@ -1139,21 +1139,13 @@ public final class JvmModelWriter {
         }
         switch (node.op()) {
             case ARANGE -> {
-                boolean plain = viewStride(node) == 1;
                 if (packable) {
                     perSequence(body, "arange");
-                    if (plain) {
-                        body.addStatement("$T.arange(sequences.length(s), $L, $L.from(sequences.start(s)))", KERNELS,
-                                stepping ? "position" : "0", view(node));
-                    } else {
-                        body.addStatement("$T.arange(sequences.length(s), $L, ints, $L + sequences.start(s))", KERNELS,
-                                stepping ? "position" : "0", at(node));
-                    }
+                    body.addStatement("$T.arange(sequences.length(s), $L, $L.from(sequences.start(s)))", KERNELS,
+                            stepping ? "position" : "0", view(node));
                     body.endControlFlow();
-                } else if (plain) {
-                    body.addStatement("$T.arange($L, $L, $L)", KERNELS, rows(node), stepping ? "position" : "0", view(node));
                 } else {
-                    body.addStatement("$T.arange($L, $L, ints, $L)", KERNELS, rows(node), stepping ? "position" : "0", at(node));
+                    body.addStatement("$T.arange($L, $L, $L)", KERNELS, rows(node), stepping ? "position" : "0", view(node));
                 }
             }
             case SINUSOIDAL -> {
