@@ -54,6 +54,8 @@ public final class JavaNames {
 
     private final Set<String> generated;
     private final Set<String> taken = new HashSet<>();
+    /** The names given out by {@link #user}, {@link #unique} and {@link #field}. */
+    private final Set<String> given = new HashSet<>();
     private final Map<String, String> users = new HashMap<>();
 
     /** @param generated every name the generated class uses that does not come from the .attn file */
@@ -87,6 +89,7 @@ public final class JavaNames {
             java = name + "_" + n;
         }
         taken.add(java);
+        given.add(java);
         users.put(name, java);
         return java;
     }
@@ -100,7 +103,30 @@ public final class JavaNames {
             candidate = name + "_" + n;
         }
         taken.add(candidate);
+        given.add(candidate);
         return candidate;
+    }
+
+    /**
+     * As {@link #unique}, for a field that may share its name with a generated local in
+     * {@code mayShadow}: the code that declares such a local refers to the field as
+     * {@code this.name}. So a value named {@code x} in the .attn file is the field {@code x},
+     * although the attention loops have a local {@code x}.
+     */
+    public String field(String base, Set<String> mayShadow) {
+        JavaText.identifier(base);
+        String name = KEYWORDS.contains(base) ? base + "_" : base;
+        String candidate = name;
+        for (int n = 2; taken.contains(candidate) && !shadows(candidate, mayShadow); n++) {
+            candidate = name + "_" + n;
+        }
+        taken.add(candidate);
+        given.add(candidate);
+        return candidate;
+    }
+
+    private boolean shadows(String name, Set<String> mayShadow) {
+        return mayShadow.contains(name) && generated.contains(name) && !given.contains(name) && !PACKAGE_ROOTS.contains(name);
     }
 
     /** A dim as a Java expression: constants as numbers, run-time dims by their Java names ({@code 2*T + 1}). */

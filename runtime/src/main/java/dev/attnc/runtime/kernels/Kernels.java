@@ -596,4 +596,114 @@ public final class Kernels {
             }
         }
     }
+
+    // ---------------------------------------------------------------- the same kernels over named rows
+    //
+    // What generated models call: each operand is a view made once per instance and named as in
+    // the .attn file, so a call reads like its statement. Each overload only unpacks its views
+    // into the offset form above (columns next to each other), small enough for the JIT to inline.
+
+    /** {@code out = a + b} over {@code rows} rows. */
+    public static void add(int rows, Rows a, Rows b, Rows out) {
+        binary(BinaryOp.ADD, rows, a, b, out);
+    }
+
+    /** {@code out = a - b} over {@code rows} rows. */
+    public static void sub(int rows, Rows a, Rows b, Rows out) {
+        binary(BinaryOp.SUB, rows, a, b, out);
+    }
+
+    /** {@code out = a * b} over {@code rows} rows. */
+    public static void mul(int rows, Rows a, Rows b, Rows out) {
+        binary(BinaryOp.MUL, rows, a, b, out);
+    }
+
+    /** {@code out = a / b} over {@code rows} rows. */
+    public static void div(int rows, Rows a, Rows b, Rows out) {
+        binary(BinaryOp.DIV, rows, a, b, out);
+    }
+
+    /** {@code out = silu(gate) * up} over {@code rows} rows: the gated unit of SwiGLU. */
+    public static void swiglu(int rows, Rows gate, Rows up, Rows out) {
+        binary(BinaryOp.SWIGLU, rows, gate, up, out);
+    }
+
+    /** {@code out = a op b} over {@code rows} rows of {@code out.width()} columns. */
+    public static void binary(BinaryOp op, int rows, Rows a, Rows b, Rows out) {
+        binary(op, rows, out.width(), a.values(), a.at(), a.stride(), 1, b.values(), b.at(), b.stride(), 1,
+                out.values(), out.at(), out.stride(), 1);
+    }
+
+    /** {@code out = in op value} (or {@code value op in} when the number is on the left) over {@code rows} rows. */
+    public static void scalar(BinaryOp op, float value, boolean numberOnLeft, int rows, Rows in, Rows out) {
+        scalar(op, value, numberOnLeft, rows, out.width(), in.values(), in.at(), in.stride(), 1,
+                out.values(), out.at(), out.stride(), 1);
+    }
+
+    /** {@code out = f(in)} over {@code rows} rows. */
+    public static void unary(Activation function, int rows, Rows in, Rows out) {
+        unary(function, rows, out.width(), in.values(), in.at(), in.stride(), 1, out.values(), out.at(), out.stride(), 1);
+    }
+
+    /** {@code out = cap * tanh(in / cap)} over {@code rows} rows. */
+    public static void softcap(float cap, int rows, Rows in, Rows out) {
+        softcap(cap, rows, out.width(), in.values(), in.at(), in.stride(), 1, out.values(), out.at(), out.stride(), 1);
+    }
+
+    /** Copies {@code rows} rows of {@code in} to {@code out}. */
+    public static void copy(int rows, Rows in, Rows out) {
+        copy(rows, out.width(), in.values(), in.at(), in.stride(), 1, out.values(), out.at(), out.stride(), 1);
+    }
+
+    /**
+     * {@code out[r] = act(in[r] . weight^T + bias)}: see {@link #linear(int, int, int, float[], int, int, Matrix,
+     * float[], Activation, float[], int, int)}; the widths are the weight's.
+     */
+    public static void linear(int rows, Rows in, Matrix weight, float[] bias, Activation activation, Rows out) {
+        linear(rows, in.width(), out.width(), in.values(), in.at(), in.stride(), weight, bias, activation,
+                out.values(), out.at(), out.stride());
+    }
+
+    /** Layer normalisation of {@code rows} rows: see {@link #layerNorm(int, int, float[], int, int, float[], float[], float, float[], int, int)}. */
+    public static void layerNorm(int rows, Rows in, float[] weight, float[] bias, float eps, Rows out) {
+        layerNorm(rows, in.width(), in.values(), in.at(), in.stride(), weight, bias, eps, out.values(), out.at(), out.stride());
+    }
+
+    /** RMS normalisation of {@code rows} rows: see {@link #rmsNorm(int, int, float[], int, int, float[], float, float, float[], int, int)}. */
+    public static void rmsNorm(int rows, Rows in, float[] weight, float weightOffset, float eps, Rows out) {
+        rmsNorm(rows, in.width(), in.values(), in.at(), in.stride(), weight, weightOffset, eps, out.values(), out.at(), out.stride());
+    }
+
+    /** Rows of {@code table} picked by {@code ids}, {@code out.width()} columns each. Ids were range-checked by the caller. */
+    public static void embedding(int rows, IntRows ids, float[] table, Rows out) {
+        embedding(rows, ids.values(), ids.at(), ids.stride(), table, out.width(), out.values(), out.at(), out.stride());
+    }
+
+    /** Positions {@code start, start + 1, ...} into {@code rows} rows of {@code out}. */
+    public static void arange(int rows, int start, IntRows out) {
+        int[] values = out.values();
+        for (int r = 0; r < rows; r++) {
+            values[out.at(r)] = start + r;
+        }
+    }
+
+    /** The sinusoidal table of positions {@code start ..}: see {@link #sinusoidal(int, int, int, double, float[], int, int)}. */
+    public static void sinusoidal(int rows, int start, double base, Rows out) {
+        sinusoidal(rows, out.width(), start, base, out.values(), out.at(), out.stride());
+    }
+
+    /**
+     * Rotary position embedding of {@code heads} heads at positions {@code start, start + 1, ...}:
+     * see {@link #rope(int, int, int, boolean, double[], int[], int, int, int, float[], int, int, float[], int, int)}.
+     */
+    public static void rope(int rows, int heads, boolean interleaved, double[] frequencies, int start, Rows in, Rows out) {
+        rope(rows, heads, out.width() / heads, interleaved, frequencies, null, 0, 0, start,
+                in.values(), in.at(), in.stride(), out.values(), out.at(), out.stride());
+    }
+
+    /** Rotary position embedding at the positions {@code positions} holds, one per row. */
+    public static void rope(int rows, int heads, boolean interleaved, double[] frequencies, IntRows positions, Rows in, Rows out) {
+        rope(rows, heads, out.width() / heads, interleaved, frequencies, positions.values(), positions.at(), positions.stride(), 0,
+                in.values(), in.at(), in.stride(), out.values(), out.at(), out.stride());
+    }
 }

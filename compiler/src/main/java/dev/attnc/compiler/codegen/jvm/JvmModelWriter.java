@@ -56,6 +56,8 @@ public final class JvmModelWriter {
     private static final ClassName MAPS = ClassName.get("dev.attnc.runtime", "AttentionMaps");
     private static final ClassName KERNELS = ClassName.get("dev.attnc.runtime.kernels", "Kernels");
     private static final ClassName MATRIX = KERNELS.nestedClass("Matrix");
+    private static final ClassName ROWS = ClassName.get("dev.attnc.runtime.kernels", "Rows");
+    private static final ClassName INT_ROWS = ClassName.get("dev.attnc.runtime.kernels", "IntRows");
     private static final ClassName ACTIVATION = ClassName.get("dev.attnc.runtime.kernels", "Activation");
     private static final ClassName BINARY = ClassName.get("dev.attnc.runtime.kernels", "BinaryOp");
     private static final ClassName REDUCE_OP = ClassName.get("dev.attnc.runtime.kernels", "ReduceOp");
@@ -89,7 +91,7 @@ public final class JvmModelWriter {
             // types called by simple name
             "Math", "Float", "Integer", "String", "Object", "System", "Override", "Arrays", "List", "Map",
             "LinkedHashMap", "Generated", "Tensor", "DType", "Model", "Inputs", "AttentionMaps", "Kernels", "Activation",
-            "BinaryOp", "ReduceOp", "TableIndexException", "Positions", "Threads", "AttentionKernels", "HeadCopy", "WeightSource",
+            "BinaryOp", "ReduceOp", "Rows", "IntRows", "TableIndexException", "Positions", "Threads", "AttentionKernels", "HeadCopy", "WeightSource",
             "Init", "Sequences", "Batches", "ArrayList",
             // fields and constants
             "arena", "ints", "maps", "cached", "queryTiles", "scoreTiles", "accumulators", "maxima", "sums", "ranges",
@@ -105,6 +107,17 @@ public final class JvmModelWriter {
             "sequences", "sequence", "start", "length", "lengths", "results", "tile", "row",
             "sinkLogit", "relativeProducts", "relativeFirst", "relativeRows", "distance");
 
+    /**
+     * The locals that only the attention, maps and score methods declare: a value of the .attn
+     * file may still be named so ({@code x}), since those methods call every view {@code this.x}.
+     * compute, run, copyIn and copyOut declare none of them.
+     */
+    private static final Set<String> ATTENTION_LOCALS = Set.of("keys", "tiles", "from", "to", "worker", "item", "queriesT",
+            "scores", "acc", "max", "sum", "range", "t0", "rows", "kvHead", "tileFirst", "tileLast", "copied", "keyRows",
+            "keyAt", "keyStride", "valueRows", "valueAt", "valueStride", "block", "n", "norm", "outAt", "map", "first", "last",
+            "p", "qAt", "kAt", "r", "t", "x", "d", "i", "j", "h", "sequence", "start", "length", "tile", "sinkLogit",
+            "relativeProducts", "relativeFirst", "relativeRows", "distance");
+
 
     /** What the writer needs beyond the graph. */
     public record Options(String packageName, String sourceName, String description, boolean profile) {
@@ -118,7 +131,9 @@ public final class JvmModelWriter {
     private final BufferPlan plan;
     private final Options options;
     private final JavaNames names;
-    private final Map<Integer, String> offsetNames = new HashMap<>();
+    private final Map<Integer, String> viewNames = new HashMap<>(); // stored value to the field naming its rows
+    /** Whether the code being written declares the attention loops' locals, which may hide a view's field. */
+    private boolean inAttention;
     private final Map<String, String> weightFields = new HashMap<>(); // "paramId/suffix" to field
     private final Map<Integer, String> attentionMethods = new HashMap<>();
     private final Map<Integer, String> mapsMethodNames = new HashMap<>();
@@ -264,7 +279,7 @@ public final class JvmModelWriter {
                         .build())
                 .addJavadoc(classJavadoc());
         constants(type);
-        offsets(type);
+        viewNames(type);
         weights(type);
         state(type);
         type.addMethod(constructor());
@@ -297,6 +312,7 @@ public final class JvmModelWriter {
             type.addMethod(run());
         }
         type.addMethod(compute());
+        inAttention = true;
         for (Node node : graph.nodes()) {
             if (node.op() == Op.ATTENTION) {
                 type.addMethod(attention(node));
@@ -304,6 +320,7 @@ public final class JvmModelWriter {
                 type.addMethod(score(node));
             }
         }
+        inAttention = false;
         return JavaFile.builder(options.packageName(), type.build())
                 .skipJavaLangImports(true)
                 .indent("    ")
@@ -359,30 +376,69 @@ public final class JvmModelWriter {
         }
     }
 
-    /** One named offset per stored value and view; sizes are for the largest run-time dims. */
-    private void offsets(TypeSpec.Builder type) {
+    /**
+     * Names a view per stored value, as in the .attn file ({@code x}, {@code wte_out}, {@code x_2} for
+     * the second {@code x}); the fields come after the arena they view ({@link #views}). Sizes are for
+     * the largest run-time dims.
+     */
+    private void viewNames(TypeSpec.Builder type) {
         for (Node node : graph.nodes()) {
             Layout layout = plan.layouts().get(node.id());
             if (layout == null || layout.storage() == Storage.WEIGHT || node.op() == Op.OUTPUT) {
                 continue;
             }
             String base = node.name().isEmpty() ? temporaryName(node) : node.name();
-            String name = names.unique(JavaNames.constantCase(base) + "_AT");
-            offsetNames.put(node.id(), name);
-            String where = layout.storage() == Storage.INTS ? "ints" : "arena";
-            CodeBlock initializer = layout.isView(node)
-                    ? CodeBlock.of("$L + $L", offsetNames.get(layout.root()), layout.offset() - plan.layouts().get(layout.root()).offset())
-                    : CodeBlock.of("$L", layout.offset());
-            String described = layout.isView(node) ? ", a view into " + offsetNames.get(layout.root()) : "";
-            type.addField(FieldSpec.builder(TypeName.INT, name, Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
-                    .addJavadoc("$L: $L in {@code $L}$L.\n", base, node.type(), where, described)
-                    .initializer(initializer)
-                    .build());
+            viewNames.put(node.id(), names.field(base, ATTENTION_LOCALS));
         }
         type.addField(FieldSpec.builder(TypeName.INT, "ARENA_FLOATS", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .initializer("$L", Math.max(1, plan.floats())).build());
         type.addField(FieldSpec.builder(TypeName.INT, "ARENA_INTS", Modifier.PRIVATE, Modifier.STATIC, Modifier.FINAL)
                 .initializer("$L", Math.max(1, plan.ints())).build());
+    }
+
+    /**
+     * One final view per stored value: where its rows are in the arena, made once. Values that
+     * share memory (a split's parts, a value written over one no longer needed) are views of the
+     * same region; a part of another value says so.
+     */
+    private void views(TypeSpec.Builder type) {
+        for (Node node : graph.nodes()) {
+            String name = viewNames.get(node.id());
+            if (name == null) {
+                continue;
+            }
+            Layout layout = plan.layout(node);
+            boolean ints = layout.storage() == Storage.INTS;
+            String root = viewNames.get(layout.root());
+            long shift = layout.offset() - plan.layouts().get(layout.root()).offset();
+            CodeBlock at = !layout.isView(node) ? CodeBlock.of("$L", layout.offset())
+                    : shift == 0 ? CodeBlock.of("$L.at()", root) : CodeBlock.of("$L.at() + $L", root, shift);
+            String base = node.name().isEmpty() ? temporaryName(node) : node.name();
+            String described = (layout.isView(node) ? ", part of {@code " + root + "}" : "")
+                    + (node.span() == null ? "" : ", from " + JavaText.javadoc(fileName(node.span().file().name())) + ":" + node.span().line());
+            CodeBlock initializer = ints
+                    ? CodeBlock.of("new $T(ints, $L, $L)", INT_ROWS, at, viewStride(node))
+                    : CodeBlock.of("new $T(arena, $L, $L, $L)", ROWS, at, viewStride(node), viewWidth(node));
+            type.addField(FieldSpec.builder(ints ? INT_ROWS : ROWS, name, Modifier.PRIVATE, Modifier.FINAL)
+                    .addJavadoc("$L: $L$L.\n", base, node.type(), described)
+                    .initializer(initializer)
+                    .build());
+        }
+    }
+
+    /** A view's row stride: that of the value's second-last dim (its rows), 0 for a number. */
+    private long viewStride(Node node) {
+        int rank = node.type().rank();
+        return rank == 0 ? 0 : plan.layout(node).stride(Math.max(0, rank - 2));
+    }
+
+    /** A view's width: the value's last dim, 1 for a number, 0 where it is a run-time size. */
+    private long viewWidth(Node node) {
+        int rank = node.type().rank();
+        if (rank == 0) {
+            return 1;
+        }
+        return node.type().last().constant().orElse(0L);
     }
 
     private String temporaryName(Node node) {
@@ -414,11 +470,12 @@ public final class JvmModelWriter {
 
     private void state(TypeSpec.Builder type) {
         type.addField(FieldSpec.builder(FLOATS, "arena", Modifier.PRIVATE, Modifier.FINAL)
-                .addJavadoc("Every float value of a call, at the offsets above; allocated once.\n")
+                .addJavadoc("Every float value of a call, at the offsets of the views below; allocated once.\n")
                 .initializer("new float[ARENA_FLOATS]").build());
         type.addField(FieldSpec.builder(ArrayTypeName.of(TypeName.INT), "ints", Modifier.PRIVATE, Modifier.FINAL)
                 .addJavadoc("Every int value of a call (token ids, positions).\n")
                 .initializer("new int[ARENA_INTS]").build());
+        views(type);
         for (Node node : graph.nodes()) {
             if (node.op() != Op.ATTENTION) {
                 continue;
@@ -845,8 +902,8 @@ public final class JvmModelWriter {
             Layout layout = plan.layout(node);
             String array = layout.storage() == Storage.INTS ? "ints" : "arena";
             String strides = layout.strides().stream().map(String::valueOf).collect(Collectors.joining(", "));
-            copyIn.addStatement("$T.copy(inputs.get($S), $L, $L + row * $L, $L)", INPUTS, node.attr("name"), array,
-                    offsetNames.get(node.id()), layout.stride(0), strides);
+            copyIn.addStatement("$T.copy(inputs.get($S), $L, $L, $L)", INPUTS, node.attr("name"), array,
+                    rowAt(node, "row", layout.stride(0)), strides);
         }
 
         MethodSpec.Builder copyOut = MethodSpec.methodBuilder("copyOut")
@@ -860,7 +917,7 @@ public final class JvmModelWriter {
             Layout layout = plan.layout(output);
             String shape = output.type().shape().stream().map(this::java).collect(Collectors.joining(", "));
             String strides = layout.strides().stream().map(String::valueOf).collect(Collectors.joining(", "));
-            String from = row == null ? at(output) : at(output) + " + " + row + " * " + layout.stride(0);
+            String from = row == null ? at(output) : rowAt(output.input(0), row, layout.stride(0));
             copyOut.addStatement("outputs.put($S, $T.output($L, $L, new int[] {$L}$L))", output.attr("name"), INPUTS,
                     layout.storage() == Storage.INTS ? "ints" : "arena", from, strides, shape.isEmpty() ? "" : ", " + shape);
         });
@@ -956,7 +1013,7 @@ public final class JvmModelWriter {
             Layout layout = plan.layout(node);
             String array = layout.storage() == Storage.INTS ? "ints" : "arena";
             String strides = layout.strides().stream().map(String::valueOf).collect(Collectors.joining(", "));
-            method.addStatement("$T.copy($L, $L, $L$L)", INPUTS, input.getValue(), array, offsetNames.get(node.id()),
+            method.addStatement("$T.copy($L, $L, $L$L)", INPUTS, input.getValue(), array, at(node),
                     strides.isEmpty() ? "" : ", " + strides);
         }
         // Token ids are checked against the table they index before any kernel reads them.
@@ -964,7 +1021,7 @@ public final class JvmModelWriter {
             if (node.op() == Op.EMBEDDING && node.input(0).op() == Op.INPUT && node.input(0).type().rank() == 1) {
                 Param param = graph.param(Integer.parseInt(node.attr("param_id")));
                 method.addStatement("$T.checkIds($S, ints, $L, $L, $L)", INPUTS, node.input(0).attr("name"),
-                        offsetNames.get(node.input(0).id()), java(node.input(0).type().dim(0)), param.attrs().get("count"));
+                        at(node.input(0)), java(node.input(0).type().dim(0)), param.attrs().get("count"));
             }
         }
         checkPositionTables();
@@ -978,7 +1035,7 @@ public final class JvmModelWriter {
             String shape = output.type().shape().stream().map(this::java).collect(Collectors.joining(", "));
             String strides = layout.strides().stream().map(String::valueOf).collect(Collectors.joining(", "));
             method.addStatement("outputs.put($S, $T.output($L, $L, new int[] {$L}$L))", output.attr("name"), INPUTS,
-                    layout.storage() == Storage.INTS ? "ints" : "arena", offsetNames.get(output.input(0).id()), strides,
+                    layout.storage() == Storage.INTS ? "ints" : "arena", at(output.input(0)), strides,
                     shape.isEmpty() ? "" : ", " + shape);
         }
         method.addStatement("return outputs");
@@ -1105,25 +1162,33 @@ public final class JvmModelWriter {
             case ARANGE -> {
                 if (packable) {
                     perSequence(body, "arange");
-                    body.addStatement("$T.arange(sequences.length(s), $L, ints, $L + sequences.start(s))", KERNELS,
-                            stepping ? "position" : "0", offsetNames.get(node.id()));
+                    body.addStatement("$T.arange(sequences.length(s), $L, $L.from(sequences.start(s)))", KERNELS,
+                            stepping ? "position" : "0", view(node));
                     body.endControlFlow();
                 } else {
-                    body.addStatement("$T.arange($L, $L, ints, $L)", KERNELS, rows(node), stepping ? "position" : "0",
-                            offsetNames.get(node.id()));
+                    body.addStatement("$T.arange($L, $L, $L)", KERNELS, rows(node), stepping ? "position" : "0", view(node));
                 }
             }
             case SINUSOIDAL -> {
                 String base = a.get("base") + (a.get("base").contains(".") ? "" : ".0");
                 long stride = plan.layout(node).stride(0);
+                boolean plain = named(node);
                 if (packable) {
                     perSequence(body, "sinusoidal");
-                    body.addStatement("$T.sinusoidal(sequences.length(s), $L, $L, $L, arena, $L + sequences.start(s) * $L, $L)", KERNELS,
-                            node.type().dim(1), stepping ? "position" : "0", base, offsetNames.get(node.id()), stride, stride);
+                    if (plain) {
+                        body.addStatement("$T.sinusoidal(sequences.length(s), $L, $L, $L.from(sequences.start(s)))", KERNELS,
+                                stepping ? "position" : "0", base, view(node));
+                    } else {
+                        body.addStatement("$T.sinusoidal(sequences.length(s), $L, $L, $L, arena, $L + sequences.start(s) * $L, $L)",
+                                KERNELS, node.type().dim(1), stepping ? "position" : "0", base, at(node), stride, stride);
+                    }
                     body.endControlFlow();
+                } else if (plain) {
+                    body.addStatement("$T.sinusoidal($L, $L, $L, $L)", KERNELS, java(node.type().dim(0)),
+                            stepping ? "position" : "0", base, view(node));
                 } else {
                     body.addStatement("$T.sinusoidal($L, $L, $L, $L, arena, $L, $L)", KERNELS, java(node.type().dim(0)),
-                            node.type().dim(1), stepping ? "position" : "0", base, offsetNames.get(node.id()), stride);
+                            node.type().dim(1), stepping ? "position" : "0", base, at(node), stride);
                 }
             }
             case EMBEDDING -> {
@@ -1138,13 +1203,23 @@ public final class JvmModelWriter {
                             plan.layout(ids).stride(0), java(ids.type().dim(0)), param.attrs().get("count"),
                             JavaText.stringLiteral(attnText(node)), JavaText.stringLiteral("embedding at " + position(node)));
                 }
-                body.addStatement("$T.embedding($L, ints, $L, $L, $L, $L, arena, $L, $L)", KERNELS, java(ids.type().dim(0)),
-                        at(ids), plan.layout(ids).stride(0), weight(param, "weight", node), param.attrs().get("dim"),
-                        offsetNames.get(node.id()), plan.layout(node).stride(0));
+                if (named(node) && plan.layout(ids).storage() == Storage.INTS) {
+                    body.addStatement("$T.embedding($L, $L, $L, $L)", KERNELS, java(ids.type().dim(0)), view(ids),
+                            weight(param, "weight", node), view(node));
+                } else {
+                    body.addStatement("$T.embedding($L, ints, $L, $L, $L, $L, arena, $L, $L)", KERNELS, java(ids.type().dim(0)),
+                            at(ids), plan.layout(ids).stride(0), weight(param, "weight", node), param.attrs().get("dim"),
+                            at(node), plan.layout(node).stride(0));
+                }
             }
             case LINEAR -> rowOp(body, node, (b, in, out, rows) -> {
                 Param param = graph.param(Integer.parseInt(a.get("param_id")));
                 String bias = param.tensors().containsKey("bias") ? weight(param, "bias", node) : "null";
+                if (named(in, out)) {
+                    b.addStatement("$T.linear($L, $L, $L, $L, $T.$L, $L)", KERNELS, rows, in.view(), weight(param, "weight", node), bias,
+                            ACTIVATION, activation(a.getOrDefault("activation", "none")), out.view());
+                    return;
+                }
                 b.addStatement("$T.linear($L, $L, $L, $L, $L, $L, $L, $L, $T.$L, $L, $L, $L)", KERNELS, rows,
                         param.attrs().get("in"), param.attrs().get("out"), in.array(), in.at(), in.rowStride(),
                         weight(param, "weight", node), bias, ACTIVATION, activation(a.getOrDefault("activation", "none")),
@@ -1153,12 +1228,23 @@ public final class JvmModelWriter {
             case LAYERNORM -> rowOp(body, node, (b, in, out, rows) -> {
                 Param param = graph.param(Integer.parseInt(a.get("param_id")));
                 String bias = param.tensors().containsKey("bias") ? weight(param, "bias", node) : "null";
+                if (named(in, out)) {
+                    b.addStatement("$T.layerNorm($L, $L, $L, $L, $Lf, $L)", KERNELS, rows, in.view(), weight(param, "weight", node), bias,
+                            floatLiteral(param.attrs().get("eps")), out.view());
+                    return;
+                }
                 b.addStatement("$T.layerNorm($L, $L, $L, $L, $L, $L, $L, $Lf, $L, $L, $L)", KERNELS, rows, param.attrs().get("dim"),
                         in.array(), in.at(), in.rowStride(), weight(param, "weight", node), bias, floatLiteral(param.attrs().get("eps")),
                         out.array(), out.at(), out.rowStride());
             });
             case RMSNORM -> rowOp(body, node, (b, in, out, rows) -> {
                 Param param = graph.param(Integer.parseInt(a.get("param_id")));
+                if (named(in, out)) {
+                    b.addStatement("$T.rmsNorm($L, $L, $L, $Lf, $Lf, $L)", KERNELS, rows, in.view(), weight(param, "weight", node),
+                            floatLiteral(param.attrs().getOrDefault("weight_offset", "0")), floatLiteral(param.attrs().get("eps")),
+                            out.view());
+                    return;
+                }
                 b.addStatement("$T.rmsNorm($L, $L, $L, $L, $L, $L, $Lf, $Lf, $L, $L, $L)", KERNELS, rows, param.attrs().get("dim"),
                         in.array(), in.at(), in.rowStride(), weight(param, "weight", node),
                         floatLiteral(param.attrs().getOrDefault("weight_offset", "0")), floatLiteral(param.attrs().get("eps")),
@@ -1177,12 +1263,27 @@ public final class JvmModelWriter {
             }
             case WHERE -> where(body, node);
             case REDUCE -> reduce(body, node);
-            case RELU, GELU, GELU_TANH, SILU, SIGMOID, TANH, EXP, LOG, SQRT, NEG, ABS -> elementwise(body, node, List.of(node.input(0)),
-                    (b, ops, out, rows, cols) -> b.addStatement("$T.unary($T.$L, $L, $L, $L, $L)", KERNELS, ACTIVATION,
-                            activation(node.op().spelling()), rows, cols, ops.get(0), out));
+            case RELU, GELU, GELU_TANH, SILU, SIGMOID, TANH, EXP, LOG, SQRT, NEG, ABS -> {
+                List<String> views = views(node, List.of(node.input(0)));
+                if (views != null) {
+                    body.addStatement("$T.unary($T.$L, $L, $L, $L)", KERNELS, ACTIVATION, activation(node.op().spelling()), viewRows(node),
+                            views.get(0), view(node));
+                    return;
+                }
+                elementwise(body, node, List.of(node.input(0)),
+                        (b, ops, out, rows, cols) -> b.addStatement("$T.unary($T.$L, $L, $L, $L, $L)", KERNELS, ACTIVATION,
+                                activation(node.op().spelling()), rows, cols, ops.get(0), out));
+            }
             case ADD, SUB, MUL, DIV, SWIGLU -> binaryKernel(body, node, node.op() == Op.SWIGLU ? "SWIGLU" : node.op().name());
-            case SOFTCAP -> elementwise(body, node, List.of(node.input(0)), (b, ops, out, rows, cols) ->
-                    b.addStatement("$T.softcap($Lf, $L, $L, $L, $L)", KERNELS, floatLiteral(a.get("cap")), rows, cols, ops.get(0), out));
+            case SOFTCAP -> {
+                List<String> views = views(node, List.of(node.input(0)));
+                if (views != null) {
+                    body.addStatement("$T.softcap($Lf, $L, $L, $L)", KERNELS, floatLiteral(a.get("cap")), viewRows(node), views.get(0), view(node));
+                    return;
+                }
+                elementwise(body, node, List.of(node.input(0)), (b, ops, out, rows, cols) ->
+                        b.addStatement("$T.softcap($Lf, $L, $L, $L, $L)", KERNELS, floatLiteral(a.get("cap")), rows, cols, ops.get(0), out));
+            }
             case SOFTMAX -> softmax(body, node);
             case MATMUL -> matmul(body, node);
             case TRANSPOSE, MERGE_HEADS, COPY -> copy(body, node.input(0), node);
@@ -1190,6 +1291,30 @@ public final class JvmModelWriter {
             case ROPE -> rowOp(body, node, (b, in, out, rows) -> {
                 long width = node.type().last().constant().orElseThrow();
                 long heads = Long.parseLong(a.get("heads"));
+                boolean interleaved = a.get("layout").equals("interleaved");
+                String start = stepping ? "position" : "0";
+                if (named(in, out) && width % heads == 0) {
+                    if (node.inputs().size() == 2 && plan.layout(node.input(1)).storage() == Storage.INTS
+                            && node.input(1).type().rank() == 1) {
+                        b.addStatement("$T.rope($L, $L, $L, $L, $L, $L, $L)", KERNELS, rows, heads, interleaved,
+                                ropeFrequencies.get(node.id()), view(node.input(1)), in.view(), out.view());
+                        return;
+                    }
+                    if (node.inputs().size() == 1 && packable) {
+                        // Rows rotate by their position in their own sequence: one call per sequence.
+                        perSequence(b, "rope");
+                        b.addStatement("$T.rope(sequences.length(s), $L, $L, $L, $L, $L.from(sequences.start(s)), "
+                                + "$L.from(sequences.start(s)))", KERNELS, heads, interleaved, ropeFrequencies.get(node.id()), start,
+                                in.view(), out.view());
+                        b.endControlFlow();
+                        return;
+                    }
+                    if (node.inputs().size() == 1) {
+                        b.addStatement("$T.rope($L, $L, $L, $L, $L, $L, $L)", KERNELS, rows, heads, interleaved,
+                                ropeFrequencies.get(node.id()), start, in.view(), out.view());
+                        return;
+                    }
+                }
                 String positions = "null, 0, 0";
                 if (node.inputs().size() == 2) {
                     Node ids = node.input(1);
@@ -1222,7 +1347,16 @@ public final class JvmModelWriter {
     /** A BinaryOp kernel over two tensors, or a tensor and the number in attr "scalar". */
     private void binaryKernel(CodeBlock.Builder body, Node node, String op) {
         Map<String, String> a = node.attrs();
-        if (a.containsKey("scalar")) {
+        List<String> views = views(node, a.containsKey("scalar") ? List.of(node.input(0)) : List.of(node.input(0), node.input(1)));
+        if (views != null && a.containsKey("scalar")) {
+            body.addStatement("$T.scalar($T.$L, $Lf, $L, $L, $L, $L)", KERNELS, BINARY, op, floatLiteral(a.get("scalar")),
+                    "left".equals(a.get("scalar_side")), viewRows(node), views.get(0), view(node));
+        } else if (views != null && NAMED_BINARY.contains(op)) {
+            body.addStatement("$T.$L($L, $L, $L, $L)", KERNELS, op.toLowerCase(java.util.Locale.ROOT), viewRows(node), views.get(0),
+                    views.get(1), view(node));
+        } else if (views != null) {
+            body.addStatement("$T.binary($T.$L, $L, $L, $L, $L)", KERNELS, BINARY, op, viewRows(node), views.get(0), views.get(1), view(node));
+        } else if (a.containsKey("scalar")) {
             elementwise(body, node, List.of(node.input(0)), (b, ops, out, rows, cols) ->
                     b.addStatement("$T.scalar($T.$L, $Lf, $L, $L, $L, $L, $L)", KERNELS, BINARY, op,
                             floatLiteral(a.get("scalar")), "left".equals(a.get("scalar_side")), rows, cols, ops.get(0), out));
@@ -1377,8 +1511,13 @@ public final class JvmModelWriter {
 
     // ---------------------------------------------------------------- operands
 
-    /** An operand of a row kernel: array, offset expression, row stride. */
-    private record Row(String array, String at, long rowStride) {
+    /** An operand of a row kernel: array, offset expression, row stride, and its view where the kernel can take that alone. */
+    private record Row(String array, String at, long rowStride, String view) {
+    }
+
+    /** Whether a row kernel can take both operands by their views. */
+    private static boolean named(Row in, Row out) {
+        return in.view() != null && out.view() != null;
     }
 
     private interface RowKernel {
@@ -1392,19 +1531,44 @@ public final class JvmModelWriter {
         Layout out = plan.layout(node);
         int rank = node.type().rank();
         requireUnitColumns(input);
+        boolean named = named(input) && named(node);
+        String inView = named ? view(input) : null;
+        String outView = named ? view(node) : null;
         if (rank == 1) {
-            kernel.call(body, new Row(array(input, node), at(input), 0), new Row("arena", at(node), 0), "1");
+            kernel.call(body, new Row(array(input, node), at(input), 0, inView), new Row("arena", at(node), 0, outView), "1");
         } else if (rank == 2) {
-            kernel.call(body, new Row(array(input, node), at(input), in.stride(0)), new Row("arena", at(node), out.stride(0)),
-                    java(node.type().dim(0)));
+            kernel.call(body, new Row(array(input, node), at(input), in.stride(0), inView),
+                    new Row("arena", at(node), out.stride(0), outView), java(node.type().dim(0)));
         } else if (rank == 3) {
             body.beginControlFlow("for (int b = 0; b < $L; b++)", java(node.type().dim(0)));
-            kernel.call(body, new Row(array(input, node), at(input) + " + b * " + in.stride(0), in.stride(1)),
-                    new Row("arena", at(node) + " + b * " + out.stride(0), out.stride(1)), java(node.type().dim(1)));
+            kernel.call(body, new Row(array(input, node), at(input) + " + b * " + in.stride(0), in.stride(1), null),
+                    new Row("arena", at(node) + " + b * " + out.stride(0), out.stride(1), null), java(node.type().dim(1)));
             body.endControlFlow();
         } else {
             throw new CodegenException(node.op().spelling() + " of a rank-" + rank + " tensor is not supported yet");
         }
+    }
+
+    /** The binary ops Kernels has a method of their own for ({@code Kernels.add(T, a, b, out)}). */
+    private static final Set<String> NAMED_BINARY = Set.of("ADD", "SUB", "MUL", "DIV", "SWIGLU");
+
+    /**
+     * The views of an elementwise step's operands, when the kernel can take them alone: every
+     * operand and the result named (see {@link #named(Node)}) and of the result's shape, so
+     * nothing is broadcast. Null otherwise: the step is written with offsets and strides.
+     */
+    private List<String> views(Node node, List<Node> inputs) {
+        if (!named(node)) {
+            return null;
+        }
+        List<String> views = new ArrayList<>();
+        for (Node input : inputs) {
+            if (!named(input) || !input.type().shape().equals(node.type().shape())) {
+                return null;
+            }
+            views.add(view(input));
+        }
+        return views;
     }
 
     private interface ElementKernel {
@@ -1576,7 +1740,9 @@ public final class JvmModelWriter {
         boolean isInt = from.type().dtype() == DType.INT;
         String target = isInt ? "ints" : "arena";
         String shifted = axis < 0 || shift.equals("0") ? at(to) : at(to) + " + (" + shift + ") * " + out.stride(axis);
-        if (rank == 0) {
+        if (shift.equals("0") && named(from) && named(to) && from.type().shape().equals(to.type().shape())) {
+            body.addStatement("$T.copy($L, $L, $L)", KERNELS, viewRows(from), view(from), view(to));
+        } else if (rank == 0) {
             body.addStatement("$L[$L] = $L[$L]", target, at(to), array(from, to), at(from));
         } else if (rank == 1) {
             body.addStatement("$T.copy(1, $L, $L, $L, 0, $L, $L, $L, 0, $L)", KERNELS, java(from.type().dim(0)), array(from, to),
@@ -1616,16 +1782,50 @@ public final class JvmModelWriter {
         };
     }
 
+    /** Where a value starts in its array: a weight's offset, or its view's {@code at()}. */
     private String at(Node value) {
         Layout layout = plan.layout(value);
         if (layout.storage() == Storage.WEIGHT) {
             return Long.toString(layout.offset());
         }
-        String name = offsetNames.get(value.op() == Op.OUTPUT ? value.input(0).id() : value.id());
-        if (name == null) {
-            throw new IllegalStateException("no offset name for %" + value.id());
+        return view(value) + ".at()";
+    }
+
+    /**
+     * Where row {@code row} of a value starts, rows being {@code stride} apart: {@code q.at(t)} when
+     * that is the view's own row stride, else the offset written out.
+     */
+    private String rowAt(Node value, String row, long stride) {
+        if (plan.layout(value).storage() != Storage.WEIGHT && stride == viewStride(value)) {
+            return view(value) + ".at(" + row + ")";
         }
-        return name;
+        return at(value) + " + " + ScalarWriter.paren(row) + " * " + stride;
+    }
+
+    /** The field naming a stored value's rows, as the code being written must spell it. */
+    private String view(Node value) {
+        String name = viewNames.get(value.op() == Op.OUTPUT ? value.input(0).id() : value.id());
+        if (name == null) {
+            throw new IllegalStateException("no view for %" + value.id());
+        }
+        // Always this.q there, whatever the name, so that a file's names never change the code's shape.
+        return inAttention ? "this." + name : name;
+    }
+
+    /**
+     * Whether kernels may take a value by its view alone: a vector or a matrix in the arena
+     * whose columns lie next to each other, of a width known when compiling.
+     */
+    private boolean named(Node value) {
+        Layout layout = plan.layout(value);
+        int rank = value.type().rank();
+        return (rank == 1 || rank == 2) && layout.storage() == Storage.FLOATS && layout.stride(-1) == 1
+                && value.type().last().constant().isPresent();
+    }
+
+    /** The rows of a named value: its first dim, or one row for a vector. */
+    private String viewRows(Node node) {
+        return node.type().rank() == 1 ? "1" : rows(node);
     }
 
     private String rows(Node node) {
@@ -1743,10 +1943,10 @@ public final class JvmModelWriter {
             valueBase = layers.isEmpty() ? "" : "(" + layer + ") * " + maxRows + " * " + valueWidth + " + ";
             body.add("// Append this call's keys and values to the cache.\n");
             body.beginControlFlow("for (int t = 0; t < $L; t++)", queries);
-            body.addStatement("$T.arraycopy($L, $L + t * $L, $L[0], $L(position + t) * $L, $L)", System.class,
-                    array(k, node), at(k), plan.layout(k).stride(0), cache, keyBase, kvWidth, kvWidth);
-            body.addStatement("$T.arraycopy($L, $L + t * $L, $L[1], $L(position + t) * $L, $L)", System.class,
-                    array(v, node), at(v), plan.layout(v).stride(0), cache, valueBase, valueWidth, valueWidth);
+            body.addStatement("$T.arraycopy($L, $L, $L[0], $L(position + t) * $L, $L)", System.class,
+                    array(k, node), rowAt(k, "t", plan.layout(k).stride(0)), cache, keyBase, kvWidth, kvWidth);
+            body.addStatement("$T.arraycopy($L, $L, $L[1], $L(position + t) * $L, $L)", System.class,
+                    array(v, node), rowAt(v, "t", plan.layout(v).stride(0)), cache, valueBase, valueWidth, valueWidth);
             body.endControlFlow();
             keys = "position + " + (packable ? "length" : queries);
             mapKeys = "position + " + queries;
@@ -1805,8 +2005,8 @@ public final class JvmModelWriter {
         // Rows of this sequence in the packed values: from its first row on.
         String row = packable ? "start + " : "";
         body.addStatement("int kvHead = $L", kvHeads == heads ? "h" : "h / " + (heads / kvHeads));
-        body.addStatement("$T.transposeQueries($L, $L + ($Lt0) * $L + h * $L, $L, rows, $L, queriesT)", ATTENTION_KERNELS,
-                array(q, node), at(q), row, plan.layout(q).stride(0), headDim, plan.layout(q).stride(0), headDim);
+        body.addStatement("$T.transposeQueries($L, $L + h * $L, $L, rows, $L, queriesT)", ATTENTION_KERNELS,
+                array(q, node), rowAt(q, row + "t0", plan.layout(q).stride(0)), headDim, plan.layout(q).stride(0), headDim);
         Scalar sink = node.exprs().get("sink");
         if (sink != null) {
             body.add("// sink $L\n", JavaText.lineComment(node.attr("sink")));
@@ -1922,7 +2122,7 @@ public final class JvmModelWriter {
         body.add("// A query that sees no key at all gets zeros.\n");
         body.beginControlFlow("for (int r = 0; r < rows; r++)");
         body.addStatement("float norm = sum[r] > 0 ? 1 / sum[r] : 0");
-        body.addStatement("int outAt = $L + ($Lt0 + r) * $L + h * $L", at(node), row, plan.layout(node).stride(0), valueHead);
+        body.addStatement("int outAt = $L + h * $L", rowAt(node, row + "t0 + r", plan.layout(node).stride(0)), valueHead);
         body.beginControlFlow("for (int d = 0; d < $L; d++)", valueHead);
         body.addStatement("arena[outAt + d] = acc[r * $L + d] * norm", valueHead);
         body.endControlFlow();
@@ -2046,7 +2246,7 @@ public final class JvmModelWriter {
         body.addStatement("int kvHead = $L", kvHeads == heads ? "h" : "h / " + (heads / kvHeads));
         body.beginControlFlow("for (int t = 0; t < $L; t++)", queries);
         body.addStatement("int i = $L", stepping ? "position + t" : "t");
-        body.addStatement("int qAt = $L + t * $L + h * $L", at(q), plan.layout(q).stride(0), headDim);
+        body.addStatement("int qAt = $L + h * $L", rowAt(q, "t", plan.layout(q).stride(0)), headDim);
         body.addStatement("int first = $L", first);
         body.addStatement("int last = $L", last);
         Scalar sink = node.exprs().get("sink");
