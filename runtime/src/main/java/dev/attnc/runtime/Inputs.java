@@ -55,7 +55,7 @@ public final class Inputs {
 
     /**
      * As {@link #checkRange(String, int, int)}, for a dim whose bound the model declares:
-     * {@code bound} says where ("`dim T <= 512` on line 9 of m.attn"), null if it declares none.
+     * {@code bound} says where ({@code "`dim T <= 512` on line 9 of m.attn"}), null if it declares none.
      */
     public static void checkRange(String dim, int value, int max, String bound) {
         if (value < 1) {
