@@ -187,35 +187,29 @@ final class PanelLinear {
     /**
      * Bias and activation on rows {@code from..to} of one panel's {@code valid} outputs, over SIMD
      * lanes while the panel is still in the cache; the bits are those of {@link Activation#apply}.
+     * The activation runs once per row segment through {@link VectorMath#unary}, whose loops keep
+     * their vectors in registers (a call per vector would pass them through an array).
      */
     static void finish(int from, int to, int o, int valid, float[] bias, Activation activation, float[] out,
             int outAt, int outStride) {
         if (bias == null && activation == Activation.NONE) {
             return;
         }
-        if (!VectorMath.hasLanes(activation)) {
+        if (!VectorMath.unaryHasLanes(activation)) {
             finishScalar(from, to, o, valid, bias, activation, out, outAt, outStride);
             return;
         }
-        if (valid == PANEL) {
-            FloatVector lowBias = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, o);
-            FloatVector highBias = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, o + L);
-            for (int r = from; r < to; r++) {
-                int y = outAt + r * outStride + o;
-                VectorMath.apply(activation, FloatVector.fromArray(S, out, y).add(lowBias)).intoArray(out, y);
-                VectorMath.apply(activation, FloatVector.fromArray(S, out, y + L).add(highBias)).intoArray(out, y + L);
+        for (int r = from; r < to; r++) {
+            int y = outAt + r * outStride + o;
+            if (bias != null) {
+                for (int part = 0; part < valid; part += L) {
+                    VectorMask<Float> mask = S.indexInRange(part, valid);
+                    FloatVector.fromArray(S, out, y + part, mask).add(FloatVector.fromArray(S, bias, o + part, mask))
+                            .intoArray(out, y + part, mask);
+                }
             }
-            return;
-        }
-        for (int part = 0; part < PANEL; part += L) {
-            VectorMask<Float> mask = S.indexInRange(part, valid);
-            if (!mask.anyTrue()) {
-                break;
-            }
-            FloatVector partBias = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, o + part, mask);
-            for (int r = from; r < to; r++) {
-                int y = outAt + r * outStride + o + part;
-                VectorMath.apply(activation, FloatVector.fromArray(S, out, y, mask).add(partBias)).intoArray(out, y, mask);
+            if (activation != Activation.NONE) {
+                VectorMath.unary(activation, valid, out, y, out, y);
             }
         }
     }

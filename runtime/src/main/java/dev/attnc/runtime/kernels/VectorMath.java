@@ -17,117 +17,16 @@ final class VectorMath {
     private VectorMath() {
     }
 
-    private static FloatVector c(float value) {
-        return FloatVector.broadcast(S, value);
-    }
-
-    /** e^(high + low) lane by lane (vectors of the preferred species). */
-    static FloatVector exp(FloatVector high, FloatVector low) {
-        FloatVector sum = high.add(low);
-        FloatVector a = sum.max(EXP_MIN).min(EXP_MAX);
-        FloatVector shifted = a.fma(LOG2_E, ROUNDER);
-        FloatVector n = shifted.sub(ROUNDER).neg();
-        FloatVector r = n.fma(c(LN2_HIGH), high);
-        r = n.fma(c(LN2_LOW), r).add(low);
-        FloatVector p = r.fma(E7, E6);
-        p = p.fma(r, c(E5));
-        p = p.fma(r, c(E4));
-        p = p.fma(r, c(E3));
-        p = p.fma(r, c(E2));
-        p = p.fma(r, c(1f));
-        p = p.fma(r, c(1f));
-        FloatVector scale = shifted.reinterpretAsInts().add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector e = p.mul(scale);
-        e = e.blend(0f, sum.compare(VectorOperators.LT, EXP_MIN));
-        return e.blend(Float.POSITIVE_INFINITY, sum.compare(VectorOperators.GT, EXP_MAX));
-    }
-
-    static FloatVector phi(FloatVector x) {
-        FloatVector z = x.abs().mul(INV_SQRT_2);
-        FloatVector z2 = z.mul(z);
-        FloatVector s = z2.fma(S9, S8);
-        s = s.fma(z2, c(S7));
-        s = s.fma(z2, c(S6));
-        s = s.fma(z2, c(S5));
-        s = s.fma(z2, c(S4));
-        s = s.fma(z2, c(S3));
-        s = s.fma(z2, c(S2));
-        s = s.fma(z2, c(S1));
-        s = s.fma(z2, c(S0));
-        FloatVector erf = s.mul(z);
-        FloatVector t = z.fma(0.5f, 1f);
-        t = c(1f).div(t);
-        FloatVector p = t.fma(P9, P8);
-        p = p.fma(t, c(P7));
-        p = p.fma(t, c(P6));
-        p = p.fma(t, c(P5));
-        p = p.fma(t, c(P4));
-        p = p.fma(t, c(P3));
-        p = p.fma(t, c(P2));
-        p = p.fma(t, c(P1));
-        p = p.fma(t, c(P0));
-        FloatVector square = x.mul(x);
-        FloatVector high = square.mul(0.5f);
-        FloatVector low = x.fma(x, square.neg()).mul(0.5f);
-        FloatVector erfc = t.mul(exp(high.neg(), p.sub(low))).blend(0f, z.compare(VectorOperators.GT, ERFC_ZERO));
-        VectorMask<Float> series = z.compare(VectorOperators.LT, SERIES_LIMIT);
-        FloatVector upper = erfc.mul(0.5f).blend(erf.fma(-0.5f, 0.5f), series);
-        return upper.neg().add(1f).blend(upper, x.compare(VectorOperators.LT, 0f));
-    }
-
-    static FloatVector gelu(FloatVector x) {
-        return x.mul(phi(x));
-    }
-
-    static FloatVector geluTanh(FloatVector x) {
-        FloatVector u = x.mul(TANH_CUBIC).fma(x.mul(x), x).mul(SQRT_2_OVER_PI);
-        return x.div(exp(u.mul(-2f), FloatVector.zero(S)).add(1f));
-    }
-
-    static FloatVector silu(FloatVector x) {
-        return x.div(exp(x.neg(), FloatVector.zero(S)).add(1f));
-    }
-
-    /** Whether {@link #apply} has a SIMD form of {@code activation} (else callers go lane by lane). */
-    static boolean hasLanes(Activation activation) {
-        return switch (activation) {
-            case NONE, RELU, GELU, GELU_TANH, SILU, NEG -> true;
-            default -> false;
-        };
-    }
-
-    /**
-     * {@code activation} over the lanes of {@code x} (of the preferred species); the same bits as
-     * {@link Activation#apply} lane by lane. The lanes go through an array to {@link #applyLanes}:
-     * this method is small enough (under 35 bytes of bytecode) for C2 to inline it at any call
-     * site, so the vectors passed in and out are not boxed, while the activations themselves
-     * (hundreds of bytes) are past C2's inlining limits and would box every operation if they took
-     * vectors (see {@link #geluLanes}).
-     */
-    static FloatVector apply(Activation activation, FloatVector x) {
-        float[] lanes = x.toArray();
-        applyLanes(activation, lanes);
-        return FloatVector.fromArray(S, lanes, 0);
-    }
-
-    /** {@code lanes[i] = activation(lanes[i])}, in SIMD where {@link #unaryHasLanes}, else value by value. */
-    static void applyLanes(Activation activation, float[] lanes) {
-        if (unaryHasLanes(activation)) {
-            unary(activation, lanes.length, lanes, 0, lanes, 0);
-            return;
-        }
-        for (int i = 0; i < lanes.length; i++) {
-            lanes[i] = activation.apply(lanes[i]);
-        }
-    }
-
     /** Whether {@link #unary} runs {@code activation} in lanes with the bits of {@link Activation#apply}. */
     static boolean unaryHasLanes(Activation activation) {
         // ABS clears the sign bit either way; SQRT: a float's square root rounded from the double
         // one equals the float square root (double keeps more than twice float's bits), and both
         // are correctly rounded. EXP, LOG, TANH and SIGMOID are computed in double and have no
         // lane twin with those bits, so they stay scalar.
-        return hasLanes(activation) || activation == Activation.ABS || activation == Activation.SQRT;
+        return switch (activation) {
+            case NONE, RELU, GELU, GELU_TANH, SILU, NEG, ABS, SQRT -> true;
+            default -> false;
+        };
     }
 
     /**
@@ -181,14 +80,14 @@ final class VectorMath {
     }
 
     /*
-     * The loops below repeat phi, exp, geluTanh and silu above, written out, instead of calling
+     * The loops below are FloatMath's phi, exp, geluTanh and silu over lanes, written out, instead of calling
      * them. A vector passed to or returned from a method C2 does not inline is boxed and its
      * operations run in plain Java: phi (398 bytes of bytecode) and exp (230) are past C2's
      * inlining limits, and with them as calls linear(384, 1536) + GELU at 8 rows took 20 ms instead
      * of under 1 (ShortCallBench.linearUpGelu, -XX:+PrintInlining: "VectorMath::phi (398 bytes)
      * failed to inline: callee is too large"). These methods take and return arrays only, so
      * whether or not they are inlined, their vectors stay in registers. Same operations in the same
-     * order as the methods they repeat: the same bits (UnaryKernelTest).
+     * order as their scalar twins in FloatMath: the same bits (UnaryKernelTest).
      */
 
     /** GELU of the first {@code bound} values (a multiple of the vector length); returns {@code bound}. */
@@ -274,7 +173,7 @@ final class VectorMath {
             FloatVector x = FloatVector.fromArray(S, in, inAt + i);
             FloatVector u = x.mul(TANH_CUBIC).fma(x.mul(x), x).mul(SQRT_2_OVER_PI);
             FloatVector high = u.mul(-2f);
-            // exp(high, zero), as exp() above
+            // exp(high, zero), as FloatMath.exp(high, low)
             FloatVector sum = high.add(zero);
             FloatVector shifted = sum.max(EXP_MIN).min(EXP_MAX).fma(LOG2_E, ROUNDER);
             FloatVector n = shifted.sub(ROUNDER).neg();
@@ -307,7 +206,7 @@ final class VectorMath {
         for (int i = 0; i < bound; i += l) {
             FloatVector x = FloatVector.fromArray(S, in, inAt + i);
             FloatVector high = x.neg();
-            // exp(high, zero), as exp() above
+            // exp(high, zero), as FloatMath.exp(high, low)
             FloatVector sum = high.add(zero);
             FloatVector shifted = sum.max(EXP_MIN).min(EXP_MAX).fma(LOG2_E, ROUNDER);
             FloatVector n = shifted.sub(ROUNDER).neg();
