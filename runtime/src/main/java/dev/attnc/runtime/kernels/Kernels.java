@@ -36,9 +36,9 @@ public final class Kernels {
         }
         float[] packed = packed(weight, inWidth, outWidth);
         // Each worker takes a range of output panels for every row: it streams its part of the weights once.
-        int panels = PanelLinear.panels(outWidth);
-        Threads.parallel(panels, 1, (from, to, worker) ->
-                PanelLinear.run(rows, inWidth, outWidth, in, inAt, inStride, packed, bias, activation,
+        int panel = PanelLinear.DENSE_PANEL;
+        Threads.parallel(PanelLinear.panels(outWidth, panel), 1, (from, to, worker) ->
+                PanelLinear.run(rows, inWidth, outWidth, in, inAt, inStride, packed, panel, bias, activation,
                         out, outAt, outStride, from, to));
     }
 
@@ -168,8 +168,9 @@ public final class Kernels {
     private static float[] packed(float[] weight, int inWidth, int outWidth) {
         synchronized (PACKED) {
             float[] packed = PACKED.get(weight);
-            if (packed == null || packed.length != PanelLinear.panels(outWidth) * inWidth * PanelLinear.PANEL) {
-                packed = PanelLinear.pack(weight, inWidth, outWidth);
+            int panel = PanelLinear.DENSE_PANEL;
+            if (packed == null || packed.length != PanelLinear.panels(outWidth, panel) * inWidth * panel) {
+                packed = PanelLinear.pack(weight, inWidth, outWidth, panel);
                 PACKED.put(weight, packed);
             }
             return packed;
@@ -267,6 +268,14 @@ public final class Kernels {
     /** Layer normalisation over each row: mean and biased variance, as PyTorch's nn.LayerNorm. */
     public static void layerNorm(int rows, int width, float[] in, int inAt, int inStride,
             float[] weight, float[] bias, float eps, float[] out, int outAt, int outStride) {
+        if (Simd.enabled() && rowsInPlaceOrApart(rows, width, in, inAt, inStride, out, outAt, outStride)) {
+            Threads.parallel(rows, rowsPerWorker(width), (from, to, worker) -> {
+                for (int r = from; r < to; r++) {
+                    VectorKernels.layerNormRow(width, in, inAt + r * inStride, weight, bias, eps, out, outAt + r * outStride);
+                }
+            });
+            return;
+        }
         for (int r = 0; r < rows; r++) {
             int x = inAt + r * inStride;
             int y = outAt + r * outStride;
@@ -292,6 +301,15 @@ public final class Kernels {
     /** RMS normalisation: {@code x / sqrt(mean(x^2) + eps) * (weight + weightOffset)}. */
     public static void rmsNorm(int rows, int width, float[] in, int inAt, int inStride,
             float[] weight, float weightOffset, float eps, float[] out, int outAt, int outStride) {
+        if (Simd.enabled() && rowsInPlaceOrApart(rows, width, in, inAt, inStride, out, outAt, outStride)) {
+            Threads.parallel(rows, rowsPerWorker(width), (from, to, worker) -> {
+                for (int r = from; r < to; r++) {
+                    VectorKernels.rmsNormRow(width, in, inAt + r * inStride, weight, weightOffset, eps, out,
+                            outAt + r * outStride);
+                }
+            });
+            return;
+        }
         for (int r = 0; r < rows; r++) {
             int x = inAt + r * inStride;
             int y = outAt + r * outStride;
@@ -352,12 +370,43 @@ public final class Kernels {
             float[] a, int aAt, int aRowStride, int aColStride,
             float[] b, int bAt, int bRowStride, int bColStride,
             float[] out, int outAt, int outRowStride, int outColStride) {
+        // SIMD along rows of adjacent values (b may be one value per row: a column broadcast),
+        // when each operand is apart from the output or is it, at the same place.
+        if (Simd.enabled() && aColStride == 1 && (bColStride == 1 || bColStride == 0) && outColStride == 1
+                && VectorKernels.binaryHasLanes(op)
+                && rowsInPlaceOrApart(rows, cols, a, aAt, aRowStride, out, outAt, outRowStride)
+                && (bColStride == 0 ? b != out : rowsInPlaceOrApart(rows, cols, b, bAt, bRowStride, out, outAt, outRowStride))) {
+            boolean broadcast = bColStride == 0;
+            Threads.parallel(rows, rowsPerWorker(cols), (from, to, worker) -> {
+                for (int r = from; r < to; r++) {
+                    VectorKernels.binary(op, cols, a, aAt + r * aRowStride, b, bAt + r * bRowStride, broadcast,
+                            out, outAt + r * outRowStride);
+                }
+            });
+            return;
+        }
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
                 out[outAt + r * outRowStride + c * outColStride] =
                         op.apply(a[aAt + r * aRowStride + c * aColStride], b[bAt + r * bRowStride + c * bColStride]);
             }
         }
+    }
+
+    /**
+     * Whether a row kernel may run row by row in any order: the output's rows do not overlap
+     * each other, and the input is another array or the output itself at the same place.
+     */
+    private static boolean rowsInPlaceOrApart(int rows, int cols, float[] in, int inAt, int inStride,
+            float[] out, int outAt, int outStride) {
+        boolean rowsApart = rows <= 1 || outStride >= cols;
+        boolean inPlaceOrApart = in != out || (inAt == outAt && inStride == outStride);
+        return rows > 0 && cols > 0 && rowsApart && inPlaceOrApart;
+    }
+
+    /** Rows per worker for a pass over rows of {@code cols} values: about 32K values, below which a hand-off costs more than it saves. */
+    private static int rowsPerWorker(int cols) {
+        return Math.max(1, 32768 / Math.max(1, cols));
     }
 
     /** {@code out = in op value} (or {@code value op in} when the number is on the left). */

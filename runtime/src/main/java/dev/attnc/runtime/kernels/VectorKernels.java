@@ -1,8 +1,10 @@
 package dev.attnc.runtime.kernels;
 
+import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -18,8 +20,196 @@ import jdk.incubator.vector.VectorSpecies;
 final class VectorKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /** Doubles per vector, and floats in as many lanes: loaded and widened to sum in double. */
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> WIDENED = VectorSpecies.of(float.class,
+            VectorShape.forBitSize(Float.SIZE * D.length()));
 
     private VectorKernels() {
+    }
+
+    /** Whether {@link #binary} has lanes for {@code op}: the four arithmetic operations, correctly rounded in each lane as in the scalar loop. */
+    static boolean binaryHasLanes(BinaryOp op) {
+        return switch (op) {
+            case ADD, SUB, MUL, DIV -> true;
+            default -> false;
+        };
+    }
+
+    /**
+     * {@code out[outAt + i] = a[aAt + i] op b[bAt + i]} for {@code i < n}, or {@code op b[bAt]}
+     * for every {@code i} when {@code bBroadcast}; only for ops {@link #binaryHasLanes} accepts.
+     * The same bits as {@link BinaryOp#apply}. {@code out} may be {@code a} or {@code b} at the
+     * same offset, never overlapping otherwise.
+     */
+    static void binary(BinaryOp op, int n, float[] a, int aAt, float[] b, int bAt, boolean bBroadcast,
+            float[] out, int outAt) {
+        int bound = n - n % L;
+        int i = 0;
+        if (bBroadcast) {
+            FloatVector value = FloatVector.broadcast(S, b[bAt]);
+            switch (op) {
+                case ADD -> {
+                    for (; i < bound; i += L) {
+                        FloatVector.fromArray(S, a, aAt + i).add(value).intoArray(out, outAt + i);
+                    }
+                }
+                case SUB -> {
+                    for (; i < bound; i += L) {
+                        FloatVector.fromArray(S, a, aAt + i).sub(value).intoArray(out, outAt + i);
+                    }
+                }
+                case MUL -> {
+                    for (; i < bound; i += L) {
+                        FloatVector.fromArray(S, a, aAt + i).mul(value).intoArray(out, outAt + i);
+                    }
+                }
+                case DIV -> {
+                    for (; i < bound; i += L) {
+                        FloatVector.fromArray(S, a, aAt + i).div(value).intoArray(out, outAt + i);
+                    }
+                }
+                default -> throw new IllegalArgumentException(op + " has no lanes");
+            }
+            for (; i < n; i++) {
+                out[outAt + i] = op.apply(a[aAt + i], b[bAt]);
+            }
+            return;
+        }
+        switch (op) {
+            case ADD -> {
+                for (; i < bound; i += L) {
+                    FloatVector.fromArray(S, a, aAt + i).add(FloatVector.fromArray(S, b, bAt + i)).intoArray(out, outAt + i);
+                }
+            }
+            case SUB -> {
+                for (; i < bound; i += L) {
+                    FloatVector.fromArray(S, a, aAt + i).sub(FloatVector.fromArray(S, b, bAt + i)).intoArray(out, outAt + i);
+                }
+            }
+            case MUL -> {
+                for (; i < bound; i += L) {
+                    FloatVector.fromArray(S, a, aAt + i).mul(FloatVector.fromArray(S, b, bAt + i)).intoArray(out, outAt + i);
+                }
+            }
+            case DIV -> {
+                for (; i < bound; i += L) {
+                    FloatVector.fromArray(S, a, aAt + i).div(FloatVector.fromArray(S, b, bAt + i)).intoArray(out, outAt + i);
+                }
+            }
+            default -> throw new IllegalArgumentException(op + " has no lanes");
+        }
+        for (; i < n; i++) {
+            out[outAt + i] = op.apply(a[aAt + i], b[bAt + i]);
+        }
+    }
+
+    /**
+     * One row of {@link Kernels#layerNorm}. The mean and the variance are summed as the scalar
+     * loop sums them, in double (floats widened lane by lane, the lanes added in order at the
+     * end), so a row with a large common offset keeps its small differences. The normalised
+     * values are computed in float lanes against the mean split into two floats, whose sum is
+     * the double mean to within 2^-48 of it.
+     */
+    static void layerNormRow(int width, float[] in, int x, float[] weight, float[] bias, float eps, float[] out, int y) {
+        double mean = sumWidened(in, x, width) / width;
+        double variance = sumSquaredDeviations(in, x, width, mean) / width;
+        float inverse = (float) (1 / Math.sqrt(variance + eps));
+        float meanHigh = (float) mean;
+        float meanLow = (float) (mean - meanHigh);
+        FloatVector high = FloatVector.broadcast(S, meanHigh);
+        FloatVector low = FloatVector.broadcast(S, meanLow);
+        FloatVector scale = FloatVector.broadcast(S, inverse);
+        int bound = width - width % L;
+        int c = 0;
+        for (; c < bound; c += L) {
+            FloatVector normalised = FloatVector.fromArray(S, in, x + c).sub(high).sub(low).mul(scale);
+            FloatVector shift = bias == null ? FloatVector.zero(S) : FloatVector.fromArray(S, bias, c);
+            normalised.fma(FloatVector.fromArray(S, weight, c), shift).intoArray(out, y + c);
+        }
+        for (; c < width; c++) {
+            float normalised = (in[x + c] - meanHigh - meanLow) * inverse;
+            out[y + c] = Math.fma(normalised, weight[c], bias == null ? 0 : bias[c]);
+        }
+    }
+
+    /**
+     * One row of {@link Kernels#rmsNorm}: the squares summed in double as in the scalar loop,
+     * the scaling in float lanes.
+     */
+    static void rmsNormRow(int width, float[] in, int x, float[] weight, float weightOffset, float eps, float[] out,
+            int y) {
+        double squares = sumSquaresWidened(in, x, width);
+        float inverse = (float) (1 / Math.sqrt(squares / width + eps));
+        FloatVector scale = FloatVector.broadcast(S, inverse);
+        int bound = width - width % L;
+        int c = 0;
+        for (; c < bound; c += L) {
+            FloatVector.fromArray(S, in, x + c).mul(scale).mul(FloatVector.fromArray(S, weight, c).add(weightOffset))
+                    .intoArray(out, y + c);
+        }
+        for (; c < width; c++) {
+            out[y + c] = in[x + c] * inverse * (weight[c] + weightOffset);
+        }
+    }
+
+    /** {@code sum_i in[x + i]} over {@code n} values, in double. */
+    private static double sumWidened(float[] in, int x, int n) {
+        int l = D.length();
+        int bound = n - n % l;
+        DoubleVector sum = DoubleVector.zero(D);
+        int i = 0;
+        for (; i < bound; i += l) {
+            sum = sum.add((DoubleVector) FloatVector.fromArray(WIDENED, in, x + i).convertShape(VectorOperators.F2D, D, 0));
+        }
+        double total = sumLanes(sum);
+        for (; i < n; i++) {
+            total += in[x + i];
+        }
+        return total;
+    }
+
+    /** {@code sum_i (in[x + i] - center)^2} over {@code n} values, in double. */
+    private static double sumSquaredDeviations(float[] in, int x, int n, double center) {
+        int l = D.length();
+        int bound = n - n % l;
+        DoubleVector c = DoubleVector.broadcast(D, center);
+        DoubleVector sum = DoubleVector.zero(D);
+        int i = 0;
+        for (; i < bound; i += l) {
+            DoubleVector d = ((DoubleVector) FloatVector.fromArray(WIDENED, in, x + i).convertShape(VectorOperators.F2D, D, 0)).sub(c);
+            sum = d.fma(d, sum);
+        }
+        double total = sumLanes(sum);
+        for (; i < n; i++) {
+            double d = in[x + i] - center;
+            total += d * d;
+        }
+        return total;
+    }
+
+    private static double sumSquaresWidened(float[] in, int x, int n) {
+        int l = D.length();
+        int bound = n - n % l;
+        DoubleVector sum = DoubleVector.zero(D);
+        int i = 0;
+        for (; i < bound; i += l) {
+            DoubleVector v = (DoubleVector) FloatVector.fromArray(WIDENED, in, x + i).convertShape(VectorOperators.F2D, D, 0);
+            sum = v.fma(v, sum);
+        }
+        double total = sumLanes(sum);
+        for (; i < n; i++) {
+            total += (double) in[x + i] * in[x + i];
+        }
+        return total;
+    }
+
+    private static double sumLanes(DoubleVector v) {
+        double sum = 0;
+        for (int lane = 0; lane < v.length(); lane++) {
+            sum += v.lane(lane);
+        }
+        return sum;
     }
 
     /** {@code sum_i a[aAt + i] * b[bAt + i]}. */

@@ -66,8 +66,10 @@ class SimdKernelsTest {
 
     @Test
     void linearMatchesScalarAndFloat64() {
-        // Partial panels, several 256-input slices, more rows than one 96-row block, and full six-row tiles.
-        for (int[] size : new int[][] {{1, 33, 5}, {3, 64, 17}, {7, 100, 48}, {9, 768, 13}, {100, 300, 70}, {13, 520, 64}}) {
+        // Partial panels, several 256-input slices, more rows than one 96-row block, full six-row
+        // tiles and, with 512-bit vectors, eight- and four-row tiles of three-vector panels.
+        for (int[] size : new int[][] {{1, 33, 5}, {3, 64, 17}, {7, 100, 48}, {9, 768, 13}, {100, 300, 70}, {13, 520, 64},
+                {16, 520, 96}, {12, 40, 144}}) {
             int rows = size[0];
             int in = size[1];
             int out = size[2];
