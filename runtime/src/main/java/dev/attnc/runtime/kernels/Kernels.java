@@ -339,9 +339,8 @@ public final class Kernels {
         // SIMD for rows of adjacent values whose activation has lanes with the scalar bits. An
         // output whose rows overlap, or a view written over itself at another offset, keeps the
         // order of the scalar loop below.
-        boolean inPlaceOrApart = in != out || (inAt == outAt && inRowStride == outRowStride);
-        boolean rowsApart = rows == 1 || outRowStride >= cols;
-        if (Simd.enabled() && inColStride == 1 && outColStride == 1 && inPlaceOrApart && rowsApart && rows > 0 && cols > 0
+        if (Simd.enabled() && inColStride == 1 && outColStride == 1
+                && rowsInPlaceOrApart(rows, cols, in, inAt, inRowStride, out, outAt, outRowStride)
                 && VectorMath.unaryHasLanes(function)) {
             // Values per worker below which one thread does it all: a hand-off would cost more.
             int grain = 32768;
@@ -375,7 +374,8 @@ public final class Kernels {
         if (Simd.enabled() && aColStride == 1 && (bColStride == 1 || bColStride == 0) && outColStride == 1
                 && VectorKernels.binaryHasLanes(op)
                 && rowsInPlaceOrApart(rows, cols, a, aAt, aRowStride, out, outAt, outRowStride)
-                && (bColStride == 0 ? b != out : rowsInPlaceOrApart(rows, cols, b, bAt, bRowStride, out, outAt, outRowStride))) {
+                && (bColStride == 0 ? apart(rows, 1, b, bAt, bRowStride, cols, out, outAt, outRowStride)
+                        : rowsInPlaceOrApart(rows, cols, b, bAt, bRowStride, out, outAt, outRowStride))) {
             boolean broadcast = bColStride == 0;
             Threads.parallel(rows, rowsPerWorker(cols), (from, to, worker) -> {
                 for (int r = from; r < to; r++) {
@@ -395,13 +395,28 @@ public final class Kernels {
 
     /**
      * Whether a row kernel may run row by row in any order: the output's rows do not overlap
-     * each other, and the input is another array or the output itself at the same place.
+     * each other, and the input is the output itself at the same place or does not meet it.
+     * Generated models keep their activations in one arena array, so "another array" is not
+     * enough: input and output are usually the same array at offsets apart.
      */
-    private static boolean rowsInPlaceOrApart(int rows, int cols, float[] in, int inAt, int inStride,
+    static boolean rowsInPlaceOrApart(int rows, int cols, float[] in, int inAt, int inStride,
             float[] out, int outAt, int outStride) {
-        boolean rowsApart = rows <= 1 || outStride >= cols;
-        boolean inPlaceOrApart = in != out || (inAt == outAt && inStride == outStride);
-        return rows > 0 && cols > 0 && rowsApart && inPlaceOrApart;
+        if (rows <= 0 || cols <= 0 || (rows > 1 && outStride < cols)) {
+            return false;
+        }
+        boolean inPlace = in == out && inAt == outAt && inStride == outStride;
+        return inPlace || apart(rows, cols, in, inAt, inStride, cols, out, outAt, outStride);
+    }
+
+    /** Whether {@code rows} rows of {@code inCols} values of {@code in} share no element with those of {@code outCols} values of {@code out}. */
+    private static boolean apart(int rows, int inCols, float[] in, int inAt, int inStride, int outCols,
+            float[] out, int outAt, int outStride) {
+        if (in != out) {
+            return true;
+        }
+        long inEnd = inAt + (long) (rows - 1) * inStride + inCols;
+        long outEnd = outAt + (long) (rows - 1) * outStride + outCols;
+        return inEnd <= outAt || outEnd <= inAt;
     }
 
     /** Rows per worker for a pass over rows of {@code cols} values: about 32K values, below which a hand-off costs more than it saves. */

@@ -155,6 +155,53 @@ class NormAndBinaryKernelsTest {
         }
     }
 
+    /** One array holding inputs and outputs at offsets apart, as a generated model's arena does. */
+    @Test
+    void operandsAndOutputsInOneArena() {
+        SplittableRandom random = new SplittableRandom(45);
+        int rows = 20;
+        int width = 45;
+        int size = rows * width;
+        float[] arena = values(random, 4 * size);
+        float[] before = arena.clone();
+        float[] weight = values(random, width);
+        // out (third block) = a (first block) * b (second block), then layerNorm of it into the fourth.
+        Kernels.binary(BinaryOp.MUL, rows, width, arena, 0, width, 1, arena, size, width, 1, arena, 2 * size, width, 1);
+        Kernels.layerNorm(rows, width, arena, 2 * size, width, weight, null, 1e-5f, arena, 3 * size, width);
+        for (int r = 0; r < rows; r++) {
+            double mean = 0;
+            double[] product = new double[width];
+            for (int c = 0; c < width; c++) {
+                product[c] = (float) ((double) before[r * width + c] * before[size + r * width + c]);
+                assertEquals(product[c], arena[2 * size + r * width + c], 0, "product " + r + ", " + c);
+                mean += product[c];
+            }
+            mean /= width;
+            double variance = 0;
+            for (int c = 0; c < width; c++) {
+                variance += Math.pow(product[c] - mean, 2);
+            }
+            variance /= width;
+            for (int c = 0; c < width; c++) {
+                double want = (product[c] - mean) / Math.sqrt(variance + 1e-5) * weight[c];
+                assertEquals(want, arena[3 * size + r * width + c], 2e-6 * (1 + Math.abs(want)), "norm " + r + ", " + c);
+            }
+        }
+        for (int i = 0; i < 2 * size; i++) {
+            assertEquals(before[i], arena[i], 0, "an input was written at " + i);
+        }
+    }
+
+    @Test
+    void whereSpansMeet() {
+        float[] a = new float[30];
+        // Same place: in place. Rows 10 apart of 10 values starting at 0 and 30 do not meet; at 0 and 25 they do.
+        assertTrue(Kernels.rowsInPlaceOrApart(2, 10, a, 0, 10, a, 0, 10));
+        assertTrue(Kernels.rowsInPlaceOrApart(2, 10, a, 0, 10, a, 20, 10));
+        assertTrue(!Kernels.rowsInPlaceOrApart(2, 10, a, 0, 10, a, 15, 10));
+        assertTrue(!Kernels.rowsInPlaceOrApart(2, 10, a, 0, 10, new float[30], 0, 5), "output rows overlap each other");
+    }
+
     interface Operand {
         float at(int row, int column);
     }
