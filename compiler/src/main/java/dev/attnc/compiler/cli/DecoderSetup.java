@@ -55,9 +55,10 @@ final class DecoderSetup implements AutoCloseable {
 
     /**
      * Null when the source has errors (already printed to {@code err}); {@code names} renames the
-     * checkpoint's tensors (--weights-prefix, --weights-map).
+     * checkpoint's tensors (--weights-prefix, --weights-map); {@code backend} is --backend.
      */
-    static DecoderSetup open(Path file, Path weightsPath, WeightNamesOption names, Path tokenizerPath, long maxSeq, PrintWriter err) {
+    static DecoderSetup open(Path file, Path weightsPath, WeightNamesOption names, Path tokenizerPath, long maxSeq, Backends backend,
+            PrintWriter err) {
         if (!Files.exists(weightsPath)) {
             throw new Main.UsageError("--weights " + Terminal.safe(weightsPath.toString()) + " does not exist");
         }
@@ -71,7 +72,8 @@ final class DecoderSetup implements AutoCloseable {
         }
         try {
             long started = System.nanoTime();
-            CompileOptions options = new CompileOptions(Backend.JVM, CompileOptions.DEFAULT_PACKAGE, maxSeq)
+            CompileOptions options = new CompileOptions(backend == Backends.TORNADOVM ? Backend.TORNADOVM : Backend.JVM,
+                    CompileOptions.DEFAULT_PACKAGE, maxSeq)
                     .withCheckpoint(weights.checkpointMetadata());
             Compilation compilation = Attnc.check(source.name(), source.text(), options);
             err.print(compilation.render());
@@ -88,6 +90,10 @@ final class DecoderSetup implements AutoCloseable {
             if (model.inputs().size() != 1) {
                 throw new Main.UsageError(model.name() + " takes " + model.inputs().size()
                         + " inputs; generate feeds one, the token ids");
+            }
+            if (backend == Backends.TORNADOVM) {
+                err.println(model.name() + ": " + Backends.describe(backend, null));
+                err.flush();
             }
             model.modelClass();
             double compileMillis = (System.nanoTime() - started) / 1e6;

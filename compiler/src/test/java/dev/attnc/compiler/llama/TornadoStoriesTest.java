@@ -10,15 +10,19 @@ import dev.attnc.compiler.api.Attnc;
 import dev.attnc.compiler.api.Backend;
 import dev.attnc.compiler.api.CompileOptions;
 import dev.attnc.compiler.api.Weights;
+import dev.attnc.compiler.cli.Main;
 import dev.attnc.runtime.Decoder;
 import dev.attnc.runtime.generate.DecoderTokenModel;
 import dev.attnc.runtime.generate.Generator;
 import dev.attnc.runtime.generate.Sampler;
 import dev.attnc.runtime.text.Tokenizer;
 import dev.attnc.runtime.weights.WeightSource;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -54,6 +58,32 @@ class TornadoStoriesTest {
             System.out.printf("%s on the TornadoVM backend: %d tokens as the JVM backend's; logits within %.2e of the row's"
                     + " largest%n\"%s%s\"%n", file, tornado.size(), worst, StoriesGenerationTest.ONCE, expected.text());
         }
+    }
+
+    /** {@code attnc generate --backend tornadovm} prints the reference's story, and says which backend runs. */
+    @Test
+    void cliGenerateWithTheTornadoVmBackendPrintsTheReferenceStory() {
+        StoriesGenerationTest.Reference expected = StoriesGenerationTest.reference(StoriesGenerationTest.F32, StoriesGenerationTest.ONCE);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new String[] {"generate", Repo.path("samples/llama/llama.attn").toString(), "--weights",
+            StoriesGenerationTest.model(StoriesGenerationTest.F32).toString(), "--prompt", StoriesGenerationTest.ONCE, "--steps", "20",
+            "--temperature", "0", "--backend", "tornadovm"}, new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(0, code, err.toString());
+        String story = new RefSentencePiece(RefGguf.read(StoriesGenerationTest.model(StoriesGenerationTest.F32)))
+                .decode(expected.tokens().subList(0, 20));
+        assertEquals(StoriesGenerationTest.ONCE + story + "\n", out.toString());
+        assertTrue(err.toString().startsWith("Llama: TornadoVM backend"), err.toString());
+    }
+
+    @Test
+    void cliGenerateRefusesAnUnknownBackend() {
+        StringWriter err = new StringWriter();
+        int code = Main.run(new String[] {"generate", Repo.path("samples/llama/llama.attn").toString(), "--weights",
+            StoriesGenerationTest.model(StoriesGenerationTest.F32).toString(), "--backend", "gpu"},
+                new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
+        assertEquals(2, code);
+        assertEquals("attnc: unknown --backend 'gpu': use jvm or tornadovm\n", err.toString());
     }
 
     private static List<Integer> generate(Backend backend, WeightSource weights, Tokenizer tokenizer, int[] prompt, List<float[]> rows) {
