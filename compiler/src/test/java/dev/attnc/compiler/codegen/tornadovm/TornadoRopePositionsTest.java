@@ -92,16 +92,14 @@ class TornadoRopePositionsTest {
         }
     }
 
-    /** Prefill of 5 rows, then a step per row, at positions 10..17: each row as the JVM backend's prefill of all 8. */
+    /** Prefill of 5 rows, then a step per row, at positions from 10 with gaps: each row as the JVM backend's prefill of all 8. */
     @Test
     void aDecoderAtExplicitPositionsMatchesTheJvmBackend() {
         int length = 8;
         int prompt = 5;
         float[] x = random(length * 32, 6);
-        int[] positions = new int[length];
-        for (int t = 0; t < length; t++) {
-            positions[t] = 10 + t; // a sequence that continues one seen before
-        }
+        // A sequence that continues one seen before, with gaps: a shift alone would not change attention (RoPE is relative).
+        int[] positions = {10, 11, 12, 15, 16, 20, 21, 25};
         float[] expected;
         try (Model jvm = compile(DECODER, Backend.JVM).load(Weights.random(2))) {
             expected = jvm.forward(Map.of("x", Tensor.floats(x, length, 32), "pos", Tensor.ints(positions, length))).get("y").floatData();
