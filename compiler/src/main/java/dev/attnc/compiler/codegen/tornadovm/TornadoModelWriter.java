@@ -1536,9 +1536,11 @@ public final class TornadoModelWriter {
                     .addAnnotations(overrides)
                     .addModifiers(Modifier.PUBLIC, Modifier.SYNCHRONIZED).returns(TENSOR_MAP).addParameter(TENSOR_MAP, "inputs")
                     .addStatement("return run(inputs)").build());
-            type.addMethod(MethodSpec.methodBuilder("reset").addAnnotations(overrides).addModifiers(Modifier.PUBLIC, Modifier.SYNCHRONIZED)
+            type.addMethod(MethodSpec.methodBuilder("reset").addJavadoc("Empties the KV caches: the next {@code step} starts a new sequence.\n")
+                    .addAnnotations(overrides).addModifiers(Modifier.PUBLIC, Modifier.SYNCHRONIZED)
                     .addStatement("cached = 0").build());
-            type.addMethod(MethodSpec.methodBuilder("cachedPositions").addAnnotations(overrides)
+            type.addMethod(MethodSpec.methodBuilder("cachedPositions").addJavadoc("How many positions the KV caches hold.\n")
+                    .addAnnotations(overrides)
                     .addModifiers(Modifier.PUBLIC, Modifier.SYNCHRONIZED)
                     .returns(TypeName.INT).addStatement("return cached").build());
             if (decodes()) {
