@@ -14,6 +14,7 @@ import dev.attnc.runtime.generate.DecoderTokenModel;
 import dev.attnc.runtime.text.ByteLevelBpeTokenizer;
 import dev.attnc.runtime.text.Tokenizer;
 import dev.attnc.runtime.text.TokenizerException;
+import dev.attnc.runtime.tornado.FloatWeights;
 import dev.attnc.runtime.weights.CheckpointMetadata;
 import dev.attnc.runtime.weights.WeightException;
 import dev.attnc.runtime.weights.WeightSource;
@@ -111,7 +112,12 @@ final class DecoderSetup implements AutoCloseable {
             Decoder decoder;
             try {
                 // Every tensor the checkpoint lacks or cannot give is reported at once.
-                decoder = CheckpointOption.loadAll(weights, "model " + model.name(), model::loadDecoder);
+                // The TornadoVM backend reads every tensor as float32, and says once when that dequantizes a matrix.
+                WeightSource read = backend == Backends.TORNADOVM ? new FloatWeights(weights, line -> {
+                    err.println(line);
+                    err.flush();
+                }) : weights;
+                decoder = CheckpointOption.loadAll(read, "model " + model.name(), model::loadDecoder);
             } catch (UnsupportedOperationException e) {
                 throw new Main.UsageError(e.getMessage());
             }

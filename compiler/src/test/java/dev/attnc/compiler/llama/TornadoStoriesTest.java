@@ -76,6 +76,25 @@ class TornadoStoriesTest {
         assertTrue(err.toString().startsWith("Llama: TornadoVM backend"), err.toString());
     }
 
+    /** With the Q8_0 file, generate says once that the TornadoVM backend dequantizes its matrices, and still tells the story. */
+    @Test
+    void cliGenerateWithTheTornadoVmBackendNotesDequantizedMatrices() {
+        StoriesGenerationTest.Reference expected = StoriesGenerationTest.reference(StoriesGenerationTest.Q8_0, StoriesGenerationTest.ONCE);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(new String[] {"generate", Repo.path("samples/llama/llama.attn").toString(), "--weights",
+            StoriesGenerationTest.model(StoriesGenerationTest.Q8_0).toString(), "--prompt", StoriesGenerationTest.ONCE, "--steps", "12",
+            "--temperature", "0", "--backend", "tornadovm"}, new PrintWriter(out, true), new PrintWriter(err, true));
+        assertEquals(0, code, err.toString());
+        String story = new RefSentencePiece(RefGguf.read(StoriesGenerationTest.model(StoriesGenerationTest.Q8_0)))
+                .decode(expected.tokens().subList(0, 12));
+        assertEquals(StoriesGenerationTest.ONCE + story + "\n", out.toString());
+        String note = "note: stories260K-q8_0.gguf: the TornadoVM backend reads Q8_0 matrices as float32, dequantized as they are"
+                + " loaded (the JVM backend keeps them quantized)\n";
+        assertTrue(err.toString().contains(note), err.toString());
+        assertEquals(err.toString().indexOf(note), err.toString().lastIndexOf(note), "the note once: " + err);
+    }
+
     @Test
     void cliGenerateRefusesAnUnknownBackend() {
         StringWriter err = new StringWriter();
