@@ -17,12 +17,16 @@ import dev.attnc.runtime.generate.Generator;
 import dev.attnc.runtime.generate.Sampler;
 import dev.attnc.runtime.text.Tokenizer;
 import dev.attnc.runtime.weights.WeightSource;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -93,6 +97,25 @@ class TornadoStoriesTest {
                 + " loaded (the JVM backend keeps them quantized)\n";
         assertTrue(err.toString().contains(note), err.toString());
         assertEquals(err.toString().indexOf(note), err.toString().lastIndexOf(note), "the note once: " + err);
+    }
+
+    /** {@code attnc perplexity --backend tornadovm} scores a text as the JVM backend does (printed to 4 decimals). */
+    @Test
+    void cliPerplexityWithTheTornadoVmBackendIsTheJvmBackends(@TempDir Path folder) throws IOException {
+        Path text = folder.resolve("story.txt");
+        Files.writeString(text, "Once upon a time, there was a little girl named Lily. She loved to play outside in the park.\n");
+        List<String> scores = new ArrayList<>();
+        for (String backend : List.of("jvm", "tornadovm")) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = Main.run(new String[] {"perplexity", Repo.path("samples/llama/llama.attn").toString(), "--weights",
+                StoriesGenerationTest.model(StoriesGenerationTest.F32).toString(), "--text", text.toString(), "--backend", backend},
+                    new PrintWriter(out, true), new PrintWriter(err, true));
+            assertEquals(0, code, err.toString());
+            assertTrue(out.toString().startsWith("perplexity "), out.toString());
+            scores.add(out.toString().split(" ")[1]);
+        }
+        assertEquals(scores.get(0), scores.get(1), "perplexity on the JVM backend, then on the TornadoVM backend");
     }
 
     @Test
