@@ -14,6 +14,7 @@ import dev.attnc.runtime.generate.DecoderTokenModel;
 import dev.attnc.runtime.text.ByteLevelBpeTokenizer;
 import dev.attnc.runtime.text.Tokenizer;
 import dev.attnc.runtime.text.TokenizerException;
+import dev.attnc.runtime.tornado.FloatWeights;
 import dev.attnc.runtime.weights.CheckpointMetadata;
 import dev.attnc.runtime.weights.WeightException;
 import dev.attnc.runtime.weights.WeightSource;
@@ -55,9 +56,10 @@ final class DecoderSetup implements AutoCloseable {
 
     /**
      * Null when the source has errors (already printed to {@code err}); {@code names} renames the
-     * checkpoint's tensors (--weights-prefix, --weights-map).
+     * checkpoint's tensors (--weights-prefix, --weights-map); {@code backend} is --backend.
      */
-    static DecoderSetup open(Path file, Path weightsPath, WeightNamesOption names, Path tokenizerPath, long maxSeq, PrintWriter err) {
+    static DecoderSetup open(Path file, Path weightsPath, WeightNamesOption names, Path tokenizerPath, long maxSeq, Backends backend,
+            PrintWriter err) {
         if (!Files.exists(weightsPath)) {
             throw new Main.UsageError("--weights " + Terminal.safe(weightsPath.toString()) + " does not exist");
         }
@@ -71,7 +73,8 @@ final class DecoderSetup implements AutoCloseable {
         }
         try {
             long started = System.nanoTime();
-            CompileOptions options = new CompileOptions(Backend.JVM, CompileOptions.DEFAULT_PACKAGE, maxSeq)
+            CompileOptions options = new CompileOptions(backend == Backends.TORNADOVM ? Backend.TORNADOVM : Backend.JVM,
+                    CompileOptions.DEFAULT_PACKAGE, maxSeq)
                     .withCheckpoint(weights.checkpointMetadata());
             Compilation compilation = Attnc.check(source.name(), source.text(), options);
             err.print(compilation.render());
@@ -89,6 +92,10 @@ final class DecoderSetup implements AutoCloseable {
                 throw new Main.UsageError(model.name() + " takes " + model.inputs().size()
                         + " inputs; generate feeds one, the token ids");
             }
+            if (backend == Backends.TORNADOVM) {
+                err.println(model.name() + ": " + Backends.describe(backend, null));
+                err.flush();
+            }
             model.modelClass();
             double compileMillis = (System.nanoTime() - started) / 1e6;
             Tokenizer tokenizer = tokenizer(weights, weightsPath, tokenizerPath);
@@ -105,7 +112,12 @@ final class DecoderSetup implements AutoCloseable {
             Decoder decoder;
             try {
                 // Every tensor the checkpoint lacks or cannot give is reported at once.
-                decoder = CheckpointOption.loadAll(weights, "model " + model.name(), model::loadDecoder);
+                // The TornadoVM backend reads every tensor as float32, and says once when that dequantizes a matrix.
+                WeightSource read = backend == Backends.TORNADOVM ? new FloatWeights(weights, line -> {
+                    err.println(line);
+                    err.flush();
+                }) : weights;
+                decoder = CheckpointOption.loadAll(read, "model " + model.name(), model::loadDecoder);
             } catch (UnsupportedOperationException e) {
                 throw new Main.UsageError(e.getMessage());
             }

@@ -54,6 +54,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--max-seq", paramLabel = "N", description = "positions the KV caches hold, for a model whose dim declares no bound (default: ${DEFAULT-VALUE})")
     long maxSeq = 2048;
 
+    @Option(names = "--backend", paramLabel = "B", description = "jvm (default) or tornadovm")
+    String backend = "jvm";
+
     @Spec
     CommandSpec spec;
 
@@ -74,7 +77,7 @@ final class GenerateCommand implements Callable<Integer> {
         Main.checkThreadSetting();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (DecoderSetup setup = DecoderSetup.open(file, weights, weightNames, tokenizer, maxSeq, err)) {
+        try (DecoderSetup setup = DecoderSetup.open(file, weights, weightNames, tokenizer, maxSeq, Backends.parse(backend), err)) {
             if (setup == null) {
                 return Main.INPUT_ERRORS;
             }

@@ -42,6 +42,9 @@ final class PerplexityCommand implements Callable<Integer> {
     @Option(names = "--max-seq", paramLabel = "N", description = "the window, for a model whose dim declares no bound (default: ${DEFAULT-VALUE})")
     long maxSeq = 2048;
 
+    @Option(names = "--backend", paramLabel = "B", description = "jvm (default) or tornadovm")
+    String backend = "jvm";
+
     @Spec
     CommandSpec spec;
 
@@ -51,7 +54,7 @@ final class PerplexityCommand implements Callable<Integer> {
         Main.checkThreadSetting();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        try (DecoderSetup setup = DecoderSetup.open(file, weights, weightNames, tokenizer, maxSeq, err)) {
+        try (DecoderSetup setup = DecoderSetup.open(file, weights, weightNames, tokenizer, maxSeq, Backends.parse(backend), err)) {
             if (setup == null) {
                 return Main.INPUT_ERRORS;
             }

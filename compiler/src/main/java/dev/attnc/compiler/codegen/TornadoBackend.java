@@ -22,7 +22,6 @@ public final class TornadoBackend {
 
     public static JvmBackend.Generated generate(CheckedModel model, SourceFile source, JvmBackend.Options options) {
         Verifier.verify(model.graph());
-        refuseUnsupported(model.graph());
         Graph graph = Pipeline.run(model.graph(), (pass, g) -> Verifier.verify(g));
         Map<String, Long> maxDims = new LinkedHashMap<>();
         model.dims().forEach((dim, bound) -> maxDims.put(dim, bound.orElse(options.maxSeq())));
@@ -31,25 +30,5 @@ public final class TornadoBackend {
         JavaFile file = TornadoModelWriter.write(model.withGraph(graph), graph, plan, new TornadoModelWriter.Options(
                 options.packageName(), model.name() + "Tornado", sourceName, JvmBackend.leadingComment(source)));
         return new JvmBackend.Generated(model.withGraph(graph), graph, plan, file);
-    }
-
-    /** Language features the TornadoVM writer does not generate yet: refused by name, never computed wrongly. */
-    private static void refuseUnsupported(Graph graph) {
-        for (var param : graph.params()) {
-            if (!param.alternatives().isEmpty()) {
-                throw new CodegenException("the TornadoVM backend does not read alternative checkpoint names yet (`from \"a\" | \"b\"`, param `"
-                        + param.name() + "` on line " + param.span().line() + "); use the JVM backend");
-            }
-            if ("optional".equals(param.attrs().get("bias"))) {
-                throw new CodegenException("the TornadoVM backend does not read optional biases yet (`bias = optional`, param `"
-                        + param.name() + "` on line " + param.span().line() + "); use the JVM backend");
-            }
-        }
-        for (var node : graph.nodes()) {
-            if (node.op() == dev.attnc.compiler.ir.Op.ROPE && (node.inputs().size() > 1 || node.attrs().containsKey("scaling"))) {
-                throw new CodegenException("the TornadoVM backend does not compute rope with `positions` or `scaling` yet (line "
-                        + node.span().line() + "); use the JVM backend");
-            }
-        }
     }
 }

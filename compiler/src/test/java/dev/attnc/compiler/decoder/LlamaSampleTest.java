@@ -152,7 +152,7 @@ class LlamaSampleTest {
         w.put(name, new Checkpoints.Stored(values, shape));
     }
 
-    private WeightSource checkpoint(Layout layout, LlamaReference.Config c, Map<String, Checkpoints.Stored> hf) throws IOException {
+    WeightSource checkpoint(Layout layout, LlamaReference.Config c, Map<String, Checkpoints.Stored> hf) throws IOException {
         return switch (layout) {
             case HF_LLAMA, HF_QWEN2_TIED_BF16 -> {
                 Files.writeString(folder.resolve("config.json"), config(c, layout == Layout.HF_QWEN2_TIED_BF16 ? "qwen2" : "llama"));

@@ -26,6 +26,29 @@ class RopeFreqsSampleTest {
         Map<String, Checkpoints.Stored> hf = LlamaSampleTest.randomWeights(c, false, 5);
         int[] ids = {3, 17, 0, 29, 8, 8, 31};
         double[][] expected = new LlamaReference(c, hf).logits(ids);
+        CheckpointMetadata meta = ropeFreqsMetadata(c);
+        try (Checkpoints.InMemory weights = new Checkpoints.InMemory(hf, meta)) {
+            AttnModel model = Attnc.compile(Repo.path("samples/llama/llama.attn"),
+                    CompileOptions.defaults().withCheckpoint(meta)).orElseThrow();
+            try (Decoder decoder = model.loadDecoder(weights)) {
+                float[] logits = decoder.forward(Map.of("ids", Tensor.ints(ids, ids.length))).get("logits").floatData();
+                double worst = 0, scale = 0;
+                for (int r = 0; r < ids.length; r++) {
+                    for (int v = 0; v < c.vocab(); v++) {
+                        worst = Math.max(worst, Math.abs(logits[r * c.vocab() + v] - expected[r][v]));
+                        scale = Math.max(scale, Math.abs(expected[r][v]));
+                    }
+                }
+                assertTrue(worst <= 2e-4 * Math.max(1, scale), "worst " + worst);
+            }
+        }
+    }
+
+    /**
+     * The metadata of a GGUF-style checkpoint for {@code c} that states Llama 3.1's scaling only as
+     * {@code rope_freqs} divisors, computed here from the config's factors as llama.cpp's converter does.
+     */
+    static CheckpointMetadata ropeFreqsMetadata(LlamaReference.Config c) {
         int d = c.headDim();
         double[] divisors = new double[d / 2];
         for (int i = 0; i < divisors.length; i++) {
@@ -43,20 +66,6 @@ class RopeFreqsSampleTest {
             public String description() { return "x.gguf"; }
             public Optional<double[]> ropeFrequencyDivisors() { return Optional.of(divisors); }
         };
-        try (Checkpoints.InMemory weights = new Checkpoints.InMemory(hf, meta)) {
-            AttnModel model = Attnc.compile(Repo.path("samples/llama/llama.attn"),
-                    CompileOptions.defaults().withCheckpoint(meta)).orElseThrow();
-            try (Decoder decoder = model.loadDecoder(weights)) {
-                float[] logits = decoder.forward(Map.of("ids", Tensor.ints(ids, ids.length))).get("logits").floatData();
-                double worst = 0, scale = 0;
-                for (int r = 0; r < ids.length; r++) {
-                    for (int v = 0; v < c.vocab(); v++) {
-                        worst = Math.max(worst, Math.abs(logits[r * c.vocab() + v] - expected[r][v]));
-                        scale = Math.max(scale, Math.abs(expected[r][v]));
-                    }
-                }
-                assertTrue(worst <= 2e-4 * Math.max(1, scale), "worst " + worst);
-            }
-        }
+        return meta;
     }
 }

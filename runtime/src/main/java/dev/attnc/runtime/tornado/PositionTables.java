@@ -1,5 +1,7 @@
 package dev.attnc.runtime.tornado;
 
+import dev.attnc.runtime.ModelInputException;
+
 /**
  * Sine and cosine tables for the positional encodings of the TornadoVM backend, computed once
  * on the host in double precision and rounded to float only when stored.
@@ -35,13 +37,31 @@ public final class PositionTables {
         return rope(positions, rotaryDim, base, false);
     }
 
+    /**
+     * {@code [positions][frequencies.length]}: {@code cos(t * frequencies[k])}, for RoPE whose
+     * frequencies are scaled ({@code dev.attnc.runtime.kernels.Positions}: Llama 3.1's, linear, or
+     * a checkpoint's own divisors), the angles of {@code Kernels.rope} on the JVM backend.
+     */
+    public static float[] ropeCos(int positions, double[] frequencies) {
+        return rope(positions, frequencies, true);
+    }
+
+    /** As {@link #ropeCos(int, double[])}, the sines. */
+    public static float[] ropeSin(int positions, double[] frequencies) {
+        return rope(positions, frequencies, false);
+    }
+
     private static float[] rope(int positions, int rotaryDim, double base, boolean cosine) {
-        int pairs = rotaryDim / 2;
-        float[] table = new float[checkedSize(positions, pairs)];
-        double[] frequencies = new double[pairs];
-        for (int k = 0; k < pairs; k++) {
+        double[] frequencies = new double[rotaryDim / 2];
+        for (int k = 0; k < frequencies.length; k++) {
             frequencies[k] = Math.pow(base, -2.0 * k / rotaryDim);
         }
+        return rope(positions, frequencies, cosine);
+    }
+
+    private static float[] rope(int positions, double[] frequencies, boolean cosine) {
+        int pairs = frequencies.length;
+        float[] table = new float[checkedSize(positions, pairs)];
         for (int t = 0; t < positions; t++) {
             for (int k = 0; k < pairs; k++) {
                 double angle = t * frequencies[k];
@@ -69,6 +89,23 @@ public final class PositionTables {
             }
         }
         return table;
+    }
+
+    /**
+     * Checks the first {@code count} positions of input {@code name} (a RoPE's {@code positions = ...})
+     * against the {@code positions} rows of its tables: a kernel cannot report a position past them.
+     *
+     * @throws ModelInputException naming the input, the row and the position
+     */
+    public static void checkPositions(String name, int[] values, int count, int positions) {
+        for (int row = 0; row < count; row++) {
+            int position = values[row];
+            if (position < 0 || position >= positions) {
+                throw new ModelInputException("input `" + name + "` holds position " + position + " at row " + row
+                        + ", outside the positions 0 to " + (positions - 1) + " the RoPE tables of this TornadoVM class hold"
+                        + " (its largest sequence length); the JVM backend takes any position");
+            }
+        }
     }
 
     private static int checkedSize(int positions, int columns) {

@@ -121,6 +121,37 @@ final class TornadoKernels {
     }
 
     /** Every library kernel, by name. Only those a model uses are emitted. */
+    /** The body of {@code rope} and {@code ropeAt}, which differ only in where a row's position comes from. */
+    private static final String ROPE_BODY = """
+            int slot = context.globalIdx;
+            int r = context.globalIdy;
+            int slots = (headDim + 1) / 2;
+            int pairs = rotaryDim / 2;
+            if (r < rows(dims, rows) && slot < heads * slots) {
+                int h = slot / slots;
+                int k = slot % slots;
+                int x = inAt + r * inStride + h * headDim;
+                int y = outAt + r * outStride + h * headDim;
+                if (k < pairs) {
+                    int angle = (dims.get(0) + r) * pairs + k;
+                    float cos = cosines.get(angle);
+                    float sin = sines.get(angle);
+                    int first = interleaved == 1 ? 2 * k : k;
+                    int second = interleaved == 1 ? 2 * k + 1 : k + pairs;
+                    float a = in.get(x + first);
+                    float b = in.get(x + second);
+                    out.set(y + first, a * cos - b * sin);
+                    out.set(y + second, a * sin + b * cos);
+                } else {
+                    int c = rotaryDim + 2 * (k - pairs);
+                    out.set(y + c, in.get(x + c));
+                    if (c + 1 < headDim) {
+                        out.set(y + c + 1, in.get(x + c + 1));
+                    }
+                }
+            }
+            """;
+
     static Map<String, MethodSpec> library() {
         Map<String, MethodSpec> kernels = new LinkedHashMap<>();
         kernels.put("rows", MethodSpec.methodBuilder("rows")
@@ -528,35 +559,17 @@ final class TornadoKernels {
                         + "copies two of the features that are not rotated.",
                 "KernelContext context, FloatArray in, int inAt, int inStride, FloatArray out, int outAt, int outStride, "
                         + "FloatArray cosines, FloatArray sines, IntArray dims, int rows, int heads, int headDim, int rotaryDim, int interleaved",
-                """
-                int slot = context.globalIdx;
-                int r = context.globalIdy;
-                int slots = (headDim + 1) / 2;
-                int pairs = rotaryDim / 2;
-                if (r < rows(dims, rows) && slot < heads * slots) {
-                    int h = slot / slots;
-                    int k = slot % slots;
-                    int x = inAt + r * inStride + h * headDim;
-                    int y = outAt + r * outStride + h * headDim;
-                    if (k < pairs) {
-                        int angle = (dims.get(0) + r) * pairs + k;
-                        float cos = cosines.get(angle);
-                        float sin = sines.get(angle);
-                        int first = interleaved == 1 ? 2 * k : k;
-                        int second = interleaved == 1 ? 2 * k + 1 : k + pairs;
-                        float a = in.get(x + first);
-                        float b = in.get(x + second);
-                        out.set(y + first, a * cos - b * sin);
-                        out.set(y + second, a * sin + b * cos);
-                    } else {
-                        int c = rotaryDim + 2 * (k - pairs);
-                        out.set(y + c, in.get(x + c));
-                        if (c + 1 < headDim) {
-                            out.set(y + c + 1, in.get(x + c + 1));
-                        }
-                    }
-                }
-                """));
+                ROPE_BODY));
+        // rope(..., positions = ids): the same rotation, each row at the position its int input holds
+        // (checked against the tables' rows on the host, or proven inside them when compiled).
+        kernels.put("ropeAt", kernel("ropeAt",
+                "Rotary position embedding as {@code rope}, row r at position {@code positions[positionsAt + r * positionsStride]}, "
+                        + "which lies within the tables' rows.",
+                "KernelContext context, FloatArray in, int inAt, int inStride, FloatArray out, int outAt, int outStride, "
+                        + "FloatArray cosines, FloatArray sines, IntArray positions, int positionsAt, int positionsStride, "
+                        + "IntArray dims, int rows, int heads, int headDim, int rotaryDim, int interleaved",
+                ROPE_BODY.replace("int angle = (dims.get(0) + r) * pairs + k;",
+                        "int angle = positions.get(positionsAt + r * positionsStride) * pairs + k;")));
         kernels.put("mergeHeads", kernel("mergeHeads",
                 "[H, T, Dh] laid out with strides (headStride, rowStride, 1) into [T, H * Dh]: a work-item per (feature, row).",
                 "KernelContext context, FloatArray in, int inAt, int headStride, int rowStride, FloatArray out, int outAt, int outStride, "

@@ -71,12 +71,12 @@ public final class TornadoModelWriter {
             "Inputs", "AttentionMaps", "Positions", "WeightSource", "Init", "TaskGraph", "TornadoExecutionPlan",
             "DataTransferMode", "GridScheduler", "WorkerGrid1D", "WorkerGrid2D", "TornadoExecutionPlanException", "FloatArray",
             "IntArray", "KernelContext", "Parallel", "TornadoMath", "TornadoDevice", "TornadoRuntime", "TornadoRuntimeProvider",
-            "PositionTables", "TornadoExecutionResult", "DataRange",
+            "PositionTables", "TornadoExecutionResult", "DataRange", "Decoder",
             // fields and constants
             "dims", "plan", "cached", "maps", "grids",
             // methods
             "load", "inputNames", "outputNames", "recordAttention", "forward", "step", "reset", "cachedPositions", "run",
-            "close", "resize",
+            "close", "resize", "maxPositions", "firstHeld", "heldOrZeros",
             // parameters and locals of the host code
             "weights", "inputs", "outputs", "result", "graph", "built", "backend", "device", "index", "cacheLayer", "grid", "width", "local", "rows");
 
@@ -99,6 +99,7 @@ public final class TornadoModelWriter {
     private static final ClassName TENSOR = ClassName.get("dev.attnc.runtime", "Tensor");
     private static final ClassName RUNTIME_DTYPE = ClassName.get("dev.attnc.runtime", "DType");
     private static final ClassName MODEL = ClassName.get("dev.attnc.runtime", "Model");
+    private static final ClassName DECODER = ClassName.get("dev.attnc.runtime", "Decoder");
     private static final ClassName INPUTS = ClassName.get("dev.attnc.runtime", "Inputs");
     private static final ClassName MAPS = ClassName.get("dev.attnc.runtime", "AttentionMaps");
     private static final ClassName POSITIONS = ClassName.get("dev.attnc.runtime.kernels", "Positions");
@@ -137,6 +138,7 @@ public final class TornadoModelWriter {
     private final Map<String, String> positionTables = new LinkedHashMap<>();    // table key to field
     private final List<FieldSpec> tableFields = new ArrayList<>();
     private final List<CodeBlock> tableLoads = new ArrayList<>();
+    private final Map<Node, Long> checkedPositions = new LinkedHashMap<>();       // rope positions input to its tables' rows
     private final Set<String> taskIds = new java.util.HashSet<>();
     private final Map<String, String> graphOfTask = new HashMap<>();            // task id to its graph's name
     private Set<String> deviceFields = Set.of();                                // fields holding device arrays
@@ -276,7 +278,7 @@ public final class TornadoModelWriter {
     private JavaFile file() {
         TypeSpec.Builder type = TypeSpec.classBuilder(options.className())
                 .addModifiers(Modifier.PUBLIC, Modifier.FINAL)
-                .addSuperinterface(MODEL)
+                .addSuperinterface(decodes() ? DECODER : MODEL)
                 .addAnnotation(AnnotationSpec.builder(GENERATED)
                         .addMember("value", "$S", "dev.attnc.compiler")
                         .addMember("comments", "$L", JavaText.stringLiteral("from " + options.sourceName() + ", TornadoVM backend"))
@@ -328,6 +330,7 @@ public final class TornadoModelWriter {
                 .addStatement("return new $L(weights, backend, device)", options.className())
                 .build());
         publicMethods(type);
+        weightHelpers(type);
         type.addMethod(run());
         if (!launchGrids.isEmpty()) {
             type.addMethod(resize());
@@ -777,15 +780,24 @@ public final class TornadoModelWriter {
             default -> "TENSOR";
         };
         String dims = type.shape().stream().map(Dim::toString).collect(Collectors.joining(", "));
-        CodeBlock read = CodeBlock.of("weights.floats($L, new int[] {$L}, $T.$L)", checkpointName(param, suffix), dims, INIT, init);
+        String name = checkpointName(param.tensorName(suffix));
+        if (!param.alternatives().isEmpty()) {
+            // from "a" | "b": the first name the checkpoint holds (the first when it holds none, for its error)
+            name = "firstHeld(weights, " + param.templates().stream().map(t -> checkpointName(Param.tensorName(t, suffix)))
+                    .collect(Collectors.joining(", ")) + ")";
+        }
+        CodeBlock read = CodeBlock.of("weights.floats($L, new int[] {$L}, $T.$L)", name, dims, INIT, init);
+        if (suffix.equals("bias") && "optional".equals(param.attrs().get("bias"))) {
+            // bias = optional: zeros when the checkpoint has none, so that every layer runs the same kernel
+            read = CodeBlock.of("heldOrZeros(weights, $L, new int[] {$L}, $T.$L)", name, dims, INIT, init);
+        }
         if (param.attrs().getOrDefault("transposed", "false").equals("true") && suffix.equals("weight")) {
             return CodeBlock.of("$T.transpose($L, $L, $L)", INPUTS, read, type.dim(0), type.dim(1));
         }
         return read;
     }
 
-    private String checkpointName(Param param, String suffix) {
-        String template = param.tensorName(suffix);
+    private String checkpointName(String template) {
         List<String> parts = new ArrayList<>();
         int at = 0;
         while (at < template.length()) {
@@ -969,8 +981,8 @@ public final class TornadoModelWriter {
      * double precision by PositionTables; one field per distinct table. {@code call} is the
      * PositionTables method and its arguments.
      */
-    private String positionTable(String base, String call) {
-        return positionTables.computeIfAbsent(call, key -> {
+    private String positionTable(String base, CodeBlock call) {
+        return positionTables.computeIfAbsent(call.toString(), key -> {
             String field = names.unique(base);
             tableFields.add(FieldSpec.builder(FLOAT_ARRAY, field, Modifier.PRIVATE, Modifier.FINAL)
                     .addJavadoc("Computed on the host in double precision (no pow, sin or cos of large angles in a kernel).\n")
@@ -986,6 +998,56 @@ public final class TornadoModelWriter {
             positions = Math.max(positions, plan.maxDims().get(runTimeDims.get(0)));
         }
         return positions;
+    }
+
+    /**
+     * The rows of a rope's tables: every position its rows can reach ({@link #positions(Dim)}). With
+     * {@code positions = ids} from an input, the host checks each call's positions against them.
+     */
+    private long ropePositions(Node rope) {
+        return positions(rope.type().dim(0));
+    }
+
+    /**
+     * The scaled frequencies of a rope, as the JVM backend computes them ({@code Positions}): Llama 3.1's
+     * scaling, linear interpolation, or a checkpoint's own divisors ({@code scaling = checkpoint}).
+     */
+    private static CodeBlock ropeFrequencies(Map<String, String> a) {
+        String width = a.get("rotary_dim");
+        String base = doubleLiteral(a.get("base"));
+        return switch (a.get("scaling")) {
+            case "llama3" -> CodeBlock.of("$T.ropeFrequenciesLlama3($L, $L, $L, $L, $L, $L)", POSITIONS, width, base,
+                    doubleLiteral(a.get("factor")), doubleLiteral(a.get("low_freq_factor")), doubleLiteral(a.get("high_freq_factor")),
+                    doubleLiteral(a.get("original_context")));
+            case "linear" -> CodeBlock.of("$T.ropeFrequenciesLinear($L, $L, $L)", POSITIONS, width, base, doubleLiteral(a.get("factor")));
+            case "divided" -> CodeBlock.of("$T.ropeFrequenciesDivided($L, $L, new double[] {$L})", POSITIONS, width, base,
+                    a.get("divisors").replace(",", ", "));
+            default -> throw new CodegenException("the TornadoVM backend does not know rope scaling `" + a.get("scaling") + "`");
+        };
+    }
+
+    /**
+     * {@code positions = ids} reads table rows by the ids, which a kernel cannot check: ids from an
+     * input are checked by {@code run()} before the call; computed ids must stay inside the tables.
+     */
+    private void requirePositionsInside(Node rope, Node ids, long positions) {
+        if (ids.op() == Op.INPUT) {
+            if (ids.type().rank() != 1) {
+                throw new CodegenException("rope positions from input `" + ids.attr("name") + "` of rank " + ids.type().rank()
+                        + " are not supported by the TornadoVM backend yet");
+            }
+            checkedPositions.merge(ids, positions, Math::min);
+            return;
+        }
+        dev.attnc.compiler.codegen.IdRanges.Range range = dev.attnc.compiler.codegen.IdRanges.of(ids, this::max);
+        if (range == null) {
+            throw new CodegenException("the positions of this rope are computed from an input, and a TornadoVM kernel cannot"
+                    + " check them against its tables' " + positions + " positions; pass them as an input");
+        }
+        if (!range.inside(positions)) {
+            throw new CodegenException("the positions of this rope reach " + (range.low() < 0 ? range.low() : range.high())
+                    + ", but its tables hold positions 0 to " + (positions - 1) + " (the largest sequence length)");
+        }
     }
 
     private static String fileName(String path) {
@@ -1035,8 +1097,8 @@ public final class TornadoModelWriter {
             case SINUSOIDAL -> {
                 Dim rows = node.type().dim(0);
                 long width = node.type().dim(1).constant().orElseThrow();
-                String table = positionTable("sinusoidal_" + width, "sinusoidal(" + positions(rows) + ", " + width + ", "
-                        + doubleLiteral(a.get("base")) + ")");
+                String table = positionTable("sinusoidal_" + width, CodeBlock.of("sinusoidal($L, $L, $L)", positions(rows), width,
+                        doubleLiteral(a.get("base"))));
                 String id = task(node, "sinusoidal", layers, base, join(NEW_CONTEXT, table, array(node, layers), at(node),
                         stride(node, 0), "dims", rows(rows), Long.toString(width)));
                 featureGrid(id, Dim.of(width), rows);
@@ -1174,12 +1236,27 @@ public final class TornadoModelWriter {
                 long heads = Long.parseLong(a.get("heads"));
                 long headDim = width / heads;
                 long rotary = Long.parseLong(a.get("rotary_dim"));
-                String angles = positions(rows) + ", " + rotary + ", " + doubleLiteral(a.get("base"));
-                String cosines = positionTable("rope_cos_" + rotary, "ropeCos(" + angles + ")");
-                String sines = positionTable("rope_sin_" + rotary, "ropeSin(" + angles + ")");
-                String id = task(node, "rope", layers, base, join(NEW_CONTEXT, array(in, layers), at(in), stride(in, 0),
-                        array(node, layers), at(node), stride(node, 0), cosines, sines, "dims", rows(rows), Long.toString(heads),
-                        Long.toString(headDim), Long.toString(rotary), a.get("layout").equals("interleaved") ? "1" : "0"));
+                long positions = ropePositions(node);
+                String scaling = a.getOrDefault("scaling", "none");
+                CodeBlock angles = scaling.equals("none") ? CodeBlock.of("$L, $L, $L", positions, rotary, doubleLiteral(a.get("base")))
+                        : CodeBlock.of("$L, $L", positions, ropeFrequencies(a));
+                String tableName = rotary + (scaling.equals("none") ? "" : "_" + scaling);
+                String cosines = positionTable("rope_cos_" + tableName, CodeBlock.of("ropeCos($L)", angles));
+                String sines = positionTable("rope_sin_" + tableName, CodeBlock.of("ropeSin($L)", angles));
+                String rotation = join(Long.toString(heads), Long.toString(headDim), Long.toString(rotary),
+                        a.get("layout").equals("interleaved") ? "1" : "0");
+                String id;
+                if (node.inputs().size() == 2) {
+                    // positions = ids: each row at the position its int tensor holds
+                    Node ids = node.input(1);
+                    requirePositionsInside(node, ids, positions);
+                    id = task(node, "ropeAt", layers, base, join(NEW_CONTEXT, array(in, layers), at(in), stride(in, 0),
+                            array(node, layers), at(node), stride(node, 0), cosines, sines, array(ids, layers), at(ids),
+                            stride(ids, 0), "dims", rows(rows), rotation));
+                } else {
+                    id = task(node, "rope", layers, base, join(NEW_CONTEXT, array(in, layers), at(in), stride(in, 0),
+                            array(node, layers), at(node), stride(node, 0), cosines, sines, "dims", rows(rows), rotation));
+                }
                 featureGrid(id, Dim.of(heads * ((headDim + 1) / 2)), rows);
             }
             case ATTENTION -> attention.tasks(node, layers);
@@ -1372,6 +1449,61 @@ public final class TornadoModelWriter {
         return (text.endsWith(".0") ? text.substring(0, text.length() - 2) : text) + "f";
     }
 
+    /** {@code firstHeld} for {@code from "a" | "b"} and {@code heldOrZeros} for {@code bias = optional}, where the model has them. */
+    private void weightHelpers(TypeSpec.Builder type) {
+        if (graph.params().stream().anyMatch(p -> !p.alternatives().isEmpty())) {
+            type.addMethod(MethodSpec.methodBuilder("firstHeld")
+                    .addJavadoc("The first of {@code names} the checkpoint holds ({@code from \"a\" | \"b\"}); the first when it holds\n"
+                            + "none, so that the error names what was asked first.\n")
+                    .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                    .returns(String.class)
+                    .addParameter(WEIGHT_SOURCE, "weights")
+                    .addParameter(ArrayTypeName.of(String.class), "names")
+                    .varargs()
+                    .beginControlFlow("for (String name : names)")
+                    .beginControlFlow("if (weights.contains(name))")
+                    .addStatement("return name")
+                    .endControlFlow()
+                    .endControlFlow()
+                    .addStatement("return names[0]")
+                    .build());
+        }
+        if (graph.params().stream().anyMatch(p -> "optional".equals(p.attrs().get("bias")))) {
+            type.addMethod(MethodSpec.methodBuilder("heldOrZeros")
+                    .addJavadoc("The tensor {@code name}, or zeros when the checkpoint has none ({@code bias = optional}): a kernel\n"
+                            + "argument cannot be null, and adding zero leaves every value as it is.\n")
+                    .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
+                    .returns(ArrayTypeName.of(TypeName.FLOAT))
+                    .addParameter(WEIGHT_SOURCE, "weights")
+                    .addParameter(String.class, "name")
+                    .addParameter(ArrayTypeName.of(TypeName.INT), "shape")
+                    .addParameter(INIT, "init")
+                    .addStatement("return weights.contains(name) ? weights.floats(name, shape, init) : new float[shape[0]]")
+                    .build());
+        }
+    }
+
+    /**
+     * Whether the class is a {@code Decoder}: it keeps KV caches ({@link #stepping}) and, as on the JVM
+     * backend, nothing but attention mixes positions, so a step's rows equal those of a whole forward.
+     */
+    private boolean decodes() {
+        if (!stepping) {
+            return false;
+        }
+        for (Node node : graph.nodes()) {
+            boolean acrossRows = switch (node.op()) {
+                case MATMUL, TRANSPOSE -> true;
+                case SOFTMAX, CONCAT -> Integer.parseInt(node.attr("dim")) != node.type().rank() - 1;
+                default -> false;
+            };
+            if (acrossRows) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     // ---------------------------------------------------------------- the public surface
 
     private void publicMethods(TypeSpec.Builder type) {
@@ -1398,14 +1530,25 @@ public final class TornadoModelWriter {
         }
         type.addMethod(forward.addStatement("return run(inputs)").build());
         if (stepping) {
+            List<AnnotationSpec> overrides = decodes() ? List.of(AnnotationSpec.builder(Override.class).build()) : List.of();
             type.addMethod(MethodSpec.methodBuilder("step")
                     .addJavadoc("Decodes the next positions with the KV caches, as the JVM backend's {@code step}.\n")
+                    .addAnnotations(overrides)
                     .addModifiers(Modifier.PUBLIC, Modifier.SYNCHRONIZED).returns(TENSOR_MAP).addParameter(TENSOR_MAP, "inputs")
                     .addStatement("return run(inputs)").build());
-            type.addMethod(MethodSpec.methodBuilder("reset").addModifiers(Modifier.PUBLIC, Modifier.SYNCHRONIZED)
+            type.addMethod(MethodSpec.methodBuilder("reset").addJavadoc("Empties the KV caches: the next {@code step} starts a new sequence.\n")
+                    .addAnnotations(overrides).addModifiers(Modifier.PUBLIC, Modifier.SYNCHRONIZED)
                     .addStatement("cached = 0").build());
-            type.addMethod(MethodSpec.methodBuilder("cachedPositions").addModifiers(Modifier.PUBLIC, Modifier.SYNCHRONIZED)
+            type.addMethod(MethodSpec.methodBuilder("cachedPositions").addJavadoc("How many positions the KV caches hold.\n")
+                    .addAnnotations(overrides)
+                    .addModifiers(Modifier.PUBLIC, Modifier.SYNCHRONIZED)
                     .returns(TypeName.INT).addStatement("return cached").build());
+            if (decodes()) {
+                type.addMethod(MethodSpec.methodBuilder("maxPositions")
+                        .addJavadoc("The most positions the KV caches hold: {@link #$L}.\n", maxFields.get(runTimeDims.get(0)))
+                        .addAnnotation(Override.class).addModifiers(Modifier.PUBLIC)
+                        .returns(TypeName.INT).addStatement("return $L", maxFields.get(runTimeDims.get(0))).build());
+            }
         }
         type.addMethod(MethodSpec.methodBuilder("close").addAnnotation(Override.class)
                 .addJavadoc("Frees the plan's device memory.\n")
@@ -1529,6 +1672,11 @@ public final class TornadoModelWriter {
                 method.addStatement("$T.checkIds($S, $L.intData(), 0, $L, $L)", INPUTS, node.input(0).attr("name"),
                         locals.get(node.input(0)), names.dim(node.input(0).type().dim(0)), param.attrs().get("count"));
             }
+        }
+        for (Map.Entry<Node, Long> ids : checkedPositions.entrySet()) {
+            Node input = ids.getKey();
+            method.addStatement("$T.checkPositions($S, $L.intData(), $L, $L)", POSITION_TABLES, input.attr("name"), locals.get(input),
+                    names.dim(input.type().dim(0)), ids.getValue());
         }
         if (graphCount == 1) {
             method.addStatement("$T result = plan.execute()", EXECUTION_RESULT);
