@@ -38,7 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The real-device corpus ({@code compiler/src/test/resources/tornado-corpus}, see
- * {@link DeviceCorpus}): 25 small models that are not the samples, each run through the
+ * {@link DeviceCorpus}): small models that are not the samples, each run through the
  * TornadoVM backend and compared with the JVM backend's class on the same seeded random weights
  * ({@code RandomWeights(7)}) and inputs, output by output, within the file's tolerance of the
  * output's largest value (1e-4 unless the file says otherwise; 1e-5 for the long-position files,
