@@ -1,8 +1,9 @@
 package dev.attnc.compiler.cli;
 
+import dev.attnc.compiler.check.Suggest;
+import dev.attnc.compiler.codegen.ClassCache;
 import dev.attnc.compiler.codegen.tornadovm.TaskGraphSplit;
 import dev.attnc.compiler.codegen.tornadovm.TornadoCompilation;
-import dev.attnc.compiler.check.Suggest;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
@@ -50,6 +51,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Models compiled by an earlier run load from the class cache (docs/api.md); tests call run() without it.
+        ClassCache.enable(ClassCache.defaultFolder(System.getenv(), System.getProperty("user.home")).orElse(null));
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 

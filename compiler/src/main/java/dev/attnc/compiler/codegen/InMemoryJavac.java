@@ -43,6 +43,12 @@ public final class InMemoryJavac {
         }
     }
 
+    /** Times javac ran in this JVM (the class cache's tests count the runs it saved). */
+    static final java.util.concurrent.atomic.AtomicInteger JAVAC_RUNS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** javac's options, before the class path. */
+    private static final List<String> OPTIONS = List.of("-g", "-Xlint:all", "-proc:none", "--release", "21");
+
     private InMemoryJavac() {
     }
 
@@ -74,10 +80,38 @@ public final class InMemoryJavac {
      */
     public static Result compile(List<JavaFile> files, List<Class<?>> classpathOf, List<Path> extra, boolean load) {
         List<JavaFileObject> sources = new ArrayList<>();
+        StringBuilder text = new StringBuilder();
         for (JavaFile file : files) {
             sources.add(file.toJavaFileObject());
+            text.append(file).append('\n');
         }
-        return compileObjects(sources, classpathOf, extra, load);
+        if (!load || !extra.isEmpty() || !ClassCache.enabled()) {
+            return compileObjects(sources, classpathOf, extra, load);
+        }
+        // Cached: the same sources against the same jars were compiled by an earlier run.
+        List<Path> jars = new ArrayList<>();
+        for (String entry : classpath(classpathOf).split(File.pathSeparator)) {
+            jars.add(Path.of(entry));
+        }
+        String key = ClassCache.key(text.toString(), OPTIONS, jars);
+        var cached = ClassCache.read(key, text.toString());
+        if (cached.isPresent()) {
+            Map<String, ByteArrayOutputStream> streams = new HashMap<>();
+            cached.get().forEach((name, bytes) -> {
+                ByteArrayOutputStream stream = new ByteArrayOutputStream(bytes.length);
+                stream.writeBytes(bytes);
+                streams.put(name, stream);
+            });
+            try {
+                return new Result(load(streams, classpathOf), cached.get(), List.of());
+            } catch (LinkageError | IllegalStateException e) {
+                // A damaged entry: dropped, and compiled again below.
+                ClassCache.forget(key);
+            }
+        }
+        Result compiled = compileObjects(sources, classpathOf, extra, load);
+        ClassCache.write(key, text.toString(), compiled.bytes());
+        return compiled;
     }
 
     private static Result compileObjects(List<JavaFileObject> sources, List<Class<?>> classpathOf, List<Path> extra, boolean load) {
@@ -88,13 +122,14 @@ public final class InMemoryJavac {
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         StandardJavaFileManager standard = javac.getStandardFileManager(diagnostics, Locale.ROOT, null);
         MemoryFileManager manager = new MemoryFileManager(standard);
-        List<String> options = new ArrayList<>(List.of("-g", "-Xlint:all", "-proc:none", "--release", "21"));
+        List<String> options = new ArrayList<>(OPTIONS);
         options.add("-classpath");
         String classpath = classpath(classpathOf);
         for (Path entry : extra) {
             classpath += File.pathSeparator + entry;
         }
         options.add(classpath);
+        JAVAC_RUNS.incrementAndGet();
         boolean ok = javac.getTask(null, manager, diagnostics, options, null, sources).call();
         List<String> warnings = new ArrayList<>();
         StringBuilder errors = new StringBuilder();
@@ -112,19 +147,22 @@ public final class InMemoryJavac {
         }
         Map<String, byte[]> bytes = new HashMap<>();
         manager.classes.forEach((name, stream) -> bytes.put(name, stream.toByteArray()));
+        return new Result(load ? load(manager.classes, classpathOf) : Map.of(), bytes, warnings);
+    }
+
+    /** Defines the classes in a loader of their own, whose parent loaded {@code classpathOf}. */
+    private static Map<String, Class<?>> load(Map<String, ByteArrayOutputStream> compiled, List<Class<?>> classpathOf) {
+        ClassLoader parent = classpathOf.isEmpty() ? InMemoryJavac.class.getClassLoader() : classpathOf.get(0).getClassLoader();
+        MemoryClassLoader loader = new MemoryClassLoader(compiled, parent);
         Map<String, Class<?>> classes = new HashMap<>();
-        if (load) {
-            ClassLoader parent = classpathOf.isEmpty() ? InMemoryJavac.class.getClassLoader() : classpathOf.get(0).getClassLoader();
-            MemoryClassLoader loader = new MemoryClassLoader(manager.classes, parent);
-            for (String name : manager.classes.keySet()) {
-                try {
-                    classes.put(name, loader.loadClass(name));
-                } catch (ClassNotFoundException e) {
-                    throw new IllegalStateException("compiled class vanished: " + name, e);
-                }
+        for (String name : compiled.keySet()) {
+            try {
+                classes.put(name, loader.loadClass(name));
+            } catch (ClassNotFoundException e) {
+                throw new IllegalStateException("compiled class vanished: " + name, e);
             }
         }
-        return new Result(classes, bytes, warnings);
+        return classes;
     }
 
     /** This JVM's class path, plus the jars or folders holding the given classes (the runtime). */
