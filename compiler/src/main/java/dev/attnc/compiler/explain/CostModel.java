@@ -28,7 +28,8 @@ import java.util.Set;
  *       with {@code relative R} (distances clipped to {@code [-K, K]}), {@code 2d} more per head for
  *       each product {@code q_i · R[d]} of a query with a clipped distance {@code d} it meets (made
  *       once and gathered, as the fused loop does: at most {@code 2K + 1} per query), and 1 per
- *       pair to add it to the score;
+ *       pair to add it to the score; with {@code sink e}, per query and head, the operations of
+ *       {@code e} and 3 (max, exp, add to the denominator);
  *   <li>elementwise: 1 per element (add, mul, relu, exp, ...), sigmoid 3, silu 4, swiglu 5,
  *       softcap 3, gelu and gelu_tanh 8; layernorm 8 (7 without bias), rmsnorm 4, softmax 5;
  *       rope 3 per rotated element plus 3 per position and frequency;
@@ -151,8 +152,11 @@ public final class CostModel {
         long modifiers = operations(node.exprs().get("score")) + pairs.perPairChecks()
                 + (node.attrs().containsKey("softcap") ? 3 : 0) + (node.attrs().containsKey("temperature") ? 1 : 0)
                 + (clip >= 0 ? 1 : 0);
+        // A sink is one more logit per query and head: its expression, then max, exp and add into the sum.
+        Scalar sink = node.exprs().get("sink");
+        long sinkFlops = sink == null ? 0 : heads * queries * (operations(sink) + 3);
         long flops = heads * pairs.count() * (2 * headDim + 2 * valueDim + 5 + modifiers) + heads * queries * valueDim
-                + heads * pairs.distances() * 2 * headDim;
+                + heads * pairs.distances() * 2 * headDim + sinkFlops;
         long read = BYTES * inputElements(node, dims);
         long written = BYTES * elements(node.type(), dims);
         boolean cached = "true".equals(node.attrs().get("cache"));
@@ -163,7 +167,8 @@ public final class CostModel {
                 pairs.exact() ? "" : "at most ", pairs.count(), pairs.mask().isEmpty() ? "" : " (mask " + pairs.mask() + ")",
                 clip < 0 ? "" : String.format(java.util.Locale.ROOT, "; relative %s: %s%,d query-by-distance products per head",
                         node.attr("relative"), pairs.exact() ? "" : "at most ", pairs.distances()),
-                cached ? "; writes the KV cache" : "");
+                cached ? "; writes the KV cache" : "")
+                + (sink == null ? "" : "; sink " + node.attr("sink") + ": one more logit per query and head");
         AttentionCost saved = new AttentionCost(node.id(), node.name(), heads, queries, keys, pairs.count(),
                 BYTES * heads * pairs.count(), BYTES * heads * queries * keys, pairs.mask(), pairs.exact());
         return new Attention(new Cost(flops, read, written, note), saved);

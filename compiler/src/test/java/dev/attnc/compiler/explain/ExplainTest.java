@@ -178,6 +178,32 @@ class ExplainTest {
         }
     }
 
+    /** A sink adds one logit per query and head: reading sinks[h] (no arithmetic), then max, exp and add: 3. */
+    @Test
+    void aSinkCountsOneLogitPerQueryAndHead() {
+        String text = """
+                model Sink {
+                  const D = 64, H = 4
+                  dim T
+                  input x : [T, D]
+                  param sinks : [H]
+                  y = attention(x, x, x, heads = H) {
+                    mask causal
+                    %s
+                  }
+                  output y
+                }
+                """;
+        long t = 100;
+        Explanation.Row without = row(Attnc.compile(text.formatted("")).orElseThrow().explain(t, MACHINE), "attention");
+        Explanation.Row with = row(Attnc.compile(text.formatted("sink sinks[h]")).orElseThrow().explain(t, MACHINE), "attention");
+        assertEquals(4L * t * 3, with.flops() - without.flops(), "per query and head: max, exp, add");
+        assertTrue(with.cost().note().contains("sink sinks[h]: one more logit per query and head"), with.cost().note());
+        Explanation.Row scaled = row(Attnc.compile(text.formatted("sink 2.0 * sinks[h]")).orElseThrow().explain(t, MACHINE),
+                "attention");
+        assertEquals(4L * t * 4, scaled.flops() - without.flops(), "a multiply in the sink's expression counts too");
+    }
+
     @Test
     void slidingWindowCountsOnlyTheWindow() {
         AttnModel model = Attnc.compile(Repo.path("samples/sliding_window/sliding_window.attn")).orElseThrow();
