@@ -297,6 +297,24 @@ public final class AttentionKernels {
         }
     }
 
+    /**
+     * Copies rows {@code from} to {@code to} of {@code width} floats, {@code stride} apart from
+     * {@code at} in {@code source}, next to each other into {@code into} (row j at {@code j * width}),
+     * for {@link HeadCopy}. With SIMD, four rows at a time: four streams of loads in flight, where
+     * one {@code System.arraycopy} a row waits on one; the rows come from the activations, out of
+     * L2 (12 head copies after the inputs were written: 87 against 106 us at T = 512, 634 against
+     * 1001 us at T = 2048).
+     */
+    static void copyRows(float[] into, float[] source, int at, int stride, int width, int from, int to) {
+        int j = from;
+        if (Simd.enabled()) {
+            j = Lanes.copyFourRows(into, source, at, stride, width, from, to);
+        }
+        for (; j < to; j++) {
+            System.arraycopy(source, at + j * stride, into, j * width, width);
+        }
+    }
+
     /** The Vector API halves, loaded only when SIMD is on. */
     private static final class Lanes {
         private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -304,6 +322,32 @@ public final class AttentionKernels {
 
         static int count() {
             return L;
+        }
+
+        /** Rows four at a time while they are whole vectors wide; returns the first row not copied. */
+        static int copyFourRows(float[] into, float[] source, int at, int stride, int width, int from, int to) {
+            int j = from;
+            if (width % L != 0) {
+                return j;
+            }
+            for (; j + 3 < to; j += 4) {
+                int row0 = at + j * stride;
+                int row1 = row0 + stride;
+                int row2 = row1 + stride;
+                int row3 = row2 + stride;
+                int copy = j * width;
+                for (int d = 0; d < width; d += L) {
+                    FloatVector a = FloatVector.fromArray(S, source, row0 + d);
+                    FloatVector b = FloatVector.fromArray(S, source, row1 + d);
+                    FloatVector c = FloatVector.fromArray(S, source, row2 + d);
+                    FloatVector e = FloatVector.fromArray(S, source, row3 + d);
+                    a.intoArray(into, copy + d);
+                    b.intoArray(into, copy + width + d);
+                    c.intoArray(into, copy + 2 * width + d);
+                    e.intoArray(into, copy + 3 * width + d);
+                }
+            }
+            return j;
         }
 
         static void scores(float[] qT, float[] k, int kAt, int kStride, int keys, int queries, int width, float scale,
