@@ -84,9 +84,7 @@ public final class HeadCopy {
         if (into.length < to * width) {
             into = java.util.Arrays.copyOf(into, Math.max(to * width, 2 * into.length));
         }
-        for (int j = from; j < to; j++) {
-            System.arraycopy(source, at + j * stride, into, j * width, width);
-        }
+        AttentionKernels.copyRows(into, source, at, stride, width, from, to);
         return into;
     }
 }

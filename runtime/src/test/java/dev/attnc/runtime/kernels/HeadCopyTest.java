@@ -71,4 +71,28 @@ class HeadCopyTest {
         copy.cover(64, 100, keys, 2 * WIDTH, ROW, WIDTH, values, 2 * WIDTH, ROW, WIDTH);
         assertHolds(copy, keys, values, 2, 100);
     }
+
+    @Test
+    void wideHeadsAreCopiedWholeWhateverTheRowCount() {
+        // Heads of 64 floats take the SIMD path (whole vectors, four rows at a time); 61 and then
+        // 131 rows leave partial groups of four at both ends of the second copy.
+        int width = 64;
+        int row = 3 * width + 7;
+        float[] keys = new float[140 * row];
+        float[] values = new float[140 * row];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = (float) random.nextDouble();
+            values[i] = (float) -random.nextDouble();
+        }
+        HeadCopy copy = new HeadCopy();
+        for (int upTo : new int[] {61, 131}) {
+            assertTrue(copy.cover(64, upTo, keys, 2 * width, row, width, values, 2 * width, row, width));
+            for (int j = 0; j < upTo; j++) {
+                for (int d = 0; d < width; d++) {
+                    assertEquals(keys[j * row + 2 * width + d], copy.keys()[j * width + d], "key " + j + "," + d);
+                    assertEquals(values[j * row + 2 * width + d], copy.values()[j * width + d], "value " + j + "," + d);
+                }
+            }
+        }
+    }
 }

@@ -98,23 +98,70 @@ class SimdKernelsTest {
     void scoresOfPartTilesMatchFloat64() {
         int q = AttentionKernels.QUERIES;
         int width = 64;
-        int keys = 39; // groups of four and eight keys, and a remainder
         int stride = width + 3; // key rows apart, as in a [T, heads * width] layout: copied first
-        float[] k = random(keys * stride);
-        // One query (a decoding step), one vector and a bit, an odd number of vectors, all.
-        for (int present : new int[] {1, 17, Math.min(q, 40), q}) {
-            float[] queries = random(q * width);
-            float[] qT = new float[width * q];
-            AttentionKernels.transposeQueries(queries, 0, width, present, width, qT);
-            float[] simd = new float[keys * q];
-            Lanes.scores(qT, k, 0, stride, keys, present, width, 0.125f, simd);
-            for (int x = 0; x < keys; x++) {
-                for (int r = 0; r < present; r++) {
-                    double expected = 0;
-                    for (int d = 0; d < width; d++) {
-                        expected += (double) queries[r * width + d] * k[x * stride + d];
+        // A full tile takes keys six, then four at a time, then one by one: 39 = 6 * 6 + 3,
+        // 64 = 10 * 6 + 4, 45 = 7 * 6 + 3; the other tiles take them in groups of four and eight.
+        for (int keys : new int[] {39, 64, 45}) {
+            float[] k = random(keys * stride);
+            // One query (a decoding step), one vector and a bit, an odd number of vectors, all.
+            for (int present : new int[] {1, 17, Math.min(q, 40), q}) {
+                float[] queries = random(q * width);
+                float[] qT = new float[width * q];
+                AttentionKernels.transposeQueries(queries, 0, width, present, width, qT);
+                float[] simd = new float[keys * q];
+                Lanes.scores(qT, k, 0, stride, keys, present, width, 0.125f, simd);
+                for (int x = 0; x < keys; x++) {
+                    for (int r = 0; r < present; r++) {
+                        double expected = 0;
+                        for (int d = 0; d < width; d++) {
+                            expected += (double) queries[r * width + d] * k[x * stride + d];
+                        }
+                        assertEquals(0.125 * expected, simd[x * q + r], 1e-5, present + " queries: score " + x + "," + r);
                     }
-                    assertEquals(0.125 * expected, simd[x * q + r], 1e-5, present + " queries: score " + x + "," + r);
+                }
+            }
+        }
+    }
+
+    @Test
+    void valuesOfWideHeadsMatchFloat64() {
+        // Heads of 64 and 128 values take six queries at a time by four vectors of features, then
+        // four queries, then one by one: 59 = 9 * 6 + 4 + 1, 10 = 6 + 4, 7 = 6 + 1.
+        int q = AttentionKernels.QUERIES;
+        int keys = 64;
+        for (int width : new int[] {64, 128}) {
+            for (int queries : new int[] {q, q - 5, 10, 7, 1}) {
+                float[] s = new float[keys * q];
+                for (int i = 0; i < s.length; i++) {
+                    s[i] = (float) (4 * random.nextDouble() - 2);
+                }
+                s[5 * q + 2] = Float.NEGATIVE_INFINITY; // a masked key
+                float[] original = s.clone();
+                int vStride = width + 5;
+                float[] v = random(keys * vStride);
+                float[] max = new float[q];
+                float[] sum = new float[q];
+                java.util.Arrays.fill(max, Float.NEGATIVE_INFINITY);
+                float[] acc = new float[q * width];
+                AttentionKernels.accumulate(s, keys, queries, max, sum, v, 0, vStride, width, acc);
+                for (int r = 0; r < queries; r++) {
+                    double top = Double.NEGATIVE_INFINITY;
+                    for (int x = 0; x < keys; x++) {
+                        top = Math.max(top, original[x * q + r]);
+                    }
+                    double total = 0;
+                    double[] expected = new double[width];
+                    for (int x = 0; x < keys; x++) {
+                        double p = Math.exp(original[x * q + r] - top);
+                        total += p;
+                        for (int d = 0; d < width; d++) {
+                            expected[d] += p * v[x * vStride + d];
+                        }
+                    }
+                    for (int d = 0; d < width; d++) {
+                        assertEquals(expected[d] / total, acc[r * width + d] / sum[r], 1e-5,
+                                "width " + width + ", " + queries + " queries: query " + r + " feature " + d);
+                    }
                 }
             }
         }
