@@ -80,13 +80,15 @@ public final class InMemoryJavac {
      */
     public static Result compile(List<JavaFile> files, List<Class<?>> classpathOf, List<Path> extra, boolean load) {
         List<JavaFileObject> sources = new ArrayList<>();
-        StringBuilder text = new StringBuilder();
         for (JavaFile file : files) {
             sources.add(file.toJavaFileObject());
-            text.append(file).append('\n');
         }
         if (!load || !extra.isEmpty() || !ClassCache.enabled()) {
             return compileObjects(sources, classpathOf, extra, load);
+        }
+        StringBuilder text = new StringBuilder();
+        for (JavaFile file : files) {
+            text.append(file).append('\n');
         }
         // Cached: the same sources against the same jars were compiled by an earlier run.
         List<Path> jars = new ArrayList<>();

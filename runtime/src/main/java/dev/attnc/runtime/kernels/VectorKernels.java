@@ -46,61 +46,37 @@ final class VectorKernels {
             float[] out, int outAt) {
         int bound = n - n % L;
         int i = 0;
-        if (bBroadcast) {
-            FloatVector value = FloatVector.broadcast(S, b[bAt]);
-            switch (op) {
-                case ADD -> {
-                    for (; i < bound; i += L) {
-                        FloatVector.fromArray(S, a, aAt + i).add(value).intoArray(out, outAt + i);
-                    }
-                }
-                case SUB -> {
-                    for (; i < bound; i += L) {
-                        FloatVector.fromArray(S, a, aAt + i).sub(value).intoArray(out, outAt + i);
-                    }
-                }
-                case MUL -> {
-                    for (; i < bound; i += L) {
-                        FloatVector.fromArray(S, a, aAt + i).mul(value).intoArray(out, outAt + i);
-                    }
-                }
-                case DIV -> {
-                    for (; i < bound; i += L) {
-                        FloatVector.fromArray(S, a, aAt + i).div(value).intoArray(out, outAt + i);
-                    }
-                }
-                default -> throw new IllegalArgumentException(op + " has no lanes");
-            }
-            for (; i < n; i++) {
-                out[outAt + i] = op.apply(a[aAt + i], b[bAt]);
-            }
-            return;
-        }
+        // The broadcast test is the same on every pass: C2 takes it out of the loop.
+        FloatVector value = FloatVector.broadcast(S, b[bAt]);
         switch (op) {
             case ADD -> {
                 for (; i < bound; i += L) {
-                    FloatVector.fromArray(S, a, aAt + i).add(FloatVector.fromArray(S, b, bAt + i)).intoArray(out, outAt + i);
+                    FloatVector y = bBroadcast ? value : FloatVector.fromArray(S, b, bAt + i);
+                    FloatVector.fromArray(S, a, aAt + i).add(y).intoArray(out, outAt + i);
                 }
             }
             case SUB -> {
                 for (; i < bound; i += L) {
-                    FloatVector.fromArray(S, a, aAt + i).sub(FloatVector.fromArray(S, b, bAt + i)).intoArray(out, outAt + i);
+                    FloatVector y = bBroadcast ? value : FloatVector.fromArray(S, b, bAt + i);
+                    FloatVector.fromArray(S, a, aAt + i).sub(y).intoArray(out, outAt + i);
                 }
             }
             case MUL -> {
                 for (; i < bound; i += L) {
-                    FloatVector.fromArray(S, a, aAt + i).mul(FloatVector.fromArray(S, b, bAt + i)).intoArray(out, outAt + i);
+                    FloatVector y = bBroadcast ? value : FloatVector.fromArray(S, b, bAt + i);
+                    FloatVector.fromArray(S, a, aAt + i).mul(y).intoArray(out, outAt + i);
                 }
             }
             case DIV -> {
                 for (; i < bound; i += L) {
-                    FloatVector.fromArray(S, a, aAt + i).div(FloatVector.fromArray(S, b, bAt + i)).intoArray(out, outAt + i);
+                    FloatVector y = bBroadcast ? value : FloatVector.fromArray(S, b, bAt + i);
+                    FloatVector.fromArray(S, a, aAt + i).div(y).intoArray(out, outAt + i);
                 }
             }
             default -> throw new IllegalArgumentException(op + " has no lanes");
         }
         for (; i < n; i++) {
-            out[outAt + i] = op.apply(a[aAt + i], b[bAt + i]);
+            out[outAt + i] = op.apply(a[aAt + i], b[bBroadcast ? bAt : bAt + i]);
         }
     }
 
@@ -139,7 +115,7 @@ final class VectorKernels {
      */
     static void rmsNormRow(int width, float[] in, int x, float[] weight, float weightOffset, float eps, float[] out,
             int y) {
-        double squares = sumSquaresWidened(in, x, width);
+        double squares = sumSquaredDeviations(in, x, width, 0);
         float inverse = (float) (1 / Math.sqrt(squares / width + eps));
         FloatVector scale = FloatVector.broadcast(S, inverse);
         int bound = width - width % L;
@@ -184,22 +160,6 @@ final class VectorKernels {
         for (; i < n; i++) {
             double d = in[x + i] - center;
             total += d * d;
-        }
-        return total;
-    }
-
-    private static double sumSquaresWidened(float[] in, int x, int n) {
-        int l = D.length();
-        int bound = n - n % l;
-        DoubleVector sum = DoubleVector.zero(D);
-        int i = 0;
-        for (; i < bound; i += l) {
-            DoubleVector v = (DoubleVector) FloatVector.fromArray(WIDENED, in, x + i).convertShape(VectorOperators.F2D, D, 0);
-            sum = v.fma(v, sum);
-        }
-        double total = sumLanes(sum);
-        for (; i < n; i++) {
-            total += (double) in[x + i] * in[x + i];
         }
         return total;
     }

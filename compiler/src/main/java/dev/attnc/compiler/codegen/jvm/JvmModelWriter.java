@@ -696,8 +696,8 @@ public final class JvmModelWriter {
         return graph.params().stream().anyMatch(p -> !p.alternatives().isEmpty());
     }
 
-    /** {@code firstHeld(weights, names...)}: the first name the weights hold, or the first name. */
-    private static MethodSpec firstHeld() {
+    /** {@code firstHeld(weights, names...)}: the first name the weights hold, or the first name (the TornadoVM writer's too). */
+    public static MethodSpec firstHeld() {
         return MethodSpec.methodBuilder("firstHeld")
                 .addJavadoc("The first of {@code names} the checkpoint holds ({@code from \"a\" | \"b\"}); the first when it holds\n"
                         + "none, so that the error names what was asked first.\n")

@@ -21,6 +21,7 @@ import dev.attnc.compiler.check.CheckedModel;
 import dev.attnc.compiler.codegen.CodegenException;
 import dev.attnc.compiler.codegen.JavaNames;
 import dev.attnc.compiler.codegen.JavaText;
+import dev.attnc.compiler.codegen.jvm.JvmModelWriter;
 import dev.attnc.compiler.codegen.jvm.MaskBounds;
 import dev.attnc.compiler.codegen.jvm.ScalarWriter;
 import dev.attnc.compiler.ir.DType;
@@ -1452,21 +1453,7 @@ public final class TornadoModelWriter {
     /** {@code firstHeld} for {@code from "a" | "b"} and {@code heldOrZeros} for {@code bias = optional}, where the model has them. */
     private void weightHelpers(TypeSpec.Builder type) {
         if (graph.params().stream().anyMatch(p -> !p.alternatives().isEmpty())) {
-            type.addMethod(MethodSpec.methodBuilder("firstHeld")
-                    .addJavadoc("The first of {@code names} the checkpoint holds ({@code from \"a\" | \"b\"}); the first when it holds\n"
-                            + "none, so that the error names what was asked first.\n")
-                    .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
-                    .returns(String.class)
-                    .addParameter(WEIGHT_SOURCE, "weights")
-                    .addParameter(ArrayTypeName.of(String.class), "names")
-                    .varargs()
-                    .beginControlFlow("for (String name : names)")
-                    .beginControlFlow("if (weights.contains(name))")
-                    .addStatement("return name")
-                    .endControlFlow()
-                    .endControlFlow()
-                    .addStatement("return names[0]")
-                    .build());
+            type.addMethod(JvmModelWriter.firstHeld());
         }
         if (graph.params().stream().anyMatch(p -> "optional".equals(p.attrs().get("bias")))) {
             type.addMethod(MethodSpec.methodBuilder("heldOrZeros")
