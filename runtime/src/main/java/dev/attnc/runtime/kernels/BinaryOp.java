@@ -3,7 +3,10 @@ package dev.attnc.runtime.kernels;
 /** Elementwise functions of two values, as applied by {@link Kernels}. */
 public enum BinaryOp {
     ADD, SUB, MUL, DIV,
-    /** {@code silu(a) * b}: the gated unit of SwiGLU. */
+    /**
+     * {@code silu(a) * b}: the gated unit of SwiGLU, with SiLU's float formula
+     * ({@link FloatMath#silu}), which SIMD lanes reproduce bit for bit.
+     */
     SWIGLU,
     /** {@code a ** b}; a square is a product, exact as in PyTorch. */
     POW,
@@ -17,7 +20,7 @@ public enum BinaryOp {
             case SUB -> a - b;
             case MUL -> a * b;
             case DIV -> a / b;
-            case SWIGLU -> (float) (a / (1 + Math.exp(-a))) * b;
+            case SWIGLU -> FloatMath.silu(a) * b;
             case POW -> b == 2 ? a * a : (float) Math.pow(a, b);
             case MIN -> Math.min(a, b);
             case MAX -> Math.max(a, b);

@@ -31,7 +31,7 @@ final class VectorKernels {
     /** Whether {@link #binary} has lanes for {@code op}: the four arithmetic operations, correctly rounded in each lane as in the scalar loop. */
     static boolean binaryHasLanes(BinaryOp op) {
         return switch (op) {
-            case ADD, SUB, MUL, DIV -> true;
+            case ADD, SUB, MUL, DIV, SWIGLU -> true;
             default -> false;
         };
     }
@@ -73,6 +73,7 @@ final class VectorKernels {
                     FloatVector.fromArray(S, a, aAt + i).div(y).intoArray(out, outAt + i);
                 }
             }
+            case SWIGLU -> i = VectorMath.swigluLanes(bound, a, aAt, b, bAt, bBroadcast, out, outAt);
             default -> throw new IllegalArgumentException(op + " has no lanes");
         }
         for (; i < n; i++) {

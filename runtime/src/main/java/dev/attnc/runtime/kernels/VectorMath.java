@@ -195,16 +195,32 @@ final class VectorMath {
         return bound;
     }
 
+    /** Multiplying by one is exact: SiLU is SwiGLU with every {@code b} one. */
+    private static final float[] ONE = {1f};
+
     /** SiLU of the first {@code bound} values (a multiple of the vector length); returns {@code bound}. */
     static int siluLanes(int bound, float[] in, int inAt, float[] out, int outAt) {
+        return swigluLanes(bound, in, inAt, ONE, 0, true, out, outAt);
+    }
+
+    /**
+     * {@code silu(a) * b} of the first {@code bound} values (a multiple of the vector length),
+     * {@code b} one value for all when {@code bBroadcast}: the bits of {@link FloatMath#silu}
+     * times {@code b}. {@code out} may be {@code a} or {@code b} at the same offset: each vector
+     * is read before it is written. Returns {@code bound}.
+     */
+    static int swigluLanes(int bound, float[] a, int aAt, float[] b, int bAt, boolean bBroadcast, float[] out,
+            int outAt) {
         int l = S.length();
         FloatVector one = FloatVector.broadcast(S, 1f);
         FloatVector zero = FloatVector.zero(S);
         FloatVector ln2High = FloatVector.broadcast(S, LN2_HIGH), ln2Low = FloatVector.broadcast(S, LN2_LOW);
         FloatVector e5 = FloatVector.broadcast(S, E5), e4 = FloatVector.broadcast(S, E4), e3 = FloatVector.broadcast(S, E3);
         FloatVector e2 = FloatVector.broadcast(S, E2);
+        FloatVector value = FloatVector.broadcast(S, b[bAt]);
         for (int i = 0; i < bound; i += l) {
-            FloatVector x = FloatVector.fromArray(S, in, inAt + i);
+            FloatVector x = FloatVector.fromArray(S, a, aAt + i);
+            FloatVector y = bBroadcast ? value : FloatVector.fromArray(S, b, bAt + i);
             FloatVector high = x.neg();
             // exp(high, zero), as FloatMath.exp(high, low)
             FloatVector sum = high.add(zero);
@@ -223,7 +239,7 @@ final class VectorMath {
             FloatVector e = q.mul(scale)
                     .blend(0f, sum.compare(VectorOperators.LT, EXP_MIN))
                     .blend(Float.POSITIVE_INFINITY, sum.compare(VectorOperators.GT, EXP_MAX));
-            x.div(e.add(1f)).intoArray(out, outAt + i);
+            x.div(e.add(1f)).mul(y).intoArray(out, outAt + i);
         }
         return bound;
     }
