@@ -188,7 +188,15 @@ final class BenchCommand implements Callable<Integer> {
         return Main.OK;
     }
 
-    /** Calls before timing starts: at least 5 and 2 seconds, then until the last 5 calls agree within 5 %, at most 20 seconds. */
+    /**
+     * The shortest warm-up: 6 seconds, what the JMH runs of docs/performance.md give a
+     * block (3 warm-up iterations of 2 s). With 2 seconds a block at T = 512 was timed after
+     * about 18 calls, before C2 had finished with it: 26.6 to 32.6 ms against 25.2 to 26.0 ms
+     * after 6 seconds (gpt2_block, paired runs).
+     */
+    static final long MIN_WARM_UP_NANOS = 6_000_000_000L;
+
+    /** Calls before timing starts: at least 5 and {@link #MIN_WARM_UP_NANOS}, then until the last 5 calls agree within 5 %, at most 20 seconds. */
     static int warmUp(Model model, Map<String, Tensor> inputs) {
         long start = System.nanoTime();
         long[] recent = new long[5];
@@ -200,7 +208,7 @@ final class BenchCommand implements Callable<Integer> {
             recent[calls % recent.length] = now - before;
             calls++;
             long elapsed = now - start;
-            if (calls >= recent.length && elapsed > 2_000_000_000L && settled(recent) || elapsed > 20_000_000_000L) {
+            if (calls >= recent.length && elapsed > MIN_WARM_UP_NANOS && settled(recent) || elapsed > 20_000_000_000L) {
                 return calls;
             }
         }
