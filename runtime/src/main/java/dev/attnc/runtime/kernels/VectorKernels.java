@@ -28,7 +28,11 @@ final class VectorKernels {
     private VectorKernels() {
     }
 
-    /** Whether {@link #binary} has lanes for {@code op}: the four arithmetic operations, correctly rounded in each lane as in the scalar loop. */
+    /**
+     * Whether {@link #binary} has lanes for {@code op}: the four arithmetic operations, correctly
+     * rounded in each lane as in the scalar loop, and SwiGLU, whose lanes give the bits of its
+     * float formula ({@link VectorMath#swigluLanes}).
+     */
     static boolean binaryHasLanes(BinaryOp op) {
         return switch (op) {
             case ADD, SUB, MUL, DIV, SWIGLU -> true;
